@@ -1,0 +1,5 @@
+from django.urls import path
+
+from yiwang.api.main import api
+
+urlpatterns = [path("v1/", api.urls)]

@@ -1,0 +1,3 @@
+import typer
+
+app = typer.Typer(help="Tamper-evident audit log: seal, verify, export.", no_args_is_help=True)

@@ -1,0 +1,1 @@
+"""Settings: every environment value is declared once in :mod:`yiwang.conf.env`."""

@@ -1,0 +1,166 @@
+"""Every environment variable yiwang reads, declared once with its type, default and help.
+
+The Django settings module, ``yiwang config`` and the operator guide all read this table, so a
+setting cannot exist in one place and be missing from another.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigurationError(Exception):
+    """A setting has a value yiwang cannot use; the message names the variable and the fix."""
+
+
+def parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true/false, got {raw!r}")
+
+
+def parse_list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def parse_int(raw: str) -> int:
+    return int(raw.strip())
+
+
+def parse_str(raw: str) -> str:
+    return raw
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+    secret: bool = False
+    # Shown in the operator guide instead of a computed default.
+    default_doc: str | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("YIWANG_DATA_DIR", parse_str, "./.yiwang",
+            "Directory for the SQLite database, uploaded files, the generated secret key and "
+            "the audit signing key."),
+    Setting("YIWANG_DATABASE_URL", parse_str, None,
+            "Database URL. sqlite:///path or postgres://user:pass@host:port/name.",
+            secret=True, default_doc="sqlite:///$YIWANG_DATA_DIR/yiwang.sqlite3"),
+    Setting("YIWANG_SECRET_KEY", parse_str, None,
+            "Django secret key. When unset it is generated once into $YIWANG_DATA_DIR/secret_key; "
+            "refused when unset with YIWANG_PRODUCTION on.", secret=True,
+            default_doc="generated into the data directory"),
+    Setting("YIWANG_PRODUCTION", parse_bool, False,
+            "Production mode: refuses generated secrets, requires HTTPS cookies and allowed hosts."),
+    Setting("YIWANG_DEBUG", parse_bool, False, "Django debug pages. Never on in production."),
+    Setting("YIWANG_ALLOWED_HOSTS", parse_list, ["127.0.0.1", "localhost"],
+            "Comma-separated host names this site answers to."),
+    Setting("YIWANG_CSRF_TRUSTED_ORIGINS", parse_list, [],
+            "Comma-separated origins (scheme://host) trusted for CSRF behind a proxy."),
+    Setting("YIWANG_SECURE_COOKIES", parse_bool, None,
+            "Send session and CSRF cookies only over HTTPS.", default_doc="on in production"),
+    Setting("YIWANG_BEHIND_TLS_PROXY", parse_bool, False,
+            "Trust X-Forwarded-Proto from the load balancer to tell HTTPS requests."),
+    Setting("YIWANG_TIME_ZONE", parse_str, "Asia/Shanghai", "Time zone for dates shown and deadlines."),
+    Setting("YIWANG_LANGUAGE", parse_str, "zh-hans", "Default language: zh-hans or en."),
+    Setting("YIWANG_EMAIL_BACKEND", parse_str, "django.core.mail.backends.console.EmailBackend",
+            "Django e-mail backend dotted path."),
+    Setting("YIWANG_EMAIL_HOST", parse_str, "localhost", "SMTP host for the SMTP backend."),
+    Setting("YIWANG_EMAIL_PORT", parse_int, 25, "SMTP port."),
+    Setting("YIWANG_EMAIL_HOST_USER", parse_str, "", "SMTP user name."),
+    Setting("YIWANG_EMAIL_HOST_PASSWORD", parse_str, "", "SMTP password.", secret=True),
+    Setting("YIWANG_EMAIL_USE_TLS", parse_bool, False, "Use STARTTLS for SMTP."),
+    Setting("YIWANG_DEFAULT_FROM_EMAIL", parse_str, "yiwang@localhost", "Sender address of e-mails."),
+    Setting("YIWANG_SESSION_AGE_SECONDS", parse_int, 30 * 60,
+            "Idle time after which a session expires and the person must log in again."),
+    Setting("YIWANG_LOGIN_FAILURE_LIMIT", parse_int, 5,
+            "Failed log-ins for one account name or address before it is locked for a while."),
+    Setting("YIWANG_LOGIN_LOCKOUT_MINUTES", parse_int, 15,
+            "How long an account name or address stays locked after too many failures."),
+    Setting("YIWANG_AUDIT_SIGNING_KEY", parse_str, None,
+            "Ed25519 private key (PEM) that signs audit checkpoints. When unset it is generated "
+            "once into $YIWANG_DATA_DIR/audit_signing_key.pem.", secret=True,
+            default_doc="generated into the data directory"),
+    Setting("YIWANG_AUDIT_SEAL_INTERVAL_SECONDS", parse_int, 60,
+            "How often the scheduler asks a worker to seal new audit events."),
+    Setting("YIWANG_AUDIT_MAX_TRANSACTION_SECONDS", parse_int, 600,
+            "Longest a transaction may stay open. An unsealed event older than this before the "
+            "latest checkpoint can only have been inserted behind the platform's back."),
+    Setting("YIWANG_TASKS_BACKEND", parse_str, "database",
+            "Background task backend: database (django-tasks-db), immediate (run inline; tests) "
+            "or rq (needs YIWANG_REDIS_URL)."),
+    Setting("YIWANG_REDIS_URL", parse_str, "redis://127.0.0.1:6379/0", "Redis URL for the rq backend.",
+            secret=True),
+    Setting("YIWANG_WEB_WORKERS", parse_int, 2, "gunicorn worker processes for `yiwang serve`."),
+    Setting("YIWANG_MEDIA_ROOT", parse_str, None, "Directory for uploaded files.",
+            default_doc="$YIWANG_DATA_DIR/media"),
+    Setting("YIWANG_LOG_LEVEL", parse_str, "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def declared(name: str) -> Setting:
+    return _BY_NAME[name]
+
+
+def read(name: str) -> tuple[Any, str]:
+    """Return ``(value, source)`` for a declared setting; source is ``env`` or ``default``."""
+    setting = _BY_NAME[name]
+    raw = os.environ.get(name)
+    if raw is None:
+        return setting.default, "default"
+    try:
+        return setting.parse(raw), "env"
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}: {exc}") from exc
+
+
+def value(name: str) -> Any:
+    return read(name)[0]
+
+
+def data_dir() -> Path:
+    path = Path(value("YIWANG_DATA_DIR")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key() -> tuple[str, str]:
+    """The Django secret key and where it came from. Generated once into the data dir."""
+    key, source = read("YIWANG_SECRET_KEY")
+    if key:
+        return key, source
+    if value("YIWANG_PRODUCTION"):
+        raise ConfigurationError(
+            "YIWANG_SECRET_KEY must be set in production mode (YIWANG_PRODUCTION=1); "
+            "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    path = data_dir() / "secret_key"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first; use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip(), f"generated ({path})"
+
+
+def database_url() -> tuple[str, str]:
+    url, source = read("YIWANG_DATABASE_URL")
+    if url:
+        return url, source
+    return f"sqlite:///{data_dir() / 'yiwang.sqlite3'}", "default"

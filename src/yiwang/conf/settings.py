@@ -1,0 +1,196 @@
+"""Django settings, built only from the declarations in :mod:`yiwang.conf.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from yiwang.conf import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = env.data_dir()
+
+PRODUCTION = env.value("YIWANG_PRODUCTION")
+DEBUG = env.value("YIWANG_DEBUG") and not PRODUCTION
+SECRET_KEY = env.secret_key()[0]
+ALLOWED_HOSTS = env.value("YIWANG_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.value("YIWANG_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "yiwang.core",
+    "yiwang.audit",
+    "yiwang.identity",
+    "yiwang.portal",
+    "yiwang.backoffice",
+    "yiwang.api",
+    "yiwang.demo",
+]
+
+MIDDLEWARE = [
+    "yiwang.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "yiwang.urls"
+WSGI_APPLICATION = "yiwang.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+_db_url = env.database_url()[0]
+DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock when a transaction starts, so two writers queue on the
+        # busy timeout instead of failing with "database is locked" half-way through.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA busy_timeout=20000;"
+        ),
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Identity and sessions ------------------------------------------------------------------
+AUTH_USER_MODEL = "identity.Account"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = env.value("YIWANG_SESSION_AGE_SECONDS")
+SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: every request pushes the expiry forward
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+_secure = env.value("YIWANG_SECURE_COOKIES")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION if _secure is None else _secure
+if env.value("YIWANG_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+LOGIN_URL = "portal:login"
+
+AXES_FAILURE_LIMIT = env.value("YIWANG_LOGIN_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = env.value("YIWANG_LOGIN_LOCKOUT_MINUTES") / 60
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address", "user_agent"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "yiwang.identity.views.locked_out"
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = env.value("YIWANG_LANGUAGE")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.value("YIWANG_TIME_ZONE")
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = Path(env.value("YIWANG_MEDIA_ROOT") or DATA_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- E-mail ---------------------------------------------------------------------------------
+EMAIL_BACKEND = env.value("YIWANG_EMAIL_BACKEND")
+EMAIL_HOST = env.value("YIWANG_EMAIL_HOST")
+EMAIL_PORT = env.value("YIWANG_EMAIL_PORT")
+EMAIL_HOST_USER = env.value("YIWANG_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.value("YIWANG_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.value("YIWANG_EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env.value("YIWANG_DEFAULT_FROM_EMAIL")
+
+# --- Background tasks -----------------------------------------------------------------------
+_TASK_BACKENDS = {
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "rq": {"BACKEND": "django_tasks_rq.RQBackend"},
+}
+_tasks_backend = env.value("YIWANG_TASKS_BACKEND")
+if _tasks_backend not in _TASK_BACKENDS:
+    raise env.ConfigurationError(
+        f"YIWANG_TASKS_BACKEND: {_tasks_backend!r} is not one of {', '.join(_TASK_BACKENDS)}"
+    )
+TASKS = {"default": _TASK_BACKENDS[_tasks_backend]}
+RQ_QUEUES = {"default": {"URL": env.value("YIWANG_REDIS_URL")}}
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "yiwang.core.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "line",
+                    "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env.value("YIWANG_LOG_LEVEL")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- yiwang ---------------------------------------------------------------------------------
+YIWANG_AUDIT_SIGNING_KEY = env.value("YIWANG_AUDIT_SIGNING_KEY")
+YIWANG_AUDIT_MAX_TRANSACTION_SECONDS = env.value("YIWANG_AUDIT_MAX_TRANSACTION_SECONDS")
+YIWANG_AUDIT_SEAL_INTERVAL_SECONDS = env.value("YIWANG_AUDIT_SEAL_INTERVAL_SECONDS")
+YIWANG_WEB_WORKERS = env.value("YIWANG_WEB_WORKERS")

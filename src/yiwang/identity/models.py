@@ -1,0 +1,198 @@
+"""Regions, departments, accounts, people, firms and staff memberships."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.models import TimeStampedModel
+from yiwang.identity import domain
+from yiwang.identity.constants import AccountKind, IdKind, RegionLevel, RepresentativeRole, Role
+
+
+class BilingualName(models.Model):
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        lang = (get_language() or "zh-hans").lower()
+        return self.name_en if lang.startswith("en") and self.name_en else self.name_zh
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(BilingualName, TimeStampedModel):
+    """One node of the administrative tree (nation → province → city → district → ...)."""
+
+    code = models.CharField(max_length=32, unique=True)
+    level = models.CharField(max_length=16, choices=RegionLevel.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+
+    def ancestors(self) -> list[Region]:
+        chain: list[Region] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class Department(BilingualName, TimeStampedModel):
+    code = models.CharField(max_length=32, unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering: ClassVar = ["code"]
+
+
+class AccountManager(BaseUserManager["Account"]):
+    def create_user(self, username: str, password: str | None = None, **extra: Any) -> Account:
+        account = self.model(username=username, **extra)
+        account.set_password(password)
+        account.save(using=self._db)
+        return account
+
+    def create_superuser(self, username: str, password: str | None = None,
+                         **extra: Any) -> Account:
+        extra.setdefault("kind", AccountKind.STAFF)
+        extra["is_superuser"] = True
+        return self.create_user(username, password, **extra)
+
+
+class Account(AbstractBaseUser, PermissionsMixin):
+    """A login. Citizens and staff are separate kinds: one account is never both."""
+
+    username = models.CharField(_("user name"), max_length=150, unique=True)
+    kind = models.CharField(max_length=16, choices=AccountKind.choices)
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = AccountManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["kind"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_staff(self) -> bool:
+        """Django admin access: platform admins and department admins only."""
+        if self.kind != AccountKind.STAFF or not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        return self.memberships.filter(
+            role__in=[Role.PLATFORM_ADMIN, Role.DEPARTMENT_ADMIN], is_active=True
+        ).exists()
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.kind == AccountKind.CITIZEN
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.kind == AccountKind.STAFF
+
+
+class Person(TimeStampedModel):
+    """A natural person: a citizen by national id, or a foreigner by passport and nationality."""
+
+    account = models.OneToOneField(Account, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="person")
+    id_kind = models.CharField(max_length=16, choices=IdKind.choices, default=IdKind.NATIONAL_ID)
+    national_id = models.CharField(max_length=18, null=True, blank=True, unique=True)
+    passport_number = models.CharField(max_length=32, blank=True)
+    nationality = models.CharField(max_length=3, blank=True,
+                                   help_text=_("ISO 3166-1 alpha-3 country code"))
+    name = models.CharField(_("name"), max_length=200)
+    birth_date = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["passport_number", "nationality"],
+                                    condition=Q(id_kind="passport"),
+                                    name="person_passport_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.id_kind == IdKind.NATIONAL_ID:
+            try:
+                domain.check_national_id(self.national_id or "")
+            except domain.IdentifierError as exc:
+                raise ValidationError({"national_id": str(exc)}) from exc
+        elif not (self.passport_number and len(self.nationality) == 3):
+            raise ValidationError(_("A foreign person needs a passport number and nationality."))
+
+
+class Firm(TimeStampedModel):
+    """A legal entity identified by its unified social credit code."""
+
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT)
+    representatives = models.ManyToManyField(Person, through="FirmRepresentative",
+                                             related_name="firms")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        try:
+            domain.check_uscc(self.uscc)
+        except domain.IdentifierError as exc:
+            raise ValidationError({"uscc": str(exc)}) from exc
+
+
+class FirmRepresentative(TimeStampedModel):
+    """A person who may act for a firm, for a period."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="representations")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="representations")
+    role = models.CharField(max_length=32, choices=RepresentativeRole.choices)
+    valid_from = models.DateField(default=timezone.localdate)
+    valid_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["firm", "person", "role"], name="firm_rep_unique"),
+        ]
+
+
+class Membership(TimeStampedModel):
+    """A staff account's role in a department."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT,
+                                   related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["account", "department", "role"],
+                                    name="membership_unique"),
+        ]
