@@ -84,6 +84,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("YIWANG_DEFAULT_FROM_EMAIL", parse_str, "yiwang@localhost", "Sender address of e-mails."),
     Setting("YIWANG_SESSION_AGE_SECONDS", parse_int, 30 * 60,
             "Idle time after which a session expires and the person must log in again."),
+    Setting("YIWANG_SESSION_MAX_AGE_SECONDS", parse_int, 12 * 60 * 60,
+            "Longest a session may last from login, however busy; then the person logs in again."),
     Setting("YIWANG_LOGIN_FAILURE_LIMIT", parse_int, 5,
             "Failed log-ins for one account name or address before it is locked for a while."),
     Setting("YIWANG_LOGIN_LOCKOUT_MINUTES", parse_int, 15,

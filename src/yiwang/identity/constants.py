@@ -33,3 +33,14 @@ class IdKind(models.TextChoices):
 class RepresentativeRole(models.TextChoices):
     LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative")
     AGENT = "agent", _("Authorised agent")
+
+
+class Realm(models.TextChoices):
+    """Where a session was started. A session is only ever valid in the realm it started in."""
+
+    PORTAL = "portal", _("Citizen portal")
+    BACKOFFICE = "backoffice", _("Back office")
+
+
+# Roles that open the Django admin; everything else is done in the back office.
+ADMIN_ROLES = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_ADMIN)

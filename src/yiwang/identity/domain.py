@@ -46,10 +46,14 @@ def check_national_id(value: str) -> str:
     try:
         dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise IdentifierError("birth_date", "characters 7-14 are not a valid date of birth") from None
+        raise IdentifierError(
+            "birth_date", "characters 7-14 are not a valid date of birth"
+        ) from None
     expected = national_id_check_char(value[:17])
     if value[17] != expected:
-        raise IdentifierError("checksum", "the check digit does not match; please re-check the number")
+        raise IdentifierError(
+            "checksum", "the check digit does not match; please re-check the number"
+        )
     return value
 
 
@@ -79,16 +83,43 @@ def check_uscc(value: str) -> str:
     bad = sorted({c for c in value if c not in USCC_ALPHABET})
     if bad:
         raise IdentifierError(
-            "alphabet", f"contains characters not used in credit codes: {' '.join(bad)} "
-            "(I, O, S, V and Z are never used)"
+            "alphabet",
+            f"contains characters not used in credit codes: {' '.join(bad)} "
+            "(I, O, S, V and Z are never used)",
         )
     if not value[2:8].isdigit():
         raise IdentifierError("region", "characters 3-8 must be the digits of a region code")
     if value[17] != uscc_check_char(value[:17]):
-        raise IdentifierError("checksum", "the check character does not match; please re-check the code")
+        raise IdentifierError(
+            "checksum", "the check character does not match; please re-check the code"
+        )
     return value
 
 
 def normalise_uscc(raw: str) -> str:
     value = unicodedata.normalize("NFKC", raw).replace(" ", "").strip().upper()
     return check_uscc(value)
+
+
+def make_national_id(region_code: str, birth_date: dt.date, sequence: int) -> str:
+    """Compose a valid id number: 6-digit region, birth date, 3-digit sequence, check character.
+
+    The sequence's last digit is odd for men and even for women, as in real numbers.
+    """
+    if len(region_code) != 6 or not region_code.isdigit():
+        raise IdentifierError("region", "the region code must be 6 digits")
+    if not 0 <= sequence <= 999:
+        raise IdentifierError("sequence", "the sequence must be 0-999")
+    first17 = f"{region_code}{birth_date:%Y%m%d}{sequence:03d}"
+    return first17 + national_id_check_char(first17)
+
+
+def make_uscc(region_code: str, org_code: str, *, authority: str = "9", kind: str = "1") -> str:
+    """Compose a valid credit code from its parts; ``org_code`` is 9 characters."""
+    first17 = f"{authority}{kind}{region_code}{org_code}"
+    if len(first17) != 17:
+        raise IdentifierError("length", "the parts must add up to 17 characters")
+    check_chars = [c for c in first17 if c not in USCC_ALPHABET]
+    if check_chars:
+        raise IdentifierError("alphabet", f"not allowed in credit codes: {' '.join(check_chars)}")
+    return first17 + uscc_check_char(first17)

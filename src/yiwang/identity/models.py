@@ -24,13 +24,13 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         lang = (get_language() or "zh-hans").lower()
         return self.name_en if lang.startswith("en") and self.name_en else self.name_zh
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Region(BilingualName, TimeStampedModel):
@@ -38,8 +38,9 @@ class Region(BilingualName, TimeStampedModel):
 
     code = models.CharField(max_length=32, unique=True)
     level = models.CharField(max_length=16, choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     def ancestors(self) -> list[Region]:
         chain: list[Region] = []
@@ -66,8 +67,7 @@ class AccountManager(BaseUserManager["Account"]):
         account.save(using=self._db)
         return account
 
-    def create_superuser(self, username: str, password: str | None = None,
-                         **extra: Any) -> Account:
+    def create_superuser(self, username: str, password: str | None = None, **extra: Any) -> Account:
         extra.setdefault("kind", AccountKind.STAFF)
         extra["is_superuser"] = True
         return self.create_user(username, password, **extra)
@@ -104,6 +104,28 @@ class Account(AbstractBaseUser, PermissionsMixin):
         ).exists()
 
     @property
+    def is_platform_admin(self) -> bool:
+        if self.kind != AccountKind.STAFF or not self.is_active:
+            return False
+        return (
+            self.is_superuser
+            or self.memberships.filter(role=Role.PLATFORM_ADMIN, is_active=True).exists()
+        )
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        # Admin access follows roles, not Django's per-model permission table: a platform admin
+        # may use every admin page (each ModelAdmin narrows further where it must), everyone
+        # else gets only what an app's ModelAdmin grants by role.
+        if self.is_platform_admin:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_platform_admin:
+            return True
+        return super().has_module_perms(app_label)
+
+    @property
     def is_citizen(self) -> bool:
         return self.kind == AccountKind.CITIZEN
 
@@ -115,13 +137,15 @@ class Account(AbstractBaseUser, PermissionsMixin):
 class Person(TimeStampedModel):
     """A natural person: a citizen by national id, or a foreigner by passport and nationality."""
 
-    account = models.OneToOneField(Account, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="person")
+    account = models.OneToOneField(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
     id_kind = models.CharField(max_length=16, choices=IdKind.choices, default=IdKind.NATIONAL_ID)
     national_id = models.CharField(max_length=18, null=True, blank=True, unique=True)
     passport_number = models.CharField(max_length=32, blank=True)
-    nationality = models.CharField(max_length=3, blank=True,
-                                   help_text=_("ISO 3166-1 alpha-3 country code"))
+    nationality = models.CharField(
+        max_length=3, blank=True, help_text=_("ISO 3166-1 alpha-3 country code")
+    )
     name = models.CharField(_("name"), max_length=200)
     birth_date = models.DateField(null=True, blank=True)
     phone = models.CharField(max_length=32, blank=True)
@@ -129,9 +153,11 @@ class Person(TimeStampedModel):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["passport_number", "nationality"],
-                                    condition=Q(id_kind="passport"),
-                                    name="person_passport_unique"),
+            models.UniqueConstraint(
+                fields=["passport_number", "nationality"],
+                condition=Q(id_kind="passport"),
+                name="person_passport_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,8 +180,9 @@ class Firm(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT)
-    representatives = models.ManyToManyField(Person, through="FirmRepresentative",
-                                             related_name="firms")
+    representatives = models.ManyToManyField(
+        Person, through="FirmRepresentative", related_name="firms"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -181,18 +208,28 @@ class FirmRepresentative(TimeStampedModel):
             models.UniqueConstraint(fields=["firm", "person", "role"], name="firm_rep_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.person} – {self.firm} – {self.get_role_display()}"
+
 
 class Membership(TimeStampedModel):
     """A staff account's role in a department."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT,
-                                   related_name="memberships")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices)
     is_active = models.BooleanField(default=True)
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["account", "department", "role"],
-                                    name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["account", "department", "role"], name="membership_unique"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.account} – {self.department} – {self.get_role_display()}"
+
+    def clean(self) -> None:
+        if self.account_id is not None and self.account.kind != AccountKind.STAFF:
+            raise ValidationError({"account": _("Only staff accounts can work in a department.")})

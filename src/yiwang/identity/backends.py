@@ -1,0 +1,45 @@
+"""Password authentication that knows which door a person came in by."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+
+from yiwang.identity.constants import AccountKind, Realm
+
+REALM_OF_KIND = {AccountKind.CITIZEN: Realm.PORTAL, AccountKind.STAFF: Realm.BACKOFFICE}
+
+
+def realm_of(account: Any) -> Realm | None:
+    """The one realm an account may log in to; ``None`` for anything that is not an account."""
+    kind = getattr(account, "kind", None)
+    return REALM_OF_KIND.get(kind) if kind else None
+
+
+class RealmBackend(ModelBackend):
+    """Checks the password first and the realm second.
+
+    Checking the password before the realm keeps the time taken and the answer the same for
+    "wrong password" and "right password, wrong door", so the login page never reveals that a
+    user name belongs to a staff member. A refusal here makes Django send ``user_login_failed``,
+    so the attempt counts towards the lockout like any other failure.
+    """
+
+    def authenticate(  # type: ignore[override]  # adds the keyword-only realm
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        realm: str | None = None,
+        **kwargs: Any,
+    ) -> AbstractBaseUser | None:
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            return None
+        if realm is not None and realm_of(user) != realm:
+            return None
+        return user

@@ -1,0 +1,147 @@
+"""Login and password forms for the portal and the back office."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.identity import services
+from yiwang.identity.backends import REALM_OF_KIND
+from yiwang.identity.constants import Realm
+from yiwang.identity.models import Account
+
+# One message for every refusal, so the login page never tells a stranger whether a user name
+# exists, belongs to the other realm, is inactive, or just had a mistyped password.
+INVALID_LOGIN = _("The user name or password is wrong. Check them and try again.")
+
+
+class LoginForm(AuthenticationForm):
+    realm: Realm
+
+    error_messages = {"invalid_login": INVALID_LOGIN, "inactive": INVALID_LOGIN}
+
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("User name")
+        self.fields["password"].label = _("Password")
+        self.fields["username"].error_messages["required"] = _("Enter your user name")
+        self.fields["password"].error_messages["required"] = _("Enter your password")
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            self.user_cache = authenticate(
+                self.request, username=username, password=password, realm=self.realm
+            )
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class PortalLoginForm(LoginForm):
+    realm = Realm.PORTAL
+
+
+class BackofficeLoginForm(LoginForm):
+    realm = Realm.BACKOFFICE
+
+
+class RealmPasswordResetForm(PasswordResetForm):
+    """Sends a reset link only to active accounts of this realm; says the same thing either way."""
+
+    realm: Realm
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("E-mail address")
+        self.fields["email"].help_text = _("The address you gave when your account was set up.")
+        self.fields["email"].error_messages.update(
+            required=_("Enter your e-mail address"),
+            invalid=_("Enter an e-mail address in the right form, like name@example.com"),
+        )
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        kinds = [kind for kind, realm in REALM_OF_KIND.items() if realm == self.realm]
+        for account in super().get_users(email):
+            if account.kind in kinds:
+                yield account
+
+    def save(self, **kwargs: Any) -> None:  # type: ignore[override]  # keywords only, as Django calls it
+        from yiwang.audit import actors
+
+        email = self.cleaned_data["email"]
+        accounts = list(self.get_users(email))
+        with transaction.atomic():
+            actor = actors.anonymous(kwargs.get("request"))
+            for account in accounts:
+                services.record_password_reset_request(
+                    actor=actor, account=account, realm=self.realm
+                )
+        super().save(**kwargs)
+
+
+class PortalPasswordResetForm(RealmPasswordResetForm):
+    realm = Realm.PORTAL
+
+
+class BackofficePasswordResetForm(RealmPasswordResetForm):
+    realm = Realm.BACKOFFICE
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """The new-password form behind an e-mailed link; the change goes through the service."""
+
+    def __init__(self, user: Account, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password2"].label = _("Type the new password again")
+        self.fields["new_password1"].error_messages["required"] = _("Enter a new password")
+        self.fields["new_password2"].error_messages["required"] = _("Type the new password again")
+        self.error_messages = {
+            **self.error_messages,
+            "password_mismatch": _("The two passwords are not the same. Type them again."),
+        }
+
+    def save(self, commit: bool = True) -> Account:
+        account: Account = self.user  # type: ignore[assignment]
+        return services.set_password(
+            actor=account,
+            account=account,
+            password=self.cleaned_data["new_password1"],
+            reason="reset",
+        )
+
+
+class AdminSetPasswordForm(forms.Form):
+    """Password fields for an admin setting someone else's password."""
+
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Type the new password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, account: Account | None, *args: Any, **kwargs: Any) -> None:
+        self.account = account
+        super().__init__(*args, **kwargs)
+
+    def clean_password2(self) -> str:
+        one = self.cleaned_data.get("password1")
+        two = self.cleaned_data.get("password2")
+        if one and two and one != two:
+            raise forms.ValidationError(_("The two passwords are not the same. Type them again."))
+        return two or ""

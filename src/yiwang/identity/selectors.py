@@ -1,0 +1,178 @@
+"""Reads of identity data, always answered for a given actor.
+
+Other apps ask these questions instead of querying identity's models, so the rules for who works
+where and who may act for which firm live in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from yiwang.core import clock
+from yiwang.identity.constants import AccountKind, Role
+from yiwang.identity.models import Account, Department, Firm, FirmRepresentative, Membership, Person
+
+
+def _account(actor: Any) -> Account | None:
+    """The active account behind an actor, or ``None`` (anonymous, the platform, inactive)."""
+    if isinstance(actor, Account) and actor.is_active and actor.pk is not None:
+        return actor
+    return None
+
+
+def is_system_actor(actor: Any) -> bool:
+    """True for the platform acting on its own (loaders, commands, scheduled jobs)."""
+    if isinstance(actor, Account) or actor is None:
+        return False
+    from yiwang.audit import actors
+
+    return actors.is_system(actor)
+
+
+def is_platform_admin(actor: Any) -> bool:
+    account = _account(actor)
+    if account is None or account.kind != AccountKind.STAFF:
+        return False
+    if account.is_superuser:
+        return True
+    return account.memberships.filter(
+        role=Role.PLATFORM_ADMIN, is_active=True, department__is_active=True
+    ).exists()
+
+
+def memberships_of(account: Any) -> QuerySet[Membership]:
+    """Active memberships of a staff account in active departments, department loaded."""
+    staff = _account(account)
+    if staff is None or staff.kind != AccountKind.STAFF:
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(account=staff, is_active=True, department__is_active=True)
+        .select_related("department", "department__region")
+        .order_by("department__code", "role")
+    )
+
+
+def staff_roles(actor: Any, department: Department | None = None) -> frozenset[str]:
+    """The roles an actor holds, in one department or (without one) in any department."""
+    memberships = memberships_of(actor)
+    if department is not None:
+        memberships = memberships.filter(department=department)
+    return frozenset(memberships.values_list("role", flat=True))
+
+
+def departments_for(actor: Any) -> QuerySet[Department]:
+    """Departments the actor works in (any active role)."""
+    account = _account(actor)
+    if account is None or account.kind != AccountKind.STAFF:
+        return Department.objects.none()
+    return Department.objects.filter(
+        is_active=True, memberships__account=account, memberships__is_active=True
+    ).distinct()
+
+
+def administered_departments(actor: Any) -> QuerySet[Department]:
+    """Departments whose staff and settings the actor may manage.
+
+    Platform admins manage every department; department admins manage their own.
+    """
+    if is_platform_admin(actor) or is_system_actor(actor):
+        return Department.objects.all()
+    account = _account(actor)
+    if account is None or account.kind != AccountKind.STAFF:
+        return Department.objects.none()
+    return Department.objects.filter(
+        is_active=True,
+        memberships__account=account,
+        memberships__role=Role.DEPARTMENT_ADMIN,
+        memberships__is_active=True,
+    ).distinct()
+
+
+def grantable_roles(actor: Any) -> list[str]:
+    """Roles the actor may hand out: department admins never create platform admins."""
+    if is_platform_admin(actor) or is_system_actor(actor):
+        return list(Role.values)
+    if administered_departments(actor).exists():
+        return [role for role in Role.values if role != Role.PLATFORM_ADMIN]
+    return []
+
+
+def may_grant(actor: Any, *, department: Department, role: str) -> bool:
+    if role not in grantable_roles(actor):
+        return False
+    return administered_departments(actor).filter(pk=department.pk).exists()
+
+
+def staff_accounts_for(actor: Any) -> QuerySet[Account]:
+    """Accounts an admin may see: all for platform admins, their departments' staff otherwise."""
+    if is_platform_admin(actor) or is_system_actor(actor):
+        return Account.objects.all()
+    departments = administered_departments(actor)
+    return Account.objects.filter(
+        kind=AccountKind.STAFF, memberships__department__in=departments
+    ).distinct()
+
+
+def may_manage_account(actor: Any, account: Account) -> bool:
+    """Whether the actor may change an account (details, password, active flag).
+
+    A department admin may manage a staff account only when every department the account works
+    in is one they administer and the account holds no platform-wide power; otherwise they
+    could lock out or take over someone who answers to another department.
+    """
+    if is_platform_admin(actor) or is_system_actor(actor):
+        return True
+    if account.kind != AccountKind.STAFF or account.is_superuser:
+        return False
+    if _account(actor) is not None and _account(actor) == account:
+        return False  # own details are changed by a platform admin, not by self-promotion
+    active = Membership.objects.filter(account=account, is_active=True)
+    if active.filter(role=Role.PLATFORM_ADMIN).exists():
+        return False
+    administered = set(administered_departments(actor).values_list("pk", flat=True))
+    departments = set(active.values_list("department_id", flat=True))
+    if not departments:
+        # An account with no active membership: manageable by an admin of a department it
+        # used to work in, so that leavers can be deactivated.
+        departments = set(
+            Membership.objects.filter(account=account).values_list("department_id", flat=True)
+        )
+    return bool(departments) and departments <= administered
+
+
+def person_for(account: Any) -> Person | None:
+    """The person behind a citizen account, if the account is linked to one."""
+    citizen = _account(account)
+    if citizen is None or citizen.kind != AccountKind.CITIZEN:
+        return None
+    return Person.objects.filter(account=citizen).first()
+
+
+def _valid_on(day: dt.date) -> Q:
+    return Q(valid_from__lte=day) & (Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
+def representations_of(actor: Any, *, on: dt.date | None = None) -> QuerySet[FirmRepresentative]:
+    person = person_for(actor)
+    if person is None:
+        return FirmRepresentative.objects.none()
+    day = on or timezone.localdate(clock.now())
+    return FirmRepresentative.objects.filter(_valid_on(day), person=person).select_related("firm")
+
+
+def firms_actor_may_act_for(actor: Any, *, on: dt.date | None = None) -> QuerySet[Firm]:
+    """Firms for which the actor's person is a representative on the given day (today)."""
+    person = person_for(actor)
+    if person is None:
+        return Firm.objects.none()
+    day = on or timezone.localdate(clock.now())
+    valid = FirmRepresentative.objects.filter(_valid_on(day), person=person)
+    return Firm.objects.filter(pk__in=valid.values("firm_id")).order_by("name")
+
+
+def can_act_for_firm(actor: Any, firm: Firm, *, on: dt.date | None = None) -> bool:
+    return firms_actor_may_act_for(actor, on=on).filter(pk=firm.pk).exists()
