@@ -1,0 +1,534 @@
+"""Load the demo world into the database.
+
+Loading is idempotent: every record is found by its natural key (region and department code,
+user name, national id or passport, credit code) and only what is missing or different is
+written, so a second load with the same files and the same seed writes nothing and records no
+audit event. The loader adds and updates; it never deletes what it finds in the database.
+
+The hand-written part goes through the identity services, which check the actor and write one
+audit event per change. Generated people and firms are written in bulk: see
+:func:`load_generated_people` for how they are audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.core import clock
+from yiwang.core.errors import LoadError, LoadProblem, PermissionDenied, YiwangError
+from yiwang.demo import generator
+from yiwang.demo.loader import World
+from yiwang.identity import services as identity
+from yiwang.identity.constants import AccountKind, IdKind, RepresentativeRole
+from yiwang.identity.models import (
+    Account,
+    Department,
+    Firm,
+    FirmRepresentative,
+    Membership,
+    Person,
+    Region,
+)
+
+DEFAULT_SEED = 2026
+BATCH_SIZE = 5000
+
+Progress = Callable[[int], None]
+T = TypeVar("T")
+
+
+class DemoRefusedError(YiwangError):
+    """The demo world must never be loaded into a production database."""
+
+
+def demo_actor() -> Any:
+    from yiwang.audit.actors import system_actor
+
+    return system_actor("demo-loader")
+
+
+def refuse_in_production() -> None:
+    if settings.PRODUCTION:
+        raise DemoRefusedError(
+            "The demo world has published passwords and fictional people; it is never loaded "
+            "with YIWANG_PRODUCTION on. Use a separate, non-production data directory or "
+            "database for the demo."
+        )
+
+
+def _record(**kwargs: Any) -> Any:
+    from yiwang.audit.services import record_event
+
+    return record_event(**kwargs)
+
+
+@dataclass
+class LoadReport:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.created.values()) or sum(self.updated.values()))
+
+
+class _Failed(Exception):
+    def __init__(self, problem: LoadProblem) -> None:
+        self.problem = problem
+
+
+def _reason(exc: ValidationError | PermissionDenied) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+class _Step:
+    """Turns a refusal from an identity service into a problem naming the file and path."""
+
+    def __init__(self, file: str, path: str) -> None:
+        self.file, self.path = file, path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if isinstance(exc, ValidationError | PermissionDenied):
+            raise _Failed(LoadProblem(self.file, self.path, _reason(exc))) from exc
+
+
+def _update(
+    *, actor: Any, instance: Any, wanted: dict[str, Any], report: LoadReport, kind: str
+) -> None:
+    changed = [name for name, value in wanted.items() if getattr(instance, name) != value]
+    if not changed:
+        return
+    for name in changed:
+        setattr(instance, name, wanted[name])
+    instance.full_clean(exclude=["account", "password"], validate_unique=False)
+    identity.save_record(actor=actor, instance=instance, created=False, fields=changed)
+    report.updated[kind] += 1
+
+
+def _load_regions(world: World, actor: Any, report: LoadReport) -> dict[str, Region]:
+    regions: dict[str, Region] = {r.code: r for r in Region.objects.all()}
+    for i, spec in enumerate(world.regions):
+        parent = regions[spec.parent] if spec.parent else None
+        region = regions.get(spec.code)
+        with _Step("regions.yaml", f"regions[{i}]"):
+            if region is None:
+                regions[spec.code] = identity.create_region(
+                    actor=actor,
+                    code=spec.code,
+                    name_zh=spec.name_zh,
+                    name_en=spec.name_en,
+                    level=spec.level,
+                    parent=parent,
+                )
+                report.created["region"] += 1
+            else:
+                _update(
+                    actor=actor,
+                    instance=region,
+                    report=report,
+                    kind="region",
+                    wanted={
+                        "name_zh": spec.name_zh,
+                        "name_en": spec.name_en,
+                        "level": spec.level,
+                        "parent": parent,
+                    },
+                )
+    return regions
+
+
+def _load_departments(
+    world: World, actor: Any, report: LoadReport, regions: dict[str, Region]
+) -> dict[str, Department]:
+    departments = {d.code: d for d in Department.objects.all()}
+    for i, spec in enumerate(world.departments):
+        department = departments.get(spec.code)
+        with _Step("departments.yaml", f"departments[{i}]"):
+            if department is None:
+                departments[spec.code] = identity.create_department(
+                    actor=actor,
+                    code=spec.code,
+                    name_zh=spec.name_zh,
+                    name_en=spec.name_en,
+                    region=regions[spec.region],
+                )
+                report.created["department"] += 1
+            else:
+                _update(
+                    actor=actor,
+                    instance=department,
+                    report=report,
+                    kind="department",
+                    wanted={
+                        "name_zh": spec.name_zh,
+                        "name_en": spec.name_en,
+                        "region": regions[spec.region],
+                        "is_active": True,
+                    },
+                )
+    return departments
+
+
+def _load_staff(
+    world: World, actor: Any, report: LoadReport, departments: dict[str, Department]
+) -> None:
+    for i, spec in enumerate(world.staff):
+        where = f"staff[{i}]"
+        account = Account.objects.filter(username__iexact=spec.username).first()
+        with _Step("staff.yaml", where):
+            if account is None:
+                # The demo password is set only when the account is made, so a password
+                # someone changed while trying the demo survives a reload.
+                account = identity.create_staff_account(
+                    actor=actor,
+                    username=spec.username,
+                    display_name=spec.display_name,
+                    email=spec.email,
+                    password=world.password,
+                    is_superuser=spec.is_superuser,
+                )
+                report.created["staff account"] += 1
+            elif account.kind != AccountKind.STAFF:
+                raise ValidationError(f"{spec.username!r} already exists as a citizen account")
+            else:
+                _update(
+                    actor=actor,
+                    instance=account,
+                    report=report,
+                    kind="staff account",
+                    wanted={
+                        "display_name": spec.display_name,
+                        "email": spec.email,
+                        "is_superuser": spec.is_superuser,
+                        "is_active": True,
+                    },
+                )
+        for j, (code, role) in enumerate(spec.memberships):
+            department = departments[code]
+            held = Membership.objects.filter(
+                account=account, department=department, role=role, is_active=True
+            ).exists()
+            if held:
+                continue
+            with _Step("staff.yaml", f"{where}.memberships[{j}]"):
+                identity.grant_membership(
+                    actor=actor, account=account, department=department, role=role
+                )
+            report.created["membership"] += 1
+
+
+def _find_person(national_id: str | None, passport: str, nationality: str) -> Person | None:
+    if national_id:
+        return Person.objects.filter(national_id=national_id).first()
+    return Person.objects.filter(
+        id_kind=IdKind.PASSPORT, passport_number=passport, nationality=nationality
+    ).first()
+
+
+def _load_people(world: World, actor: Any, report: LoadReport) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    for i, spec in enumerate(world.people):
+        where = f"people[{i}]"
+        person = _find_person(spec.national_id, spec.passport_number, spec.nationality)
+        with _Step("people.yaml", where):
+            if spec.username and (person is None or person.account_id is None):
+                identity.register_citizen(
+                    actor=actor,
+                    username=spec.username,
+                    password=world.password,
+                    name=spec.name,
+                    national_id=spec.national_id,
+                    id_kind=IdKind.NATIONAL_ID if spec.national_id else IdKind.PASSPORT,
+                    passport_number=spec.passport_number,
+                    nationality=spec.nationality,
+                    birth_date=spec.birth_date,
+                    phone=spec.phone,
+                    email=spec.email,
+                )
+                report.created["citizen account"] += 1
+                if person is None:
+                    report.created["person"] += 1
+                person = _find_person(spec.national_id, spec.passport_number, spec.nationality)
+                assert person is not None
+            elif person is None:
+                person = Person(
+                    id_kind=IdKind.NATIONAL_ID if spec.national_id else IdKind.PASSPORT,
+                    national_id=spec.national_id,
+                    passport_number=spec.passport_number,
+                    nationality=spec.nationality,
+                    name=spec.name,
+                    birth_date=spec.birth_date,
+                    phone=spec.phone,
+                    email=spec.email,
+                )
+                person.full_clean(exclude=["account"])
+                identity.save_record(
+                    actor=actor,
+                    instance=person,
+                    created=True,
+                    fields=["name", "birth_date", "phone", "email"],
+                )
+                report.created["person"] += 1
+            elif (
+                spec.username
+                and person.account
+                and (person.account.username.lower() != spec.username.lower())
+            ):
+                raise ValidationError(
+                    f"this person already has the account {person.account.username!r}, "
+                    f"not {spec.username!r}"
+                )
+            _update(
+                actor=actor,
+                instance=person,
+                report=report,
+                kind="person",
+                wanted={
+                    "name": spec.name,
+                    "birth_date": spec.birth_date,
+                    "phone": spec.phone,
+                    "email": spec.email,
+                },
+            )
+        people[spec.key] = person
+    return people
+
+
+def _load_firms(
+    world: World,
+    actor: Any,
+    report: LoadReport,
+    regions: dict[str, Region],
+    people: dict[str, Person],
+) -> None:
+    for i, spec in enumerate(world.firms):
+        where = f"firms[{i}]"
+        firm = Firm.objects.filter(uscc=spec.uscc).first()
+        with _Step("firms.yaml", where):
+            if firm is None:
+                firm = identity.create_firm(
+                    actor=actor,
+                    uscc=spec.uscc,
+                    name=spec.name_zh,
+                    name_en=spec.name_en,
+                    region=regions[spec.region],
+                )
+                report.created["firm"] += 1
+            else:
+                _update(
+                    actor=actor,
+                    instance=firm,
+                    report=report,
+                    kind="firm",
+                    wanted={
+                        "name": spec.name_zh,
+                        "name_en": spec.name_en,
+                        "region": regions[spec.region],
+                    },
+                )
+        for j, (key, role) in enumerate(spec.representatives):
+            person = people[key]
+            if FirmRepresentative.objects.filter(firm=firm, person=person, role=role).exists():
+                continue
+            with _Step("firms.yaml", f"{where}.representatives[{j}]"):
+                identity.add_firm_representative(actor=actor, firm=firm, person=person, role=role)
+            report.created["firm representative"] += 1
+
+
+def load_world(*, actor: Any, world: World) -> LoadReport:
+    """Write the hand-written demo world, all or nothing, and say what changed."""
+    refuse_in_production()
+    report = LoadReport()
+    try:
+        with transaction.atomic():
+            regions = _load_regions(world, actor, report)
+            departments = _load_departments(world, actor, report, regions)
+            _load_staff(world, actor, report, departments)
+            people = _load_people(world, actor, report)
+            _load_firms(world, actor, report, regions, people)
+    except _Failed as failed:
+        raise LoadError([failed.problem]) from failed.__cause__
+    return report
+
+
+# --- Generated people and firms -------------------------------------------------------------
+
+
+@dataclass
+class BulkReport:
+    created: int = 0
+    skipped: int = 0
+    batches: int = 0
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def load_generated_people(
+    *,
+    actor: Any,
+    seed: int,
+    count: int,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> BulkReport:
+    """Add the first ``count`` generated people for ``seed``; people already present are skipped.
+
+    Each batch is its own transaction, so an interrupted load of millions keeps what it wrote and
+    the next run carries on from there (existing national ids are skipped).
+
+    Auditing: each batch that creates people writes one audit event with the seed, the index range
+    and the counts, in the same transaction as the rows. One event per person would multiply the
+    log by the size of the load, slow it down many times over and record nothing more: the batch
+    event plus the seed say exactly which people were made, since the generator is deterministic.
+    """
+    refuse_in_production()
+    report = BulkReport()
+    for chunk in _chunks(generator.generate_people(seed, count), batch_size):
+        keys = [p.national_id for p in chunk]
+        with transaction.atomic():
+            existing = set(
+                Person.objects.filter(national_id__in=keys).values_list("national_id", flat=True)
+            )
+            new = [
+                Person(
+                    id_kind=IdKind.NATIONAL_ID,
+                    national_id=p.national_id,
+                    name=p.name,
+                    birth_date=p.birth_date,
+                )
+                for p in chunk
+                if p.national_id not in existing
+            ]
+            if new:
+                Person.objects.bulk_create(new, batch_size=1000)
+                _record(
+                    actor=actor,
+                    action="demo.people_generated",
+                    object_type="identity.person",
+                    object_id=f"seed:{seed}:{chunk[0].index}-{chunk[-1].index}",
+                    data={
+                        "seed": seed,
+                        "first_index": chunk[0].index,
+                        "last_index": chunk[-1].index,
+                        "created": len(new),
+                        "skipped": len(existing),
+                    },
+                )
+        report.created += len(new)
+        report.skipped += len(existing)
+        report.batches += 1
+        if progress:
+            progress(len(chunk))
+    return report
+
+
+def load_generated_firms(
+    *,
+    actor: Any,
+    seed: int,
+    count: int,
+    people: int = 0,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> BulkReport:
+    """Add the first ``count`` generated firms for ``seed``, each with its generated legal
+    representative when that person is loaded. Audited per batch like
+    :func:`load_generated_people`, for the same reason."""
+    refuse_in_production()
+    report = BulkReport()
+    regions = {
+        r.code: r.pk
+        for r in Region.objects.filter(code__in=[d.code for d in generator.districts()])
+    }
+    missing = [d.code for d in generator.districts() if d.code not in regions]
+    if missing:
+        raise LoadError(
+            [
+                LoadProblem(
+                    "regions.yaml",
+                    "regions",
+                    f"districts {', '.join(missing)} are not loaded yet; load "
+                    "the demo world before generated firms",
+                )
+            ]
+        )
+    today: dt.date = timezone.localdate(clock.now())
+    for chunk in _chunks(generator.generate_firms(seed, count, people=people), batch_size):
+        keys = [f.uscc for f in chunk]
+        with transaction.atomic():
+            existing = set(Firm.objects.filter(uscc__in=keys).values_list("uscc", flat=True))
+            fresh = [f for f in chunk if f.uscc not in existing]
+            links = 0
+            if fresh:
+                Firm.objects.bulk_create(
+                    [
+                        Firm(
+                            uscc=f.uscc,
+                            name=f.name,
+                            name_en=f.name_en,
+                            region_id=regions[f.region_code],
+                        )
+                        for f in fresh
+                    ],
+                    batch_size=1000,
+                )
+                firm_ids = dict(
+                    Firm.objects.filter(uscc__in=[f.uscc for f in fresh]).values_list("uscc", "pk")
+                )
+                wanted = {
+                    f.representative_national_id for f in fresh if f.representative_national_id
+                }
+                person_ids = dict(
+                    Person.objects.filter(national_id__in=wanted).values_list("national_id", "pk")
+                )
+                representations = [
+                    FirmRepresentative(
+                        firm_id=firm_ids[f.uscc],
+                        person_id=person_ids[f.representative_national_id],
+                        role=RepresentativeRole.LEGAL_REPRESENTATIVE,
+                        valid_from=today,
+                    )
+                    for f in fresh
+                    if f.representative_national_id in person_ids
+                ]
+                FirmRepresentative.objects.bulk_create(representations, batch_size=1000)
+                links = len(representations)
+                _record(
+                    actor=actor,
+                    action="demo.firms_generated",
+                    object_type="identity.firm",
+                    object_id=f"seed:{seed}:{chunk[0].index}-{chunk[-1].index}",
+                    data={
+                        "seed": seed,
+                        "first_index": chunk[0].index,
+                        "last_index": chunk[-1].index,
+                        "created": len(fresh),
+                        "skipped": len(existing),
+                        "representatives": links,
+                    },
+                )
+        report.created += len(fresh)
+        report.skipped += len(existing)
+        report.batches += 1
+        if progress:
+            progress(len(chunk))
+    return report
