@@ -43,7 +43,8 @@ def realm_context(realm: Realm) -> dict[str, Any]:
 
 
 class RealmMixin:
-    realm: Realm
+    # Overridden per realm, by subclass or by ``as_view(realm=...)`` in the URL conf.
+    realm: Realm = Realm.PORTAL
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]
