@@ -28,9 +28,10 @@ def is_system_actor(actor: Any) -> bool:
     """True for the platform acting on its own (loaders, commands, scheduled jobs)."""
     if isinstance(actor, Account) or actor is None:
         return False
-    from yiwang.audit import actors
+    from yiwang.audit.actors import Actor
+    from yiwang.audit.constants import ActorType
 
-    return actors.is_system(actor)
+    return isinstance(actor, Actor) and actor.type == ActorType.SYSTEM
 
 
 def is_platform_admin(actor: Any) -> bool:

@@ -1,0 +1,117 @@
+"""Resetting a forgotten password by an e-mailed link."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axes.models import AccessAttempt
+from django.core import mail
+from django.urls import reverse
+
+from yiwang.identity.tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "lantern-harbour-sky-7"
+
+
+@pytest.fixture(autouse=True)
+def _locmem_mail(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def reset_link(message) -> str:
+    match = re.search(r"https?://[^/\s]+(/\S+)", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def request_reset(client, realm, email):
+    return client.post(reverse(f"{realm}:password_reset"), {"email": email})
+
+
+def test_reset_link_works_once(client, citizen, login):
+    response = request_reset(client, "portal", citizen.email)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:password_reset_done")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [citizen.email]
+    link = reset_link(message)
+    assert link.startswith("/password-reset/")
+
+    response = client.get(link)
+    assert response.status_code == 302  # to the form, with the token moved into the session
+    form_url = response["Location"]
+    response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:password_reset_complete")
+
+    assert login(client, "portal", "lihua", NEW_PASSWORD).status_code == 302
+    client.post(reverse("portal:logout"))
+    assert login(client, "portal", "lihua", PASSWORD).status_code == 200
+
+    # The same link a second time is dead.
+    response = client.get(link)
+    assert response.status_code == 200
+    assert "This link does not work" in response.content.decode()
+
+
+def test_mismatched_new_passwords_are_explained(client, citizen):
+    request_reset(client, "portal", citizen.email)
+    form_url = client.get(reset_link(mail.outbox[0]))["Location"]
+    response = client.post(
+        form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "x"}
+    )
+    assert response.status_code == 200
+    assert "The two passwords are not the same" in response.content.decode()
+
+
+def test_unknown_address_gets_the_same_answer_and_no_mail(client, db):
+    response = request_reset(client, "portal", "nobody@example.org")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:password_reset_done")
+    assert mail.outbox == []
+
+
+def test_portal_reset_does_not_mail_staff_accounts(client, clerk):
+    response = request_reset(client, "portal", clerk.email)
+    assert response.status_code == 302
+    assert mail.outbox == []
+    request_reset(client, "backoffice", clerk.email)
+    assert len(mail.outbox) == 1
+    assert reset_link(mail.outbox[0]).startswith("/backoffice/password-reset/")
+
+
+def test_staff_link_is_dead_at_the_portal(client, clerk):
+    request_reset(client, "backoffice", clerk.email)
+    link = reset_link(mail.outbox[0]).removeprefix("/backoffice")
+    response = client.get(link)
+    assert response.status_code == 200
+    assert "This link does not work" in response.content.decode()
+
+
+def test_reset_lifts_the_lock_on_the_user_name(client, citizen, login, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "portal", "lihua", f"wrong-{i}-password")
+    assert AccessAttempt.objects.filter(username="lihua").exists()
+    request_reset(client, "portal", citizen.email)
+    form_url = client.get(reset_link(mail.outbox[0]))["Location"]
+    client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert not AccessAttempt.objects.filter(username="lihua").exists()
+    from django.test import Client
+
+    other_browser = Client(REMOTE_ADDR="192.0.2.9", HTTP_USER_AGENT="Phone")
+    assert login(other_browser, "portal", "lihua", NEW_PASSWORD).status_code == 302
+
+
+def test_reset_request_and_change_are_audited(client, citizen, events):
+    request_reset(client, "portal", citizen.email)
+    form_url = client.get(reset_link(mail.outbox[0]))["Location"]
+    client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    requested = events("identity.password_reset_requested")
+    assert len(requested) == 1
+    changed = events("identity.password_set")
+    assert [e.data["reason"] for e in changed] == ["reset"]
+    assert NEW_PASSWORD not in str(changed[0].data)
