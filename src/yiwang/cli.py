@@ -1,12 +1,39 @@
-"""The ``yiwang`` command. Each group lives beside the app it drives; this module composes them."""
+"""The ``yiwang`` command. Each group lives beside the app it drives; this module composes them.
+
+Commands parse their options, set Django up and call one function of the app that does the work;
+anything that takes longer than a moment shows a progress bar.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
+import time
+from dataclasses import asdict
+from typing import Any
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
 
 app = typer.Typer(help="yiwang (一网) digital-government platform", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+
+DEMO_SEED = 2026
+DEMO_PEOPLE = 1000
+DEMO_FIRMS = 200
 
 
 def setup_django() -> None:
@@ -16,10 +43,350 @@ def setup_django() -> None:
     django.setup()
 
 
+def _setup() -> None:
+    """Set Django up, turning a configuration mistake into one readable line."""
+    from yiwang.conf.env import ConfigurationError
+
+    try:
+        setup_django()
+    except ConfigurationError as exc:
+        err_console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _progress(*, transient: bool = False) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=transient,
+    )
+
+
+# --- Configuration and checks ---------------------------------------------------------------
+
+
+@app.command()
+def config(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Show every setting, its current value and where the value came from."""
+    _setup()
+    from yiwang.conf.report import current
+
+    rows = current()
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2))
+        return
+    table = Table(title="yiwang settings", show_lines=False)
+    table.add_column("Setting", no_wrap=True)
+    table.add_column("Value", overflow="fold")
+    table.add_column("Source", overflow="fold")
+    for row in rows:
+        table.add_row(row.name, row.value, row.source)
+    console.print(table)
+
+
+@app.command()
+def check(
+    deploy: bool | None = typer.Option(
+        None,
+        "--deploy/--no-deploy",
+        help="Also run Django's deployment checks. Default: on when YIWANG_PRODUCTION is on.",
+    ),
+) -> None:
+    """Run Django's and yiwang's system checks; exit non-zero on any error."""
+    _setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    if deploy is None:
+        deploy = bool(settings.PRODUCTION)
+    try:
+        call_command("check", deploy=deploy, databases=["default"])
+    except SystemCheckError as exc:
+        err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+
+
+# --- Database -------------------------------------------------------------------------------
+
+
+def _migrate() -> int:
+    from yiwang.core import migrate as migrations
+
+    todo = migrations.pending()
+    if not todo:
+        console.print("Database is up to date: no migrations to apply.")
+        return 0
+    with _progress(transient=True) as progress:
+        task = progress.add_task("Applying migrations", total=len(todo))
+
+        def applied(name: str) -> None:
+            progress.update(task, advance=1, description=f"Applied {name}")
+
+        migrations.apply(on_applied=applied)
+    console.print(f"Applied {len(todo)} migration(s).")
+    return len(todo)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (run this after every upgrade)."""
+    _setup()
+    _migrate()
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command: yiwang manage showmigrations, ..."""
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["yiwang manage", *ctx.args])
+
+
+# --- Processes ------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int | None = typer.Option(
+        None, help="gunicorn worker processes. Default: YIWANG_WEB_WORKERS."
+    ),
+) -> None:
+    """Serve the web application with gunicorn (access log on stdout)."""
+    _setup()
+    from django.conf import settings
+
+    from yiwang.core import server
+
+    server.serve(host=host, port=port, workers=workers or settings.YIWANG_WEB_WORKERS)
+
+
+def _database_tasks_backend() -> bool:
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+
+    return isinstance(task_backends["default"], DatabaseBackend)
+
+
+@app.command()
+def worker(
+    with_scheduler: bool = typer.Option(
+        False,
+        "--with-scheduler",
+        help="Also run the scheduler in this process (small sites: one worker process).",
+    ),
+    queues: str = typer.Option("*", help="Comma-separated queue names, or * for all."),
+    interval: float = typer.Option(1.0, help="Seconds to wait when the queue is empty."),
+) -> None:
+    """Run background tasks from the database queue until stopped."""
+    _setup()
+    from django.core.management import call_command
+
+    if not _database_tasks_backend():
+        err_console.print(
+            "`yiwang worker` runs the database task queue, but "
+            "YIWANG_TASKS_BACKEND is not `database`."
+        )
+        raise typer.Exit(2)
+    if with_scheduler:
+        from yiwang.core import scheduler
+
+        scheduler.start_in_thread()
+    call_command("db_worker", queue_name=queues, interval=interval, reload=False, verbosity=1)
+
+
+@app.command("scheduler")
+def scheduler_command() -> None:
+    """Enqueue periodic tasks on their intervals.
+
+    Safe to start more than once: one scheduler is active, the others stand by.
+    """
+    _setup()
+    from yiwang.core import scheduler
+
+    running = scheduler.build()
+
+    def stop(signum: int, frame: Any) -> None:
+        running.stop.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    running.run()
+
+
+# --- The demo -------------------------------------------------------------------------------
+
+
+def _load_demo(*, people: int, firms: int, seed: int) -> None:
+    from yiwang.core.errors import LoadError
+    from yiwang.demo import loader, services
+
+    try:
+        services.refuse_in_production()
+        world = loader.read_world()
+        actor = services.demo_actor()
+        with console.status("Loading the demo world (regions, departments, accounts)..."):
+            report = services.load_world(actor=actor, world=world)
+    except services.DemoRefusedError as exc:
+        err_console.print(f"[red]Refused:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    except LoadError as exc:
+        err_console.print("[red]The demo world was not loaded; nothing was written:[/red]")
+        for problem in exc.problems:
+            err_console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    if report.changed:
+        parts = [f"{n} {kind}(s) created" for kind, n in sorted(report.created.items())]
+        parts += [f"{n} {kind}(s) updated" for kind, n in sorted(report.updated.items())]
+        console.print("Demo world: " + ", ".join(parts) + ".")
+    else:
+        console.print("Demo world: already loaded, nothing changed.")
+
+    for label, count, load in (
+        ("people", people, services.load_generated_people),
+        ("firms", firms, services.load_generated_firms),
+    ):
+        if count <= 0:
+            continue
+        extra = {"people": people} if label == "firms" else {}
+        started = time.monotonic()
+        with _progress() as progress:
+            task = progress.add_task(f"Generated {label} (seed {seed})", total=count)
+
+            def advance(done: int, progress: Progress = progress, task: Any = task) -> None:
+                progress.advance(task, done)
+
+            try:
+                result = load(actor=actor, seed=seed, count=count, progress=advance, **extra)
+            except LoadError as exc:
+                err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+                raise typer.Exit(1) from exc
+        seconds = max(time.monotonic() - started, 1e-9)
+        console.print(
+            f"Generated {label}: {result.created} created, {result.skipped} already "
+            f"there ({count / seconds:,.0f} {label}/s)."
+        )
+
+
+@app.command("load-demo")
+def load_demo(
+    people: int = typer.Option(DEMO_PEOPLE, help="Generated people to add (no logins)."),
+    firms: int = typer.Option(DEMO_FIRMS, help="Generated firms to add."),
+    seed: int = typer.Option(DEMO_SEED, help="Generator seed: the same seed, the same world."),
+) -> None:
+    """Load the demo world (Demo City, 演示市). Loading it again changes nothing.
+
+    Departments, staff and citizen logins, generated people and firms. Refused in production
+    mode.
+    """
+    _setup()
+    _load_demo(people=people, firms=firms, seed=seed)
+
+
+def _print_logins(base_url: str) -> None:
+    from yiwang.demo import loader
+
+    world = loader.read_world()
+    table = Table(title=f"Demo logins — {world.name_en} / {world.name_zh} (demo only)")
+    table.add_column("Role")
+    table.add_column("User name", no_wrap=True)
+    table.add_column("Password", no_wrap=True)
+    table.add_column("Where", no_wrap=True)
+    for login in loader.logins(world):
+        table.add_row(login.role, login.username, login.password, base_url + login.site)
+    console.print(table)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+@app.command()
+def demo(
+    port: int = typer.Option(8000, help="Port for the web server."),
+    host: str = typer.Option("127.0.0.1", help="Address for the web server."),
+    no_worker: bool = typer.Option(
+        False, "--no-worker", help="Do not start a background worker and scheduler."
+    ),
+) -> None:
+    """Migrate, load the demo world, print the logins and serve it. Ctrl-C stops it all.
+
+    A background worker with the scheduler runs beside the web server unless --no-worker.
+    """
+    _setup()
+    from yiwang.core import supervisor
+    from yiwang.core.messages import compile_all
+    from yiwang.demo import services
+
+    try:
+        services.refuse_in_production()
+    except services.DemoRefusedError as exc:
+        err_console.print(f"[red]Refused:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if not _port_free(host, port):
+        err_console.print(f"Port {port} on {host} is in use; choose another with --port.")
+        raise typer.Exit(1)
+    _migrate()
+    compile_all()
+    _load_demo(people=DEMO_PEOPLE, firms=DEMO_FIRMS, seed=DEMO_SEED)
+    base_url = f"http://{host}:{port}"
+    _print_logins(base_url)
+
+    children = [
+        supervisor.Child(
+            "web", supervisor.yiwang_command("serve", "--host", host, "--port", str(port))
+        )
+    ]
+    if not no_worker:
+        children.append(
+            supervisor.Child("worker", supervisor.yiwang_command("worker", "--with-scheduler"))
+        )
+    processes = supervisor.Supervisor(children)
+
+    def ready() -> None:
+        if supervisor.wait_for_http(f"{base_url}/healthz", timeout=60, alive=processes.running):
+            console.print(
+                f"[bold green]yiwang demo is running at {base_url}/[/bold green] "
+                "— press Ctrl-C to stop."
+            )
+
+    processes.start()
+    code = processes.run(on_ready=ready)
+    if code:
+        err_console.print("A demo process stopped unexpectedly; everything was shut down.")
+    raise typer.Exit(code)
+
+
 def _register() -> None:
     from yiwang.audit import cli as audit_cli
 
     app.add_typer(audit_cli.app, name="audit")
+    from yiwang.catalogue import cli as catalogue_cli
+    from yiwang.core import cli_calendar
+
+    app.add_typer(catalogue_cli.app, name="services")
+    app.add_typer(cli_calendar.app, name="calendar")
+    from yiwang.exchange import cli as exchange_cli
+
+    app.add_typer(exchange_cli.app, name="exchange")
 
 
 _register()

@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from yiwang.core import clock
@@ -382,6 +383,58 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+class _BulkInserter:
+    """Insert many rows of one model fast: COPY on PostgreSQL, ``executemany`` elsewhere.
+
+    ``bulk_create`` spends most of its time preparing every field of every object. Here a
+    template object is prepared once (defaults, ``auto_now`` times and fields added to the model
+    later included) and only the fields that differ from row to row are prepared per row. On a
+    million people this is several times faster, and COPY on PostgreSQL faster still.
+    """
+
+    def __init__(self, template: Model, varying: list[str]) -> None:
+        self.model = type(template)
+        self.connection = connections[router.db_for_write(self.model)]
+        fields: list[Field[Any, Any]] = [
+            f for f in self.model._meta.concrete_fields if not f.primary_key
+        ]
+        by_name = {f.name: f for f in fields}
+        self.varying = [by_name[name] for name in varying]
+        fixed = [f for f in fields if f not in self.varying]
+        self.fixed_values = tuple(
+            f.get_db_prep_save(f.pre_save(template, True), connection=self.connection)
+            for f in fixed
+        )
+        self.columns = [str(f.column) for f in [*self.varying, *fixed]]
+        self.table = self.model._meta.db_table
+
+    def insert(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        prepared = [
+            tuple(
+                field.get_db_prep_save(value, connection=self.connection)
+                for field, value in zip(self.varying, row, strict=True)
+            )
+            + self.fixed_values
+            for row in rows
+        ]
+        if not prepared:
+            return
+        quote = self.connection.ops.quote_name
+        columns = ", ".join(quote(c) for c in self.columns)
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                copy_sql = f"COPY {quote(self.table)} ({columns}) FROM STDIN"
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for row in prepared:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(self.columns))
+                cursor.executemany(
+                    f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})",  # noqa: S608  # names from the model
+                    prepared,
+                )
+
+
 def load_generated_people(
     *,
     actor: Any,
@@ -402,6 +455,9 @@ def load_generated_people(
     """
     refuse_in_production()
     report = BulkReport()
+    inserter = _BulkInserter(
+        Person(id_kind=IdKind.NATIONAL_ID), ["national_id", "name", "birth_date"]
+    )
     for chunk in _chunks(generator.generate_people(seed, count), batch_size):
         keys = [p.national_id for p in chunk]
         with transaction.atomic():
@@ -409,17 +465,12 @@ def load_generated_people(
                 Person.objects.filter(national_id__in=keys).values_list("national_id", flat=True)
             )
             new = [
-                Person(
-                    id_kind=IdKind.NATIONAL_ID,
-                    national_id=p.national_id,
-                    name=p.name,
-                    birth_date=p.birth_date,
-                )
+                (p.national_id, p.name, p.birth_date)
                 for p in chunk
                 if p.national_id not in existing
             ]
             if new:
-                Person.objects.bulk_create(new, batch_size=1000)
+                inserter.insert(new)
                 _record(
                     actor=actor,
                     action="demo.people_generated",
@@ -472,6 +523,11 @@ def load_generated_firms(
             ]
         )
     today: dt.date = timezone.localdate(clock.now())
+    firm_inserter = _BulkInserter(Firm(), ["uscc", "name", "name_en", "region"])
+    link_inserter = _BulkInserter(
+        FirmRepresentative(role=RepresentativeRole.LEGAL_REPRESENTATIVE, valid_from=today),
+        ["firm", "person"],
+    )
     for chunk in _chunks(generator.generate_firms(seed, count, people=people), batch_size):
         keys = [f.uscc for f in chunk]
         with transaction.atomic():
@@ -479,17 +535,8 @@ def load_generated_firms(
             fresh = [f for f in chunk if f.uscc not in existing]
             links = 0
             if fresh:
-                Firm.objects.bulk_create(
-                    [
-                        Firm(
-                            uscc=f.uscc,
-                            name=f.name,
-                            name_en=f.name_en,
-                            region_id=regions[f.region_code],
-                        )
-                        for f in fresh
-                    ],
-                    batch_size=1000,
+                firm_inserter.insert(
+                    (f.uscc, f.name, f.name_en, regions[f.region_code]) for f in fresh
                 )
                 firm_ids = dict(
                     Firm.objects.filter(uscc__in=[f.uscc for f in fresh]).values_list("uscc", "pk")
@@ -501,16 +548,11 @@ def load_generated_firms(
                     Person.objects.filter(national_id__in=wanted).values_list("national_id", "pk")
                 )
                 representations = [
-                    FirmRepresentative(
-                        firm_id=firm_ids[f.uscc],
-                        person_id=person_ids[f.representative_national_id],
-                        role=RepresentativeRole.LEGAL_REPRESENTATIVE,
-                        valid_from=today,
-                    )
+                    (firm_ids[f.uscc], person_ids[f.representative_national_id])
                     for f in fresh
                     if f.representative_national_id in person_ids
                 ]
-                FirmRepresentative.objects.bulk_create(representations, batch_size=1000)
+                link_inserter.insert(representations)
                 links = len(representations)
                 _record(
                     actor=actor,

@@ -1,0 +1,49 @@
+"""Serve the WSGI application with gunicorn, configured from yiwang's settings.
+
+Static files are served by WhiteNoise from the app directories (``WHITENOISE_USE_FINDERS``), so
+no ``collectstatic`` step is needed before starting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class YiwangServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from yiwang.wsgi import application
+
+        return application
+
+
+def options(*, host: str, port: int, workers: int) -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        # One line per request on stdout, one per problem on stderr: what a process manager or
+        # container runtime collects.
+        "accesslog": "-",
+        "errorlog": "-",
+        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s',
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "proc_name": "yiwang",
+        # Each worker imports the application itself, so no database connection is ever shared
+        # across a fork.
+        "preload_app": False,
+    }
+
+
+def serve(*, host: str, port: int, workers: int) -> None:
+    YiwangServer(options(host=host, port=port, workers=workers)).run()
