@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ExchangeConfig(AppConfig):
+    name = "yiwang.exchange"
+    label = "exchange"
+    verbose_name = "Data exchange"
