@@ -30,6 +30,9 @@ class LoginForm(AuthenticationForm):
     def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("User name")
+        # The error summary takes focus when the form comes back; two autofocus targets would
+        # fight, and moving focus on first load skips the page's introduction for screen readers.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["password"].label = _("Password")
         self.fields["username"].error_messages["required"] = _("Enter your user name")
         self.fields["password"].error_messages["required"] = _("Enter your password")

@@ -45,11 +45,18 @@ def test_staff_logs_in_at_the_back_office(client, clerk, login):
 
 
 def test_login_rotates_the_session_key(client, citizen, login):
-    client.get(reverse("portal:login"))
-    client.session.save()
-    before = client.cookies["sessionid"].value if "sessionid" in client.cookies else None
+    from django.contrib.sessions.models import Session
+
+    session = client.session  # an anonymous session, as a planted cookie would be
+    session["planted"] = True
+    session.save()
+    before = client.cookies["sessionid"].value
+    assert Session.objects.filter(session_key=before).exists()
     login(client, "portal", "lihua")
-    assert client.cookies["sessionid"].value != before
+    after = client.cookies["sessionid"].value
+    assert after != before
+    assert not Session.objects.filter(session_key=before).exists()
+    assert client.session["_auth_user_id"] == str(citizen.pk)
 
 
 def test_wrong_password_gets_the_generic_error(client, citizen, login):

@@ -246,12 +246,15 @@ def test_the_platform_itself_may_set_up_the_world(events):
     from yiwang.audit.actors import SYSTEM, system_actor
 
     loader = system_actor("demo-loader")
-    city = services.create_region(actor=loader, code="990100", name_zh="演示市",
-                                  name_en="Demo City", level="city")
-    dept = services.create_department(actor=SYSTEM, code="data", name_zh="数据局",
-                                      name_en="Data Bureau", region=city)
-    admin = services.create_staff_account(actor=loader, username="root", password=None,
-                                          department=dept, role=Role.PLATFORM_ADMIN)
+    city = services.create_region(
+        actor=loader, code="990100", name_zh="演示市", name_en="Demo City", level="city"
+    )
+    dept = services.create_department(
+        actor=SYSTEM, code="data", name_zh="数据局", name_en="Data Bureau", region=city
+    )
+    admin = services.create_staff_account(
+        actor=loader, username="root", password=None, department=dept, role=Role.PLATFORM_ADMIN
+    )
     assert selectors.is_platform_admin(admin)
     assert [e.actor_id for e in events("identity.department_created")] == ["platform"]
     assert events("identity.region_created")[0].actor_type == "system"
@@ -263,8 +266,9 @@ def test_strangers_and_clerks_may_not_set_up_the_world():
     region = DepartmentFactory().region
     for actor in (anonymous(None), StaffFactory(), CitizenFactory()):
         with pytest.raises(PermissionDenied):
-            services.create_department(actor=actor, code="x", name_zh="x", name_en="x",
-                                       region=region)
+            services.create_department(
+                actor=actor, code="x", name_zh="x", name_en="x", region=region
+            )
         with pytest.raises(PermissionDenied):
             services.create_staff_account(actor=actor, username=f"u{id(actor)}")
 
@@ -273,10 +277,10 @@ def test_password_set_by_the_account_itself_or_its_manager_only():
     dept = DepartmentFactory()
     clerk = StaffFactory(membership__department=dept)
     other_clerk = StaffFactory(membership__department=dept)
-    services.set_password(actor=clerk, account=clerk, password="gentle-rain-field-3",
-                          reason="self")
+    services.set_password(actor=clerk, account=clerk, password="gentle-rain-field-3", reason="self")
     clerk.refresh_from_db()
     assert clerk.check_password("gentle-rain-field-3")
     with pytest.raises(PermissionDenied):
-        services.set_password(actor=other_clerk, account=clerk, password="x-y-z-long-pass-1",
-                              reason="admin")
+        services.set_password(
+            actor=other_clerk, account=clerk, password="x-y-z-long-pass-1", reason="admin"
+        )
