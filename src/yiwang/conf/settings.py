@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "yiwang.core",
     "yiwang.audit",
     "yiwang.identity",
+    "yiwang.exchange",
     "yiwang.portal",
     "yiwang.backoffice",
     "yiwang.api",
