@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yiwang.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path(".well-known/yiwang/audit-key", views.audit_key, name="key"),
+]

@@ -1,0 +1,131 @@
+"""The audit log: events, the Merkle leaves that seal them, and signed checkpoints.
+
+All three tables are append-only. The database refuses UPDATE, DELETE and TRUNCATE with triggers
+(migration 0002); these models refuse the same through the ORM, so a mistake fails loudly in
+development instead of at the database.
+
+There are deliberately no foreign keys, neither to accounts (the log must outlive them) nor
+between the audit tables (the sealer bulk-loads a million leaves without a lookup per row, and the
+verifier, not a constraint, is what proves the tables agree).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, NoReturn
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.audit.constants import ActorType
+
+
+class AppendOnlyError(Exception):
+    """Something tried to change or delete an audit record."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__(f"{model} records are append-only: they cannot be changed or deleted")
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    def _refuse(self) -> NoReturn:
+        raise AppendOnlyError(self.model._meta.label)
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        self._refuse()
+
+    def delete(self) -> NoReturn:  # type: ignore[override]  # refusing is the point
+        self._refuse()
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._refuse()
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(self._meta.label)
+        # Never let Django try an UPDATE first when the primary key is already set.
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(self._meta.label)
+
+
+class AuditEvent(AppendOnlyModel):
+    """One thing that happened, written in the same transaction as the change it records."""
+
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    actor_type = models.CharField(_("actor type"), max_length=16, choices=ActorType.choices)
+    actor_id = models.CharField(_("actor id"), max_length=100, blank=True)
+    actor_label = models.CharField(_("actor"), max_length=200, blank=True)
+    actor_department = models.CharField(_("actor's department"), max_length=32, blank=True)
+    actor_role = models.CharField(_("actor's role"), max_length=32, blank=True)
+    action = models.CharField(_("action"), max_length=100)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=100, blank=True)
+    # Stored as the canonical JSON text that is hashed, so verifying needs no re-encoding.
+    subjects_json = models.TextField(_("data subjects"), default="[]")
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    data_json = models.TextField(_("data"), default="{}")
+    # Computed when the event is written; the sealer commits to this value.
+    content_hash = models.BinaryField(_("content hash"), max_length=32)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering: ClassVar = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action}"
+
+    @property
+    def subjects(self) -> list[str]:
+        return list(json.loads(self.subjects_json))
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(json.loads(self.data_json))
+
+
+class Leaf(AppendOnlyModel):
+    """An event's position in the Merkle tree, with the content hash that was sealed."""
+
+    leaf_index = models.BigIntegerField(_("position"), primary_key=True)
+    event_id = models.BigIntegerField(_("event"), unique=True)
+    content_hash = models.BinaryField(_("content hash"), max_length=32)
+
+    class Meta:
+        verbose_name = _("sealed entry")
+        verbose_name_plural = _("sealed entries")
+        ordering: ClassVar = ["leaf_index"]
+
+    def __str__(self) -> str:
+        return f"{self.leaf_index}: event {self.event_id}"
+
+
+class Checkpoint(AppendOnlyModel):
+    """A signed tree head: the root over the first ``tree_size`` leaves."""
+
+    tree_size = models.BigIntegerField(_("tree size"), unique=True)
+    root_hash = models.BinaryField(_("root hash"), max_length=32)
+    created_at = models.DateTimeField(_("time"))
+    key_id = models.CharField(_("key id"), max_length=16)
+    signature = models.BinaryField(_("signature"), max_length=64)
+    # Roots of the perfect subtrees left of tree_size: the next seal extends the tree from here.
+    frontier = models.BinaryField(_("frontier"))
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        ordering: ClassVar = ["tree_size"]
+
+    def __str__(self) -> str:
+        return f"tree size {self.tree_size}"

@@ -1,0 +1,255 @@
+"""The export format, and verifying an export with nothing but a public key. No Django here.
+
+An export directory holds:
+
+- ``events.jsonl``       one event per line, in id order, every hashed field as stored;
+- ``leaves.jsonl``       one leaf per line, in position order;
+- ``checkpoints.jsonl``  one signed checkpoint per line, in tree-size order;
+- ``public_key.pem``     the platform's public key at export time;
+- ``manifest.json``      counts, settings that verification needs, and the SHA-256 and size of
+                         every file above;
+- ``manifest.sig``       the platform's Ed25519 signature over the exact bytes of manifest.json.
+
+The checkpoints' signatures prove the sealed log; the manifest signature and file digests make
+any changed byte anywhere in the export fail, unsealed events and formatting included.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from yiwang.audit import domain
+from yiwang.audit.verifier import FORGED, CheckpointRecord, Problem, Report, Verifier
+
+FORMAT = "yiwang-audit-export/1"
+EVENTS = "events.jsonl"
+LEAVES = "leaves.jsonl"
+CHECKPOINTS = "checkpoints.jsonl"
+PUBLIC_KEY = "public_key.pem"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+DATA_FILES = (EVENTS, LEAVES, CHECKPOINTS, PUBLIC_KEY)
+
+
+def json_line(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def event_line(row: tuple[Any, ...]) -> str:
+    return json_line({"id": row[0], **dict(zip(domain.EVENT_FIELDS, row[1:], strict=True))})
+
+
+def leaf_line(leaf_index: int, event_id: int, digest: bytes) -> str:
+    return json_line({"leaf_index": leaf_index, "event_id": event_id, "content_hash": digest.hex()})
+
+
+def checkpoint_line(cp: CheckpointRecord) -> str:
+    frontier = [cp.frontier[i : i + 32].hex() for i in range(0, len(cp.frontier), 32)]
+    return json_line(
+        {
+            "tree_size": cp.tree_size,
+            "root": cp.root.hex(),
+            "timestamp": cp.timestamp,
+            "key_id": cp.key_id,
+            "signature": base64.b64encode(cp.signature).decode("ascii"),
+            "frontier": frontier,
+        }
+    )
+
+
+def signature_file(signature: bytes) -> bytes:
+    return base64.b64encode(signature) + b"\n"
+
+
+def file_digest(path: Path) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return {"sha256": digest.hexdigest(), "bytes": size}
+
+
+# --- Reading ---------------------------------------------------------------------------------
+class _Reader:
+    """Streams one JSON Lines file, remembering the first line it could not understand."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        if not self.path.exists():
+            self.problems.append(Problem("removed", "export", self.path.name, "file is missing"))
+            return
+        with self.path.open("rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                try:
+                    value = json.loads(line.decode("utf-8"))
+                    if not isinstance(value, dict):
+                        raise ValueError("not an object")
+                except ValueError as exc:  # UnicodeDecodeError is a ValueError too
+                    self.problems.append(
+                        Problem("changed", "export", f"{self.path.name}:{number}", str(exc))
+                    )
+                    continue
+                value["_line"] = number
+                yield value
+
+    def bad(self, row: dict[str, Any], reason: str) -> None:
+        where = f"{self.path.name}:{row.get('_line', '?')}"
+        self.problems.append(Problem("changed", "export", where, reason))
+
+
+def _events(reader: _Reader) -> Iterator[tuple[int, str | None]]:
+    for row in reader.rows():
+        event_id = row.get("id")
+        if not isinstance(event_id, int):
+            reader.bad(row, "event without an integer id")
+            continue
+        fields = [row.get(name) for name in domain.EVENT_FIELDS]
+        if all(isinstance(f, str) for f in fields):
+            yield event_id, domain.event_text(fields)  # type: ignore[arg-type]  # checked above
+        else:
+            yield event_id, None
+
+
+def _leaves(reader: _Reader) -> Iterator[tuple[int, int, bytes]]:
+    for row in reader.rows():
+        try:
+            index, event_id = row["leaf_index"], row["event_id"]
+            digest = bytes.fromhex(row["content_hash"])
+            if not isinstance(index, int) or not isinstance(event_id, int):
+                raise TypeError("positions and ids are integers")
+        except (KeyError, TypeError, ValueError) as exc:
+            reader.bad(row, f"unreadable leaf ({exc})")
+            continue
+        yield index, event_id, digest
+
+
+def _checkpoints(reader: _Reader) -> Iterator[CheckpointRecord]:
+    for row in reader.rows():
+        try:
+            record = CheckpointRecord(
+                tree_size=int(row["tree_size"]),
+                root=bytes.fromhex(row["root"]),
+                timestamp=str(row["timestamp"]),
+                key_id=str(row["key_id"]),
+                signature=base64.b64decode(row["signature"], validate=True),
+                frontier=b"".join(bytes.fromhex(h) for h in row["frontier"]),
+            )
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            reader.bad(row, f"unreadable checkpoint ({exc})")
+            continue
+        yield record
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    return dict(json.loads((directory / MANIFEST).read_bytes()))
+
+
+def _check_manifest(
+    directory: Path, keys: dict[str, Ed25519PublicKey], problems: list[Problem]
+) -> dict[str, Any] | None:
+    try:
+        raw = (directory / MANIFEST).read_bytes()
+        manifest = json.loads(raw)
+    except (OSError, ValueError) as exc:
+        problems.append(Problem("removed", "export", MANIFEST, f"cannot be read ({exc})"))
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        problems.append(Problem("changed", "export", MANIFEST, f"is not a {FORMAT} manifest"))
+        return None
+    try:
+        sig_raw = (directory / SIGNATURE).read_bytes()
+        signature = base64.b64decode(sig_raw.removesuffix(b"\n"), validate=True)
+    except (OSError, ValueError, binascii.Error):
+        signature = b""
+        sig_raw = b"-"
+    key = keys.get(str(manifest.get("key_id")))
+    if key is None:
+        problems.append(
+            Problem(FORGED, "export", MANIFEST, f"signed by unknown key {manifest.get('key_id')}")
+        )
+    elif signature_file(signature) != sig_raw or not domain.signature_valid(key, signature, raw):
+        problems.append(Problem(FORGED, "export", MANIFEST, "the signature does not verify"))
+    return manifest
+
+
+def _check_files(directory: Path, manifest: dict[str, Any], problems: list[Problem]) -> None:
+    listed = manifest.get("files")
+    if not isinstance(listed, dict) or set(listed) != set(DATA_FILES):
+        problems.append(Problem("changed", "export", MANIFEST, "does not list the export files"))
+        return
+    for name in DATA_FILES:
+        path = directory / name
+        if not path.exists():
+            continue  # reported by the reader
+        if file_digest(path) != listed[name]:
+            problems.append(
+                Problem("changed", "export", name, "its bytes differ from the signed manifest")
+            )
+
+
+def verify_export(
+    directory: Path,
+    *,
+    public_key_pems: list[bytes] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Verify an export directory. With ``public_key_pems`` given, only those keys are trusted;
+    otherwise the key shipped in the export is used and the report says so."""
+    problems: list[Problem] = []
+    notes: list[str] = []
+    keys: dict[str, Ed25519PublicKey] = {}
+    if public_key_pems:
+        for pem in public_key_pems:
+            key = domain.load_public_key_pem(pem)
+            keys[domain.key_id(key)] = key
+    else:
+        try:
+            key = domain.load_public_key_pem((directory / PUBLIC_KEY).read_bytes())
+        except (OSError, ValueError) as exc:
+            report = Report()
+            report.add(Problem("removed", "export", PUBLIC_KEY, f"cannot be read ({exc})"))
+            return report
+        keys[domain.key_id(key)] = key
+        notes.append(
+            f"checked with the key in the export ({domain.key_id(key)}); compare it with the key "
+            "the platform publishes at /.well-known/yiwang/audit-key"
+        )
+    manifest = _check_manifest(directory, keys, problems)
+    if manifest is None:
+        report = Report(notes=notes)
+        for problem in problems:
+            report.add(problem)
+        return report
+    _check_files(directory, manifest, problems)
+    verifier = Verifier(
+        public_keys=keys,
+        max_transaction_seconds=int(manifest.get("max_transaction_seconds", 0)),
+        progress=progress,
+    )
+    report = verifier.run(
+        leaves=_leaves(_Reader(directory / LEAVES, problems)),
+        events=_events(_Reader(directory / EVENTS, problems)),
+        checkpoints=_checkpoints(_Reader(directory / CHECKPOINTS, problems)),
+    )
+    report.notes.extend(notes)
+    counts = manifest.get("counts", {})
+    found = {"events": report.events, "checkpoints": report.checkpoints, "leaves": report.tree_size}
+    if report.ok and any(counts.get(k) != v for k, v in found.items()):
+        problems.append(Problem("changed", "export", MANIFEST, f"counts {counts} != {found}"))
+    # Problems in the log itself name the event; file-level ones come after them.
+    for problem in problems:
+        report.add(problem)
+    return report

@@ -1,0 +1,364 @@
+"""Writing to the audit log: recording events and sealing them into signed checkpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, Model, OuterRef
+
+from yiwang.audit import domain, keys
+from yiwang.audit.actors import SYSTEM, Actor
+from yiwang.audit.constants import MAX_DATA_BYTES, ActorType
+from yiwang.audit.merkle import CompactRange
+from yiwang.audit.models import AuditEvent, Checkpoint, Leaf
+from yiwang.core import clock
+from yiwang.core.middleware import current_request_id
+
+logger = logging.getLogger(__name__)
+
+_ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+_SUBJECT = re.compile(r"^(person|firm):[^\s\x00-\x1f]{1,100}$")
+_TOKEN = re.compile(r"^[^\x00-\x1f\x7f]*$")
+# Sealers on PostgreSQL queue on this advisory lock; the value is arbitrary but fixed.
+SEALER_LOCK_KEY = int.from_bytes(hashlib.sha256(b"yiwang.audit.sealer").digest()[:8], "big") >> 1
+
+
+class AuditError(ValueError):
+    """An audit event cannot be recorded as asked; the message says what to change."""
+
+
+class PayloadTooLarge(AuditError):
+    pass
+
+
+# --- Recording ------------------------------------------------------------------------------
+def _clean_label(value: str, limit: int) -> str:
+    # Labels come from what people typed (display names); control characters become spaces.
+    cleaned = "".join(" " if unicodedata.category(c) == "Cc" else c for c in value)
+    return cleaned.strip()[:limit]
+
+
+def _token(name: str, value: object, limit: int) -> str:
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        raise AuditError(f"{name} is {len(text)} characters long; the limit is {limit}")
+    if not _TOKEN.match(text):
+        raise AuditError(f"{name} {text!r} contains a control character")
+    return text
+
+
+def _describe(actor: Any, department: Any, role: str | None) -> Actor:
+    """Turn whatever the caller has into the actor fields the log stores."""
+    dept_code = getattr(department, "code", department) or ""
+    if isinstance(actor, Actor):
+        described = actor
+    elif getattr(actor, "_meta", None) is not None and actor._meta.label_lower == (
+        settings.AUTH_USER_MODEL.lower()
+    ):
+        label = _clean_label(str(actor.display_name or actor.username), 200)
+        if actor.kind == "staff":
+            if not dept_code and role is None:
+                dept_code, role = _only_membership(actor)
+            described = Actor(ActorType.STAFF, str(actor.pk), label)
+        else:
+            described = Actor(ActorType.PERSON, str(actor.pk), label)
+    elif getattr(actor, "is_anonymous", False) is True:  # django's AnonymousUser
+        described = Actor(ActorType.ANONYMOUS, "", "anonymous")
+    else:
+        raise AuditError(
+            f"actor must be an account, an audit Actor (SYSTEM, system_actor(...), "
+            f"anonymous(request)), got {type(actor).__name__}"
+        )
+    return Actor(
+        type=str(described.type),
+        id=_token("actor id", described.id, 100),
+        label=_clean_label(described.label, 200),
+        department=_token("department", dept_code or described.department, 32),
+        role=_token("role", role or described.role, 32),
+    )
+
+
+def _only_membership(account: Any) -> tuple[str, str]:
+    """The department and role of a staff member with exactly one active membership."""
+    membership_model = apps.get_model("identity", "Membership")
+    found = list(
+        membership_model.objects.filter(account=account, is_active=True).values_list(
+            "department__code", "role"
+        )[:2]
+    )
+    if len(found) == 1:
+        return str(found[0][0]), str(found[0][1])
+    return "", ""  # none, or ambiguous: the caller should say which one it acted as
+
+
+def subject_key(subject: Any) -> str:
+    """``person:<national id>``, ``person:passport:<country>:<number>`` or ``firm:<uscc>``."""
+    if isinstance(subject, str):
+        if not _SUBJECT.match(subject):
+            raise AuditError(
+                f"subject {subject!r} must look like 'person:<national id>' or 'firm:<uscc>'"
+            )
+        return subject
+    label = getattr(getattr(subject, "_meta", None), "label_lower", "")
+    if label == "identity.person":
+        if subject.national_id:
+            return f"person:{subject.national_id}"
+        if subject.passport_number:
+            return f"person:passport:{subject.nationality}:{subject.passport_number}"
+        raise AuditError(f"person {subject.pk} has neither a national id nor a passport number")
+    if label == "identity.firm":
+        return f"firm:{subject.uscc}"
+    raise AuditError(f"a data subject must be a Person, a Firm or a string, got {subject!r}")
+
+
+def _subjects_json(subjects: Iterable[Any]) -> str:
+    if isinstance(subjects, str | Model):
+        subjects = (subjects,)
+    keys_: list[str] = []
+    for subject in subjects:
+        key = subject_key(subject)
+        if key not in keys_:
+            keys_.append(key)
+    return domain.canonical_json(keys_)
+
+
+def _data_json(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return "{}"
+    if not isinstance(data, dict):
+        raise AuditError(f"data must be a dict, got {type(data).__name__}")
+    try:
+        text = domain.canonical_json(data)
+    except (TypeError, ValueError) as exc:
+        raise AuditError(f"data cannot be stored as JSON: {exc}") from exc
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_DATA_BYTES:
+        raise PayloadTooLarge(
+            f"audit data is {size} bytes; the limit is {MAX_DATA_BYTES}. Record identifiers and a "
+            "summary of what changed, not the record itself"
+        )
+    return text
+
+
+def build_event(
+    *,
+    actor: Any,
+    action: str,
+    obj: Model | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    subjects: Iterable[Any] = (),
+    purpose: str | None = None,
+    data: dict[str, Any] | None = None,
+    department: Any = None,
+    role: str | None = None,
+) -> AuditEvent:
+    """Validate and build an event without saving it (:func:`record_event` saves it)."""
+    if not isinstance(action, str) or len(action) > 100 or not _ACTION.match(action):
+        raise AuditError(
+            f"action {action!r} must be a dotted lower-case name such as 'identity.login'"
+        )
+    if obj is not None:
+        if object_type is not None or object_id is not None:
+            raise AuditError("pass either obj or object_type/object_id, not both")
+        if obj.pk is None:
+            raise AuditError("save the object before recording an event about it")
+        object_type = f"{obj._meta.app_label}.{obj._meta.model_name}"
+        object_id = str(obj.pk)
+    who = _describe(actor, department, role)
+    event = AuditEvent(
+        created_at=clock.now(),
+        actor_type=who.type,
+        actor_id=who.id,
+        actor_label=who.label,
+        actor_department=who.department,
+        actor_role=who.role,
+        action=action,
+        object_type=_token("object_type", object_type, 100),
+        object_id=_token("object_id", object_id, 100),
+        subjects_json=_subjects_json(subjects),
+        purpose=_token("purpose", purpose, 200),
+        request_id=_token("request id", current_request_id(), 64),
+        data_json=_data_json(data),
+    )
+    try:
+        event.content_hash = domain.content_hash(event_fields(event))
+    except ValueError as exc:
+        raise AuditError(str(exc)) from exc
+    return event
+
+
+def event_fields(event: AuditEvent) -> tuple[str, ...]:
+    """The hashed field values of an event, in :data:`domain.EVENT_FIELDS` order."""
+    return (
+        domain.canonical_timestamp(event.created_at),
+        event.actor_type,
+        event.actor_id,
+        event.actor_label,
+        event.actor_department,
+        event.actor_role,
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.subjects_json,
+        event.purpose,
+        event.request_id,
+        event.data_json,
+    )
+
+
+def record_event(
+    *,
+    actor: Any,
+    action: str,
+    obj: Model | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    subjects: Iterable[Any] = (),
+    purpose: str | None = None,
+    data: dict[str, Any] | None = None,
+    department: Any = None,
+    role: str | None = None,
+) -> AuditEvent:
+    """Append one event to the audit log, inside the caller's transaction.
+
+    No savepoint of its own: if the caller's transaction rolls back, the event goes with it, and
+    if recording fails, the caller's write fails too — a change is never kept without its record.
+    ``department``/``role`` say in which capacity a staff member acted; when left out they are
+    taken from the account's only active membership (and left blank if it has several).
+    """
+    event = build_event(
+        actor=actor,
+        action=action,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        subjects=subjects,
+        purpose=purpose,
+        data=data,
+        department=department,
+        role=role,
+    )
+    event.save()
+    return event
+
+
+# --- Sealing --------------------------------------------------------------------------------
+def _lock_sealer() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEALER_LOCK_KEY])
+    # SQLite: the settings open every transaction with BEGIN IMMEDIATE, which already
+    # serialises writers, sealers included.
+
+
+_UNSEALED_SQL = """
+    SELECT e.id, e.content_hash FROM audit_auditevent e
+    WHERE {since} NOT EXISTS (SELECT 1 FROM audit_leaf l WHERE l.event_id = e.id)
+    ORDER BY e.id
+"""
+
+
+def _unsealed(since: dt.datetime | None, batch_size: int) -> Iterator[list[tuple[int, bytes]]]:
+    """Committed events that have no leaf yet, in id order, in batches.
+
+    An anti-join, not "ids above the last sealed id": ids come from a sequence, and a transaction
+    that took an id early may commit after one that took a later id. Events older than the window
+    cannot be late commits (no transaction lives that long), so they are left for the verifier to
+    report as inserted instead of being sealed as if they were genuine.
+    """
+    if connection.vendor == "postgresql":
+        sql = _UNSEALED_SQL.format(since="e.created_at >= %s AND" if since else "")
+        raw = connection.connection
+        with raw.cursor(name="yiwang_audit_unsealed") as cursor:
+            cursor.execute(sql, [since] if since else None)
+            while rows := cursor.fetchmany(batch_size):
+                yield [(int(i), bytes(h)) for i, h in rows]
+        return
+    qs = AuditEvent.objects.filter(~Exists(Leaf.objects.filter(event_id=OuterRef("pk"))))
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    rows = list(qs.order_by("id").values_list("id", "content_hash"))
+    for start in range(0, len(rows), batch_size):
+        yield [(int(i), bytes(h)) for i, h in rows[start : start + batch_size]]
+
+
+def _write_leaves(first_index: int, batch: list[tuple[int, bytes]]) -> None:
+    if connection.vendor == "postgresql":
+        with (
+            connection.connection.cursor() as cursor,
+            cursor.copy(
+                "COPY audit_leaf (leaf_index, event_id, content_hash) FROM STDIN (FORMAT BINARY)"
+            ) as copy,
+        ):
+            copy.set_types(["int8", "int8", "bytea"])
+            for offset, (event_id, digest) in enumerate(batch):
+                copy.write_row((first_index + offset, event_id, digest))
+        return
+    Leaf.objects.bulk_create(
+        [
+            Leaf(leaf_index=first_index + offset, event_id=event_id, content_hash=digest)
+            for offset, (event_id, digest) in enumerate(batch)
+        ],
+        batch_size=500,
+    )
+
+
+def seal(*, actor: Actor = SYSTEM, batch_size: int = 50_000) -> Checkpoint | None:
+    """Seal every committed, unsealed event into the Merkle tree and sign a new checkpoint.
+
+    Safe to run at any time and from several places: sealers take turns on a lock, and each
+    event gets exactly one leaf (``Leaf.event_id`` is unique as a last line of defence).
+    Returns the new checkpoint, or None when there was nothing to seal.
+    """
+    key = keys.signing_key()
+    key_id = domain.key_id(key.public_key())
+    max_transaction = dt.timedelta(seconds=settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS)
+    with transaction.atomic():
+        _lock_sealer()
+        last = Checkpoint.objects.order_by("-tree_size").first()
+        # Taken before reading events: whatever committed before this instant is sealed now.
+        sealed_at = clock.now()
+        if last is None:
+            tree, since = CompactRange(), None
+        else:
+            tree = CompactRange.from_bytes(last.tree_size, bytes(last.frontier))
+            since = last.created_at - max_transaction
+        start = tree.size
+        leaf_hash = domain.event_leaf_hash
+        for batch in _unsealed(since, batch_size):
+            _write_leaves(tree.size, batch)
+            tree.extend([leaf_hash(event_id, digest) for event_id, digest in batch])
+        if tree.size == start:
+            return None
+        root = tree.root()
+        timestamp = domain.canonical_timestamp(sealed_at)
+        body = domain.checkpoint_body(
+            tree_size=tree.size, root=root, timestamp=timestamp, key_id=key_id
+        )
+        checkpoint = Checkpoint(
+            tree_size=tree.size,
+            root_hash=root,
+            created_at=domain.parse_timestamp(timestamp),
+            key_id=key_id,
+            signature=key.sign(body),
+            frontier=tree.to_bytes(),
+        )
+        checkpoint.save()
+    logger.info(
+        "audit: sealed %d events, tree size %d, root %s (by %s)",
+        tree.size - start,
+        tree.size,
+        root.hex(),
+        actor,
+    )
+    return checkpoint

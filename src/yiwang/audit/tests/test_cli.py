@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from yiwang.audit.models import AuditEvent, Checkpoint
+from yiwang.cli import app
+
+runner = CliRunner()
+
+
+def test_seal_command(make_events: Callable[..., list[AuditEvent]]) -> None:
+    make_events(3)
+    result = runner.invoke(app, ["audit", "seal"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Sealed: tree size 3, root ")
+    again = runner.invoke(app, ["audit", "seal"])
+    assert again.exit_code == 0 and again.stdout.strip() == "Nothing to seal."
+    assert Checkpoint.objects.count() == 1
+
+
+def test_verify_command_exit_codes(
+    make_events: Callable[..., list[AuditEvent]], attacker: Callable[..., None]
+) -> None:
+    events = make_events(3)
+    runner.invoke(app, ["audit", "seal"])
+    make_events(1)
+    ok = runner.invoke(app, ["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.strip() == "OK: 4 events, 3 sealed, 1 awaiting seal, 1 checkpoints"
+    attacker(
+        "UPDATE audit_auditevent SET actor_label = 'someone else' WHERE id = %s", [events[1].pk]
+    )
+    bad = runner.invoke(app, ["audit", "verify"])
+    assert bad.exit_code == 1
+    assert bad.stdout.startswith(
+        f"FAIL: event {events[1].pk} changed (action test.something_done at "
+    )
+
+
+def test_export_then_verify_export(
+    make_events: Callable[..., list[AuditEvent]], tmp_path: Path
+) -> None:
+    make_events(4)
+    runner.invoke(app, ["audit", "seal"])
+    target = tmp_path / "audit-export"
+    exported = runner.invoke(app, ["audit", "export", str(target)])
+    assert exported.exit_code == 0, exported.output
+    assert exported.stdout.startswith("Exported 4 events, 4 leaves and 1 checkpoints to ")
+    again = runner.invoke(app, ["audit", "export", str(target)])
+    assert again.exit_code == 2
+    ok = runner.invoke(app, ["audit", "verify", "--export", str(target)])
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.strip() == "OK: 4 events, 4 sealed, 0 awaiting seal, 1 checkpoints"
+    leaves = target / "leaves.jsonl"
+    data = bytearray(leaves.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    leaves.write_bytes(bytes(data))
+    bad = runner.invoke(app, ["audit", "verify", "--export", str(target)])
+    assert bad.exit_code == 1
+    assert bad.stdout.startswith("FAIL: ")
+
+
+def test_verify_export_with_the_published_key(
+    make_events: Callable[..., list[AuditEvent]], tmp_path: Path
+) -> None:
+    make_events(2)
+    runner.invoke(app, ["audit", "seal"])
+    target = tmp_path / "e"
+    runner.invoke(app, ["audit", "export", str(target)])
+    key = tmp_path / "published.pem"
+    key.write_bytes((target / "public_key.pem").read_bytes())
+    ok = runner.invoke(app, ["audit", "verify", "--export", str(target), "--public-key", str(key)])
+    assert ok.exit_code == 0, ok.output
+    refused = runner.invoke(app, ["audit", "verify", "--public-key", str(key)])
+    assert refused.exit_code != 0

@@ -1,0 +1,409 @@
+"""The verification engine. Pure Python, no Django: the database check and the offline check of
+an export feed it the same three streams.
+
+- ``leaves``: ``(leaf_index, event_id, content_hash)`` ordered by leaf index;
+- ``events``: ``(event_id, canonical_text)`` ordered by event id (``text`` may be None when the
+  record could not be read at all);
+- ``checkpoints``: :class:`CheckpointRecord` ordered by tree size.
+
+Leaves are mostly in event-id order, so the two streams are merged like a merge join; the few
+events passed over (not sealed yet, or sealed later because their transaction committed late)
+wait in a small dictionary. Memory stays bounded by that and by the compact range.
+
+The report names the first problem in log order: sealed positions first, each checkpoint right
+after its last leaf, then the unsealed events by id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from hashlib import sha256
+from itertools import chain
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from yiwang.audit import domain
+from yiwang.audit.merkle import CompactRange
+
+CHANGED = "changed"
+REMOVED = "removed"
+INSERTED = "inserted"
+REORDERED = "reordered"
+FORGED = "forged"
+KINDS = (CHANGED, REMOVED, INSERTED, REORDERED, FORGED)
+
+_FLUSH_EVERY = 1 << 16
+_PROGRESS_EVERY = 10_000
+# Mismatched leaves remembered to tell a swap from a change; more than this is not a subtle attack.
+_MISMATCH_MEMORY = 100_000
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    tree_size: int
+    root: bytes
+    timestamp: str
+    key_id: str
+    signature: bytes
+    frontier: bytes
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    subject: str  # event, leaf, checkpoint or export
+    ref: str
+    detail: str = ""
+    action: str = ""
+    timestamp: str = ""
+
+    def __str__(self) -> str:
+        if self.subject == "event" and (self.action or self.timestamp):
+            text = f"event {self.ref} {self.kind} (action {self.action} at {self.timestamp})"
+        else:
+            text = f"{self.subject} {self.ref} {self.kind}"
+        return f"{text}: {self.detail}" if self.detail else text
+
+
+@dataclass
+class Report:
+    events: int = 0
+    sealed: int = 0
+    awaiting: int = 0
+    checkpoints: int = 0
+    tree_size: int = 0
+    problems: int = 0
+    problem: Problem | None = None
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def add(self, problem: Problem) -> None:
+        self.problems += 1
+        if self.problem is None:
+            self.problem = problem
+
+    def summary(self) -> str:
+        if self.problem is not None:
+            more = f" (and {self.problems - 1} more problems)" if self.problems > 1 else ""
+            return f"FAIL: {self.problem}{more}"
+        return (
+            f"OK: {self.events} events, {self.sealed} sealed, {self.awaiting} awaiting seal, "
+            f"{self.checkpoints} checkpoints"
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        problem = None
+        if self.problem is not None:
+            problem = dataclasses.asdict(self.problem) | {"message": str(self.problem)}
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "sealed": self.sealed,
+            "awaiting_seal": self.awaiting,
+            "checkpoints": self.checkpoints,
+            "tree_size": self.tree_size,
+            "problems": self.problems,
+            "problem": problem,
+        }
+
+
+def _event_problem(kind: str, event_id: int, text: str | None, detail: str = "") -> Problem:
+    action = timestamp = ""
+    if text is not None:
+        action = domain.text_field(text, domain.ACTION_INDEX)
+        timestamp = domain.text_field(text, domain.CREATED_AT_INDEX)
+    return Problem(kind, "event", str(event_id), detail, action, timestamp)
+
+
+class Verifier:
+    def __init__(
+        self,
+        *,
+        public_keys: Mapping[str, Ed25519PublicKey],
+        max_transaction_seconds: int,
+        progress: Progress | None = None,
+    ) -> None:
+        self.public_keys = dict(public_keys)
+        self.max_transaction = dt.timedelta(seconds=max_transaction_seconds)
+        self.progress = progress
+
+    def run(
+        self,
+        *,
+        leaves: Iterable[tuple[int, int, bytes]],
+        events: Iterable[tuple[int, str | None]],
+        checkpoints: Iterable[CheckpointRecord],
+    ) -> Report:
+        report = Report()
+        state = _State(self, report, iter(checkpoints))
+        rest = state.sealed(leaves, iter(events))
+        state.finish_checkpoints()
+        state.classify_first_mismatch()
+        state.unsealed(rest)
+        report.tree_size = state.count
+        return report
+
+
+class _State:
+    """One verification run, split out so the hot loop reads local variables."""
+
+    def __init__(
+        self, verifier: Verifier, report: Report, checkpoints: Iterator[CheckpointRecord]
+    ) -> None:
+        self.verifier = verifier
+        self.report = report
+        self.checkpoints = checkpoints
+        self.next_checkpoint = next(checkpoints, None)
+        self.last_checkpoint: CheckpointRecord | None = None
+        self.range = CompactRange()
+        self.buffer: list[bytes] = []
+        self.count = 0
+        self.range_start = 0
+        self.prev_event_id: int | None = None
+        self.pending: dict[int, str | None] = {}
+        # The first content mismatch, kept to decide at the end whether it was a swap.
+        self.first_mismatch: tuple[Problem, bytes, bytes | None] | None = None
+        self.later_expected: dict[bytes, int] = {}
+        self.later_actual: dict[bytes, int] = {}
+
+    # --- sealed part ----------------------------------------------------------------------
+    def sealed(
+        self, leaves: Iterable[tuple[int, int, bytes]], events: Iterator[tuple[int, str | None]]
+    ) -> Iterator[tuple[int, str | None]]:
+        report = self.report
+        pending = self.pending
+        buffer = self.buffer
+        progress = self.verifier.progress
+        leaf_prefix = b"\x00" + domain.LEAF_VERSION
+        text_hash = domain.text_hash
+        current = next(events, None)
+        for leaf_index, event_id, expected in leaves:
+            nxt = self.next_checkpoint
+            if nxt is not None and nxt.tree_size <= self.count:
+                self.close_checkpoints()
+            if leaf_index != self.count:
+                self._leaf_position_problem(leaf_index, event_id)
+            # Merge with the events stream (ordered by id).
+            while current is not None and current[0] < event_id:
+                pending[current[0]] = current[1]
+                current = next(events, None)
+            if current is not None and current[0] == event_id:
+                text = current[1]
+                current = next(events, None)
+                found = True
+            else:
+                found = event_id in pending
+                text = pending.pop(event_id, None)
+            if not found:
+                report.add(
+                    Problem(
+                        REMOVED,
+                        "event",
+                        str(event_id),
+                        f"sealed at position {leaf_index}, but the event is no longer in the log",
+                    )
+                )
+            else:
+                report.events += 1
+                report.sealed += 1
+                if text_hash(text) != expected:
+                    self._mismatch(leaf_index, event_id, expected, text)
+            if self.prev_event_id is not None and event_id <= self.prev_event_id:
+                report.add(
+                    _event_problem(
+                        REORDERED,
+                        event_id,
+                        text,
+                        f"sealed at position {leaf_index} after event {self.prev_event_id}; "
+                        "one seal always writes events in increasing id order",
+                    )
+                )
+            self.prev_event_id = event_id
+            if self.next_checkpoint is None:
+                signed = self.last_checkpoint.tree_size if self.last_checkpoint else 0
+                report.add(
+                    Problem(
+                        INSERTED,
+                        "leaf",
+                        str(leaf_index),
+                        f"sealing event {event_id}, beyond the last signed checkpoint "
+                        f"(tree size {signed})",
+                    )
+                )
+            try:
+                data = leaf_prefix + event_id.to_bytes(8, "big", signed=True) + expected
+            except (OverflowError, TypeError):
+                data = b""
+            buffer.append(sha256(data).digest())
+            self.count += 1
+            if len(buffer) >= _FLUSH_EVERY:
+                self.flush()
+            if progress is not None and self.count % _PROGRESS_EVERY == 0:
+                progress(_PROGRESS_EVERY)
+        if progress is not None:
+            progress(self.count % _PROGRESS_EVERY)
+        remaining: Iterator[tuple[int, str | None]] = iter(())
+        if current is not None:
+            remaining = chain((current,), events)
+        return chain(sorted(pending.items()), remaining)
+
+    def _leaf_position_problem(self, leaf_index: int, event_id: int) -> None:
+        if leaf_index > self.count:
+            missing = (
+                f"{self.count}"
+                if leaf_index == self.count + 1
+                else (f"{self.count}-{leaf_index - 1}")
+            )
+            self.report.add(
+                Problem(REMOVED, "leaf", missing, f"position(s) missing before event {event_id}")
+            )
+        else:
+            self.report.add(
+                Problem(INSERTED, "leaf", str(leaf_index), f"duplicate position for {event_id}")
+            )
+        # Carry on counting from what is there; every later root will differ anyway.
+
+    def _mismatch(self, leaf_index: int, event_id: int, expected: bytes, text: str | None) -> None:
+        actual = domain.text_hash(text)
+        if self.first_mismatch is None and self.report.problem is None:
+            problem = _event_problem(
+                CHANGED,
+                event_id,
+                text,
+                f"its content no longer matches what was sealed at position {leaf_index}",
+            )
+            self.first_mismatch = (problem, expected, actual)
+            self.report.add(problem)
+            return
+        self.report.problems += 1
+        if self.first_mismatch is not None and len(self.later_expected) < _MISMATCH_MEMORY:
+            self.later_expected[expected] = event_id
+            if actual is not None:
+                self.later_actual[actual] = event_id
+
+    def classify_first_mismatch(self) -> None:
+        """A changed event whose content was sealed for another event id was moved, not edited."""
+        if self.first_mismatch is None:
+            return
+        problem, expected, actual = self.first_mismatch
+        other = self.later_expected.get(actual) if actual is not None else None
+        if other is not None:
+            detail = f"it carries the content sealed for event {other}"
+        else:
+            other = self.later_actual.get(expected)
+            detail = f"its sealed content is now found under event {other}"
+        if other is None:
+            return
+        if self.report.problem is problem:
+            self.report.problem = dataclasses.replace(problem, kind=REORDERED, detail=detail)
+
+    # --- checkpoints ----------------------------------------------------------------------
+    def flush(self) -> None:
+        if self.buffer:
+            self.range.extend(self.buffer)
+            self.buffer.clear()
+
+    def close_checkpoints(self) -> None:
+        """Check every checkpoint whose tree size is the number of leaves read so far."""
+        while self.next_checkpoint is not None and self.next_checkpoint.tree_size <= self.count:
+            self.check_checkpoint(self.next_checkpoint)
+            self.next_checkpoint = next(self.checkpoints, None)
+
+    def finish_checkpoints(self) -> None:
+        self.close_checkpoints()
+        while self.next_checkpoint is not None:
+            cp = self.next_checkpoint
+            self.report.add(
+                Problem(
+                    REMOVED,
+                    "checkpoint",
+                    str(cp.tree_size),
+                    f"signs {cp.tree_size} leaves but only {self.count} are in the log",
+                )
+            )
+            self.next_checkpoint = next(self.checkpoints, None)
+
+    def check_checkpoint(self, cp: CheckpointRecord) -> None:
+        self.flush()
+        report = self.report
+        ref = str(cp.tree_size)
+        previous = self.last_checkpoint.tree_size if self.last_checkpoint else 0
+        self.last_checkpoint = cp
+        self.prev_event_id = None
+        start, self.range_start = self.range_start, cp.tree_size
+        if cp.tree_size <= previous:
+            report.add(Problem(FORGED, "checkpoint", ref, "tree sizes must grow"))
+            return
+        key = self.verifier.public_keys.get(cp.key_id)
+        if key is None:
+            report.add(Problem(FORGED, "checkpoint", ref, f"signed by unknown key {cp.key_id}"))
+            return
+        try:
+            body = domain.checkpoint_body(
+                tree_size=cp.tree_size, root=cp.root, timestamp=cp.timestamp, key_id=cp.key_id
+            )
+        except (UnicodeEncodeError, AttributeError):
+            body = b""
+        if not body or not domain.signature_valid(key, cp.signature, body):
+            report.add(Problem(FORGED, "checkpoint", ref, "the signature does not verify"))
+            return
+        if self.range.root() != cp.root:
+            report.add(
+                Problem(
+                    CHANGED,
+                    "checkpoint",
+                    ref,
+                    f"the sealed entries at positions {start}-{cp.tree_size - 1} no longer hash "
+                    "to the signed root",
+                )
+            )
+            return
+        if self.range.to_bytes() != cp.frontier:
+            report.add(
+                Problem(CHANGED, "checkpoint", ref, "its stored frontier does not match the leaves")
+            )
+            return
+        report.checkpoints += 1
+
+    # --- unsealed part --------------------------------------------------------------------
+    def unsealed(self, events: Iterable[tuple[int, str | None]]) -> None:
+        report = self.report
+        progress = self.verifier.progress
+        threshold = None
+        if self.last_checkpoint is not None:
+            try:
+                sealed_at = domain.parse_timestamp(self.last_checkpoint.timestamp)
+            except ValueError:
+                sealed_at = None
+            if sealed_at is not None:
+                threshold = domain.canonical_timestamp(sealed_at - self.verifier.max_transaction)
+        seen = 0
+        for event_id, text in events:
+            report.events += 1
+            seen += 1
+            created = domain.text_field(text, domain.CREATED_AT_INDEX) if text else ""
+            if threshold is not None and created < threshold:
+                report.add(
+                    _event_problem(
+                        INSERTED,
+                        event_id,
+                        text,
+                        "not sealed, yet older than the last checkpoint "
+                        f"({self.last_checkpoint.timestamp if self.last_checkpoint else ''}) "
+                        "minus the longest allowed transaction",
+                    )
+                )
+            else:
+                report.awaiting += 1
+            if progress is not None and seen % _PROGRESS_EVERY == 0:
+                progress(_PROGRESS_EVERY)
+        if progress is not None:
+            progress(seen % _PROGRESS_EVERY)
