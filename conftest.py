@@ -9,6 +9,9 @@ import pytest
 
 CHROMIUM = os.environ.get("YIWANG_CHROMIUM", "/usr/bin/chromium")
 
+# Lets flush() empty the append-only audit tables at the end of transactional tests.
+pytest_plugins = ["yiwang.audit.pytest_plugin"]
+
 
 def _in_ci() -> bool:
     return bool(os.environ.get("CI"))
