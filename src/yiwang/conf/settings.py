@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "yiwang.audit",
     "yiwang.identity",
     "yiwang.exchange",
+    "yiwang.applications",
+    "yiwang.notifications",
     "yiwang.portal",
     "yiwang.backoffice",
     "yiwang.api",

@@ -1,0 +1,47 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.TextChoices):
+    # To the applicant.
+    RECEIVED = "received", _("Application received")
+    CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
+    DECIDED = "decided", _("Decision made")
+    COMPLETED = "completed", _("Application completed")
+    WITHDRAWN = "withdrawn", _("Application withdrawn")
+    # To staff.
+    CORRECTION_RECEIVED = "correction_received", _("Correction received")
+    DEADLINE_WARNING = "deadline_warning", _("Case due soon")
+    DEADLINE_OVERDUE = "deadline_overdue", _("Case overdue")
+
+
+APPLICANT_EVENTS = (
+    Event.RECEIVED,
+    Event.CORRECTION_REQUESTED,
+    Event.DECIDED,
+    Event.COMPLETED,
+    Event.WITHDRAWN,
+)
+STAFF_EVENTS = (Event.CORRECTION_RECEIVED, Event.DEADLINE_WARNING, Event.DEADLINE_OVERDUE)
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", _("Inbox")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("Text message")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+# Languages a message can be written in; anything else falls back to the first.
+LANGUAGES = ("zh-hans", "en")
+
+# A message that still fails after this many attempts is marked failed and left for an operator.
+MAX_ATTEMPTS = 5
+# Wait before attempt n+1: BACKOFF_SECONDS * 2**(n-1), never more than BACKOFF_MAX_SECONDS.
+BACKOFF_SECONDS = 30
+BACKOFF_MAX_SECONDS = 60 * 60
