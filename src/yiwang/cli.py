@@ -301,10 +301,10 @@ def _print_logins(base_url: str) -> None:
 
     world = loader.read_world()
     table = Table(title=f"Demo logins — {world.name_en} / {world.name_zh} (demo only)")
-    table.add_column("Role")
+    table.add_column("Role", min_width=16, overflow="fold")
     table.add_column("User name", no_wrap=True)
     table.add_column("Password", no_wrap=True)
-    table.add_column("Where", no_wrap=True)
+    table.add_column("Where", overflow="fold")
     for login in loader.logins(world):
         table.add_row(login.role, login.username, login.password, base_url + login.site)
     console.print(table)

@@ -6,6 +6,7 @@ no ``collectstatic`` step is needed before starting.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -18,12 +19,18 @@ class YiwangServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
 
     def load_config(self) -> None:
         for key, value in self.options.items():
+            if key in OPTIONAL and key not in self.cfg.settings:
+                continue  # an older gunicorn without this setting
             self.cfg.set(key, value)
 
     def load(self) -> Any:
         from yiwang.wsgi import application
 
         return application
+
+
+# Settings that only newer gunicorn releases know.
+OPTIONAL = frozenset({"control_socket_disable"})
 
 
 def options(*, host: str, port: int, workers: int) -> dict[str, Any]:
@@ -42,8 +49,16 @@ def options(*, host: str, port: int, workers: int) -> dict[str, Any]:
         # Each worker imports the application itself, so no database connection is ever shared
         # across a fork.
         "preload_app": False,
+        # The control socket lives at one path per user, so a second server on the machine
+        # (another site, a test) would take it over; yiwang does not use it.
+        "control_socket_disable": True,
     }
 
 
 def serve(*, host: str, port: int, workers: int) -> None:
+    from django.conf import settings
+
+    # WhiteNoise also serves STATIC_ROOT and warns in every worker when it is missing; with
+    # finders on it may stay empty, but it must exist.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     YiwangServer(options(host=host, port=port, workers=workers)).run()
