@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "yiwang.core",
     "yiwang.audit",
     "yiwang.identity",
+    "yiwang.catalogue",
     "yiwang.exchange",
     "yiwang.applications",
     "yiwang.notifications",

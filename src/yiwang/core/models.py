@@ -11,3 +11,9 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# The working-day calendar's tables live in their own module; importing them here registers them.
+from yiwang.core.calendar_models import CalendarDay, CalendarYear  # noqa: E402
+
+__all__ = ["CalendarDay", "CalendarYear", "TimeStampedModel"]

@@ -1,0 +1,589 @@
+"""Pure functions over loaded definitions (plain dicts, exactly as stored in a version).
+
+* the content hash that decides whether a loaded file is a new version;
+* conditions: evaluating a CEL condition against a person's form data;
+* the process: which stage waits for which, in what order stages run, the longest chain;
+* what applies to one application: the steps and materials whose conditions hold;
+* bundles: the merged form and material list of a 一件事 (:func:`merge_bundle`).
+
+Nothing here reads the database, so the application side can call these with the versions it
+keeps for a case.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from jsonschema import FormatChecker
+
+from yiwang.core.cel import compile_condition
+from yiwang.core.definition_files import format_checker
+
+Definition = Mapping[str, Any]
+
+# --- Versions ---------------------------------------------------------------------------------
+
+
+def canonical_json(definition: Definition) -> str:
+    """The one text of a definition: sorted keys, no spaces, Unicode kept as is."""
+    return json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(definition: Definition) -> str:
+    return hashlib.sha256(canonical_json(definition).encode()).hexdigest()
+
+
+# --- Form data and conditions -----------------------------------------------------------------
+
+
+def form_fields(form: Mapping[str, Any] | None) -> dict[str, Any]:
+    props = form.get("properties") if isinstance(form, Mapping) else None
+    return dict(props) if isinstance(props, Mapping) else {}
+
+
+def typed_form_data(schema: Mapping[str, Any] | None, data: Any) -> Any:
+    """Give numbers the type their field declares, so conditions behave the same for 300 and 300.0.
+
+    JSON has one kind of number; CEL has ints and doubles and never mixes them in arithmetic.
+    A ``number`` field always reaches a condition as a double and an ``integer`` field as an int.
+    Empty answers (``None``) are dropped: an empty field is absent.
+    """
+    if not isinstance(schema, Mapping):
+        return data
+    kind = schema.get("type")
+    if isinstance(data, bool):
+        return data
+    if kind == "number" and isinstance(data, int | float):
+        return float(data)
+    if kind == "integer" and isinstance(data, float) and data.is_integer():
+        return int(data)
+    if kind == "object" and isinstance(data, Mapping):
+        props = form_fields(schema)
+        return {k: typed_form_data(props.get(k), v) for k, v in data.items() if v is not None}
+    if kind == "array" and isinstance(data, list):
+        return [typed_form_data(schema.get("items"), v) for v in data]
+    return data
+
+
+def condition_holds(
+    condition: str | None, form_data: Mapping[str, Any], form_schema: Mapping[str, Any] | None
+) -> bool:
+    """True when there is no condition, or when it is true for this form data.
+
+    A condition that reads a field the person left empty is false (see :mod:`yiwang.core.cel`);
+    write ``!has(form.x)`` to ask for "x is empty".
+    """
+    if not condition:
+        return True
+    data = typed_form_data({"type": "object", **(form_schema or {})}, dict(form_data))
+    return compile_condition(condition).evaluate(data)
+
+
+def sample_form_data(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A value of the right type for every field, to type-check a condition before it is used."""
+    return {name: _sample(schema) for name, schema in form_fields(form).items()}
+
+
+_SAMPLE_STRINGS = {
+    "date": "2026-01-05",
+    "date-time": "2026-01-05T09:00:00+08:00",
+    "time": "09:00:00",
+    "email": "someone@example.org",
+    "uri": "https://example.org/",
+}
+
+
+def _sample(schema: Any) -> Any:
+    if not isinstance(schema, Mapping):
+        return None
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return enum[0]
+    kind = schema.get("type")
+    if kind == "string":
+        return _SAMPLE_STRINGS.get(str(schema.get("format")), "text")
+    if kind == "number":
+        return 1.0
+    if kind == "integer":
+        return 1
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return [_sample(schema.get("items"))]
+    if kind == "object":
+        return {name: _sample(sub) for name, sub in form_fields(schema).items()}
+    return None
+
+
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+def form_format_checker() -> FormatChecker:
+    """Formats a form field may declare (``constants.FIELD_FORMATS``), all of them checked."""
+    from yiwang.identity import domain as ids
+
+    checker = format_checker()
+
+    @checker.checks("national-id", raises=ids.IdentifierError)
+    def _national_id(value: object) -> bool:
+        return not isinstance(value, str) or bool(ids.check_national_id(value))
+
+    @checker.checks("uscc", raises=ids.IdentifierError)
+    def _uscc(value: object) -> bool:
+        return not isinstance(value, str) or bool(ids.check_uscc(value))
+
+    @checker.checks("cn-mobile")
+    def _mobile(value: object) -> bool:
+        return not isinstance(value, str) or _MOBILE.match(value) is not None
+
+    return checker
+
+
+# --- The process ------------------------------------------------------------------------------
+
+
+def stages(definition: Definition) -> list[Mapping[str, Any]]:
+    process = definition.get("process")
+    items = process.get("stages") if isinstance(process, Mapping) else None
+    return [s for s in items if isinstance(s, Mapping)] if isinstance(items, list) else []
+
+
+def stage_predecessors(definition: Definition) -> dict[str, tuple[str, ...]]:
+    """For each stage, the stages it waits for.
+
+    A stage without ``after`` waits for the stage listed just before it (the first stage starts
+    when the case is accepted); ``after: [a, b]`` waits for both; ``after: []`` starts at once.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    previous: str | None = None
+    for stage in stages(definition):
+        sid = str(stage.get("id"))
+        after = stage.get("after")
+        if isinstance(after, list):
+            out[sid] = tuple(str(a) for a in after)
+        else:
+            out[sid] = (previous,) if previous is not None else ()
+        previous = sid
+    return out
+
+
+def find_cycle(predecessors: Mapping[str, Sequence[str]]) -> list[str] | None:
+    """One circle of stages waiting on each other (``[a, b, a]``), or ``None``."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for before in predecessors.get(node, ()):
+            if before not in predecessors:
+                continue
+            if state.get(before) == 1:
+                return [*path[path.index(before) :], before]
+            if before not in state:
+                found = visit(before)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in predecessors:
+        if node not in state:
+            found = visit(node)
+            if found:
+                # Report it in the order things happen: a waits for b means b runs first.
+                return list(reversed(found))
+    return None
+
+
+def stage_layers(definition: Definition) -> list[list[str]]:
+    """Stages grouped by when they can start: every stage of a layer waits only for earlier layers.
+
+    Raises ``ValueError`` on a circle (the loader never stores one).
+    """
+    preds = stage_predecessors(definition)
+    if find_cycle(preds):
+        raise ValueError("the stages wait on each other in a circle")
+    remaining = dict(preds)
+    done: set[str] = set()
+    layers: list[list[str]] = []
+    while remaining:
+        ready = [s for s, before in remaining.items() if all(b in done for b in before)]
+        if not ready:
+            raise ValueError("a stage waits for a stage that does not exist")
+        layers.append(ready)
+        done.update(ready)
+        for s in ready:
+            del remaining[s]
+    return layers
+
+
+def stage_days(stage: Mapping[str, Any]) -> int:
+    """A stage lasts as long as its slowest step, since its steps run side by side."""
+    days: list[int] = [
+        s["promised_days"]
+        for s in stage.get("steps", [])
+        if isinstance(s, Mapping) and isinstance(s.get("promised_days"), int)
+    ]
+    return max(days, default=0)
+
+
+def longest_chain(definition: Definition) -> tuple[int, list[str]]:
+    """The working days of the slowest chain of stages, and that chain (every step applying)."""
+    preds = stage_predecessors(definition)
+    if find_cycle(preds):
+        return 0, []
+    days = {str(s.get("id")): stage_days(s) for s in stages(definition)}
+    best: dict[str, tuple[int, list[str]]] = {}
+    for layer in stage_layers(definition):
+        for sid in layer:
+            before = [best[b] for b in preds[sid] if b in best]
+            total, chain = max(before, key=lambda t: t[0], default=(0, []))
+            best[sid] = (total + days.get(sid, 0), [*chain, sid])
+    return max(best.values(), key=lambda t: t[0], default=(0, []))
+
+
+def steps_applying(
+    definition: Definition, form_data: Mapping[str, Any]
+) -> list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:
+    """Each stage with the steps whose conditions hold for this form data (stages may be empty)."""
+    form = definition.get("form")
+    out = []
+    for stage in stages(definition):
+        steps = [
+            step
+            for step in stage.get("steps", [])
+            if condition_holds(step.get("condition"), form_data, form)
+        ]
+        out.append((stage, steps))
+    return out
+
+
+@dataclass(frozen=True)
+class MaterialNeed:
+    material: Mapping[str, Any]
+    optional: bool
+
+
+def materials_needed(definition: Definition, form_data: Mapping[str, Any]) -> list[MaterialNeed]:
+    """The materials to ask for, given the form data: those without a condition or whose holds."""
+    form = definition.get("form")
+    return [
+        MaterialNeed(m, bool(m.get("optional", False)))
+        for m in definition.get("materials", [])
+        if condition_holds(m.get("condition"), form_data, form)
+    ]
+
+
+# --- Bundles ----------------------------------------------------------------------------------
+
+# Keywords that only describe a field to people; two services may word a shared field differently.
+_PRESENTATION = re.compile(r"^(x-.*|title|description|examples|default|\$comment)$")
+
+
+def field_difference(a: Any, b: Any, where: str = "") -> str | None:
+    """Why two field schemas cannot be asked as one field, or ``None`` when they can.
+
+    They must agree on type, format and allowed values (``enum`` as a set), and so must their
+    items and sub-fields. Other constraints may differ: the merged field must satisfy all of them.
+    """
+    label = where or _("the field")
+    if not isinstance(a, Mapping) or not isinstance(b, Mapping):
+        return None if a == b else _("%(label)s differs") % {"label": label}
+    for key in ("type", "format"):
+        if a.get(key) != b.get(key):
+            message = _("%(label)s has %(key)s %(first)s in one and %(second)s in the other")
+            return message % {"label": label, "key": key, "first": _show(a.get(key)),
+                              "second": _show(b.get(key))}  # fmt: skip
+    ea, eb = a.get("enum"), b.get("enum")
+    if (ea is None) != (eb is None) or (
+        ea is not None and {_key(v) for v in ea} != {_key(v) for v in eb or []}
+    ):
+        message = _("%(label)s allows %(first)s in one and %(second)s in the other")
+        return message % {"label": label, "first": _show(ea), "second": _show(eb)}
+    if a.get("type") == "array":
+        items = _("the items of %(label)s") % {"label": label}
+        found = field_difference(a.get("items", {}), b.get("items", {}), items)
+        if found:
+            return found
+    if a.get("type") == "object":
+        pa, pb = form_fields(a), form_fields(b)
+        if set(pa) != set(pb):
+            message = _("%(label)s has the sub-fields %(first)s in one and %(second)s in the other")
+            return message % {"label": label, "first": ", ".join(sorted(pa)) or "-",
+                              "second": ", ".join(sorted(pb)) or "-"}  # fmt: skip
+        for name in pa:
+            found = field_difference(pa[name], pb[name], f"{label}.{name}")
+            if found:
+                return found
+    return None
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _show(value: Any) -> str:
+    return "none" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _validation_part(schema: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in schema.items() if not _PRESENTATION.match(k)}
+
+
+@dataclass(frozen=True)
+class BundleService:
+    code: str
+    condition: str | None
+    definition: Definition
+
+
+@dataclass(frozen=True)
+class MergedField:
+    name: str
+    schema: dict[str, Any]
+    services: tuple[str, ...]  # every service that asks for it, in bundle order
+    required_by: tuple[str, ...]  # the services among them that require it
+
+
+@dataclass(frozen=True)
+class MaterialUse:
+    service: str
+    material: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class MergedMaterial:
+    code: str
+    name: Mapping[str, str]
+    description: Mapping[str, str]
+    file_types: tuple[Mapping[str, str], ...]
+    max_size_mb: float
+    uses: tuple[MaterialUse, ...]
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return tuple(u.service for u in self.uses)
+
+
+@dataclass(frozen=True)
+class MergedPage:
+    id: str
+    title: Mapping[str, str]
+    fields: tuple[str, ...]
+    service: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two services cannot share a field or material: which, where in each, and why."""
+
+    kind: str  # "field" or "material"
+    name: str
+    first_service: str
+    first_path: str
+    second_service: str
+    second_path: str
+    reason: str
+
+
+class MergeConflictError(ValueError):
+    def __init__(self, conflicts: list[Conflict]) -> None:
+        self.conflicts = conflicts
+        super().__init__("; ".join(c.reason for c in conflicts))
+
+
+@dataclass(frozen=True)
+class BundleForm:
+    """The one form and one material list of a bundle, with who asked for what."""
+
+    code: str
+    services: tuple[BundleService, ...]
+    fields: dict[str, MergedField]
+    pages: tuple[MergedPage, ...]
+    materials: tuple[MergedMaterial, ...]
+    _service_forms: dict[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+
+    def schema(self) -> dict[str, Any]:
+        """The merged form as a JSON Schema; ``required`` holds what every application needs.
+
+        A field required only by a service with a condition is not in ``required``: use
+        :meth:`required_fields` with the form data to get the full list for one application.
+        """
+        unconditional = {s.code for s in self.services if not s.condition}
+        return {
+            "type": "object",
+            "properties": {name: copy.deepcopy(f.schema) for name, f in self.fields.items()},
+            "required": [
+                name for name, f in self.fields.items() if set(f.required_by) & unconditional
+            ],
+            "pages": [
+                {"id": p.id, "title": dict(p.title), "fields": list(p.fields)} for p in self.pages
+            ],
+        }
+
+    def services_applying(self, form_data: Mapping[str, Any]) -> list[str]:
+        schema = self.schema()
+        return [s.code for s in self.services if condition_holds(s.condition, form_data, schema)]
+
+    def required_fields(self, form_data: Mapping[str, Any]) -> list[str]:
+        applying = set(self.services_applying(form_data))
+        return [name for name, f in self.fields.items() if set(f.required_by) & applying]
+
+    def materials_needed(self, form_data: Mapping[str, Any]) -> list[tuple[MergedMaterial, bool]]:
+        """Each material to ask for once, and whether it is optional for this application.
+
+        A shared material is needed when any applying service needs it (its own condition holds)
+        and is optional only when every service that needs it calls it optional.
+        """
+        applying = set(self.services_applying(form_data))
+        out = []
+        for merged in self.materials:
+            needing = [
+                use
+                for use in merged.uses
+                if use.service in applying
+                and condition_holds(
+                    use.material.get("condition"), form_data, self._service_forms.get(use.service)
+                )
+            ]
+            if needing:
+                out.append((merged, all(bool(u.material.get("optional")) for u in needing)))
+        return out
+
+
+def merge_bundle(bundle: Definition, services: Mapping[str, Definition]) -> BundleForm:
+    """Build a bundle's form: shared fields asked once, shared materials asked once.
+
+    ``services`` maps each service code of the bundle to the definition to use. Raises
+    :class:`MergeConflictError` listing every field or material two services disagree about.
+    """
+    entries = [
+        BundleService(str(item["code"]), item.get("condition"), services[str(item["code"])])
+        for item in bundle.get("services", [])
+    ]
+    fields_: dict[str, MergedField] = {}
+    first_seen: dict[str, str] = {}
+    pages: list[MergedPage] = []
+    materials: dict[str, MergedMaterial] = {}
+    conflicts: list[Conflict] = []
+
+    for entry in entries:
+        form = entry.definition.get("form", {})
+        required = set(form.get("required", []))
+        for name, schema in form_fields(form).items():
+            path = f"form.properties.{name}"
+            if name not in fields_:
+                fields_[name] = MergedField(
+                    name, copy.deepcopy(dict(schema)), (entry.code,),
+                    (entry.code,) if name in required else (),
+                )  # fmt: skip
+                first_seen[name] = entry.code
+                continue
+            merged = fields_[name]
+            reason = field_difference(merged.schema, schema)
+            if reason:
+                conflicts.append(
+                    Conflict("field", name, first_seen[name], path, entry.code, path,
+                             _("field '%(name)s': %(reason)s") % {"name": name, "reason": reason})
+                )  # fmt: skip
+                continue
+            combined = merged.schema
+            extra = _validation_part(schema)
+            if extra != _validation_part(combined) and extra not in combined.get("allOf", []):
+                combined = {**combined, "allOf": [*combined.get("allOf", []), extra]}
+            fields_[name] = MergedField(
+                name,
+                combined,
+                (*merged.services, entry.code),
+                (*merged.required_by, entry.code) if name in required else merged.required_by,
+            )
+        for page in form.get("pages", []):
+            own = tuple(f for f in page.get("fields", []) if first_seen.get(f) == entry.code)
+            placed = {f for p in pages for f in p.fields}
+            remaining = tuple(f for f in own if f not in placed)
+            if remaining:
+                pages.append(
+                    MergedPage(f"{entry.code}.{page['id']}", page["title"], remaining, entry.code)
+                )
+        for index, material in enumerate(entry.definition.get("materials", [])):
+            code = str(material["code"])
+            use = MaterialUse(entry.code, material)
+            if code not in materials:
+                materials[code] = MergedMaterial(
+                    code,
+                    material["name"],
+                    material["description"],
+                    tuple(material["file_types"]),
+                    float(material["max_size_mb"]),
+                    (use,),
+                )
+                continue
+            merged_m = materials[code]
+            accepted = {(t["extension"], t["mime_type"]) for t in material["file_types"]}
+            common = tuple(
+                t for t in merged_m.file_types if (t["extension"], t["mime_type"]) in accepted
+            )
+            if not common:
+                # Name the earlier service that disagrees outright, if one does; otherwise the
+                # earlier services together narrowed the choice to nothing this one accepts.
+                clash = next(
+                    (u for u in merged_m.uses
+                     if not accepted & {(t["extension"], t["mime_type"])
+                                        for t in u.material["file_types"]}),
+                    merged_m.uses[-1],
+                )  # fmt: skip
+                first_index = _material_index(clash.service, code, entries)
+                conflicts.append(
+                    Conflict(
+                        "material", code, clash.service, f"materials[{first_index}].file_types",
+                        entry.code, f"materials[{index}].file_types",
+                        _("material '%(code)s': no file type is accepted by every service that "
+                          "asks for it (%(earlier)s accept %(earlier_types)s; %(service)s accepts "
+                          "%(types)s)") % {
+                            "code": code, "earlier": ", ".join(merged_m.services),
+                            "earlier_types": _types(merged_m.file_types), "service": entry.code,
+                            "types": _types(material["file_types"]),
+                        },
+                    )
+                )  # fmt: skip
+                continue
+            materials[code] = MergedMaterial(
+                code,
+                merged_m.name,
+                merged_m.description,
+                common,
+                min(merged_m.max_size_mb, float(material["max_size_mb"])),
+                (*merged_m.uses, use),
+            )
+    if conflicts:
+        raise MergeConflictError(conflicts)
+    return BundleForm(
+        code=str(bundle.get("code")),
+        services=tuple(entries),
+        fields=fields_,
+        pages=tuple(pages),
+        materials=tuple(materials.values()),
+        _service_forms={e.code: e.definition.get("form", {}) for e in entries},
+    )
+
+
+def _material_index(service: str, code: str, entries: Iterable[BundleService]) -> int:
+    for entry in entries:
+        if entry.code == service:
+            for index, material in enumerate(entry.definition.get("materials", [])):
+                if material.get("code") == code:
+                    return index
+    return 0
+
+
+def _types(file_types: Iterable[Mapping[str, str]]) -> str:
+    return ", ".join(t["extension"] for t in file_types)

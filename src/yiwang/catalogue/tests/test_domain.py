@@ -1,0 +1,178 @@
+"""Pure functions over definitions: bundles' merged forms, stages, what applies to a form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from yiwang.catalogue import domain
+from yiwang.catalogue.tests.conftest import read_fixture
+
+BUNDLE_SERVICES = ("business-registration", "employer-social-insurance", "outdoor-sign-permit")
+
+
+def _services() -> dict[str, dict[str, Any]]:
+    return {code: read_fixture(f"{code}.yaml") for code in BUNDLE_SERVICES}
+
+
+def _merged() -> domain.BundleForm:
+    return domain.merge_bundle(read_fixture("open-a-shop.yaml"), _services())
+
+
+def test_shared_fields_are_asked_once() -> None:
+    form = _merged()
+    names = list(form.fields)
+    assert names.count("business_name") == 1
+    assert form.fields["business_name"].services == BUNDLE_SERVICES
+    assert form.fields["premises_address"].services == BUNDLE_SERVICES
+    placed = [f for page in form.pages for f in page.fields]
+    assert sorted(placed) == sorted(names)  # every field on exactly one page
+    assert len(placed) == len(set(placed))
+    # The sign permit's first page only held shared fields, so it disappears.
+    assert [p.id for p in form.pages] == [
+        "business-registration.business",
+        "business-registration.operator",
+        "employer-social-insurance.employer",
+        "outdoor-sign-permit.sign",
+    ]
+    assert form.pages[2].fields == ("staff_count",)
+
+
+def test_merged_field_satisfies_every_service() -> None:
+    schema = _merged().schema()
+    business_name = schema["properties"]["business_name"]
+    # 60 characters from business registration, 100 from the others: the merged field keeps both.
+    validator = Draft202012Validator(business_name)
+    assert validator.is_valid("a" * 60)
+    assert not validator.is_valid("a" * 61)
+    assert not validator.is_valid("a")  # minLength 2 of business registration
+    Draft202012Validator.check_schema(schema)
+
+
+def test_required_fields_follow_the_services_that_apply() -> None:
+    form = _merged()
+    schema = form.schema()
+    assert "staff_count" not in schema["required"]  # only the conditional service needs it
+    assert "business_name" in schema["required"]
+    assert form.services_applying({"hires_staff": False}) == [
+        "business-registration", "outdoor-sign-permit"]  # fmt: skip
+    assert "staff_count" not in form.required_fields({"hires_staff": False})
+    assert "staff_count" in form.required_fields({"hires_staff": True})
+    assert form.services_applying({}) == ["business-registration", "outdoor-sign-permit"]
+
+
+def test_shared_material_is_asked_once_with_common_file_types() -> None:
+    form = _merged()
+    proof = next(m for m in form.materials if m.code == "premises-proof")
+    assert proof.services == BUNDLE_SERVICES
+    assert [t["extension"] for t in proof.file_types] == [".pdf"]  # the only type all accept
+    assert proof.max_size_mb == 10
+    assert [m.code for m in form.materials].count("premises-proof") == 1
+
+
+def test_materials_needed_depend_on_form_data() -> None:
+    form = _merged()
+    small = {"hires_staff": False, "width_m": 2.0, "height_m": 1.0, "mounting": "wall",
+             "illuminated": False}  # fmt: skip
+    assert [m.code for m, _ in form.materials_needed(small)] == [
+        "premises-proof", "design-drawing"]  # fmt: skip
+    big = {**small, "hires_staff": True, "staff_count": 12, "width_m": 5, "height_m": 3,
+           "illuminated": True}  # fmt: skip
+    codes = [m.code for m, optional in form.materials_needed(big)]
+    assert codes == ["premises-proof", "staff-list", "design-drawing", "structural-report",
+                     "electrical-safety"]  # fmt: skip
+
+
+def test_incompatible_fields_are_all_reported() -> None:
+    services = _services()
+    services["employer-social-insurance"]["form"]["properties"]["staff_count"]["type"] = "string"
+    services["outdoor-sign-permit"]["form"]["properties"]["staff_count"] = {
+        "type": "integer", "x-title": {"zh": "人数", "en": "Staff"}}  # fmt: skip
+    services["outdoor-sign-permit"]["form"]["properties"]["premises_address"]["format"] = "uri"
+    with pytest.raises(domain.MergeConflictError) as info:
+        domain.merge_bundle(read_fixture("open-a-shop.yaml"), services)
+    reasons = sorted(c.reason for c in info.value.conflicts)
+    assert reasons == [
+        "field 'premises_address': the field has format none in one and \"uri\" in the other",
+        'field \'staff_count\': the field has type "string" in one and "integer" in the other',
+    ]
+
+
+def test_nested_and_list_fields_are_compared_deeply() -> None:
+    a = {"type": "array", "items": {"type": "object", "properties": {
+        "size": {"type": "number"}}}}  # fmt: skip
+    b = {"type": "array", "items": {"type": "object", "properties": {
+        "size": {"type": "integer"}}}}  # fmt: skip
+    assert domain.field_difference(a, b) == (
+        'the items of the field.size has type "number" in one and "integer" in the other'
+    )
+    assert domain.field_difference(a, a) is None
+    enum_a = {"type": "string", "enum": ["x", "y"]}
+    assert domain.field_difference(enum_a, {"type": "string", "enum": ["y", "x"]}) is None
+
+
+def test_stage_order_defaults_to_list_order_and_follows_after() -> None:
+    definition = {"process": {"stages": [
+        {"id": "a", "steps": [{"promised_days": 2}]},
+        {"id": "b", "steps": [{"promised_days": 1}, {"promised_days": 4}]},
+        {"id": "c", "after": ["a"], "steps": [{"promised_days": 3}]},
+        {"id": "d", "after": ["b", "c"], "steps": [{"promised_days": 1}]},
+        {"id": "e", "after": [], "steps": [{"promised_days": 1}]},
+    ]}}  # fmt: skip
+    assert domain.stage_predecessors(definition) == {
+        "a": (), "b": ("a",), "c": ("a",), "d": ("b", "c"), "e": ()}  # fmt: skip
+    assert domain.stage_layers(definition) == [["a", "e"], ["b", "c"], ["d"]]
+    assert domain.longest_chain(definition) == (7, ["a", "b", "d"])
+
+
+def test_cycle_is_found() -> None:
+    assert domain.find_cycle({"a": ("c",), "b": ("a",), "c": ("b",)}) == ["a", "b", "c", "a"]
+    assert domain.find_cycle({"a": (), "b": ("a",)}) is None
+    with pytest.raises(ValueError, match="circle"):
+        domain.stage_layers({"process": {"stages": [
+            {"id": "a", "after": ["b"], "steps": []}, {"id": "b", "steps": []}]}})  # fmt: skip
+
+
+def test_steps_applying_follow_conditions() -> None:
+    sign = read_fixture("outdoor-sign-permit.yaml")
+    small = {"width_m": 2, "height_m": 1, "mounting": "wall", "illuminated": False}
+    review, decision = domain.steps_applying(sign, small)
+    assert [s["code"] for s in review[1]] == ["appearance-review"]
+    assert [s["code"] for s in decision[1]] == ["decide"]
+    roof = {**small, "mounting": "roof"}
+    assert [s["code"] for s in domain.steps_applying(sign, roof)[0][1]] == [
+        "appearance-review", "structural-review"]  # fmt: skip
+
+
+def test_materials_needed_for_one_service() -> None:
+    permit = read_fixture("residence-permit-renewal.yaml")
+    needed = domain.materials_needed(permit, {"residence_basis": "study"})
+    assert [(n.material["code"], n.optional) for n in needed] == [
+        ("photo", False), ("old-permit", False), ("study-proof", False),
+        ("tenancy-contract", True)]  # fmt: skip
+
+
+def test_numbers_reach_conditions_with_their_declared_type() -> None:
+    schema = {"type": "object", "properties": {
+        "area": {"type": "number"}, "count": {"type": "integer"}}}  # fmt: skip
+    # 300 arrives from JSON as an int; the number field makes it 300.0 so 300.0 * 2.0 works.
+    assert domain.condition_holds("form.area * 2.0 > 500.0", {"area": 300}, schema)
+    assert domain.condition_holds("form.count + 1 == 4", {"count": 3.0}, schema)
+    assert not domain.condition_holds("form.area > 1.0", {"area": None}, schema)
+
+
+def test_content_hash_ignores_key_order() -> None:
+    assert domain.content_hash({"a": 1, "b": [1, 2]}) == domain.content_hash({"b": [1, 2], "a": 1})
+    assert domain.content_hash({"a": 1}) != domain.content_hash({"a": 2})
+
+
+def test_form_format_checker_checks_identifiers() -> None:
+    checker = domain.form_format_checker()
+    schema = {"type": "string", "format": "national-id"}
+    validator = Draft202012Validator(schema, format_checker=checker)
+    assert validator.is_valid("11010519491231002X")
+    assert not validator.is_valid("11010519491231002Y")
+    mobile = Draft202012Validator({"format": "cn-mobile"}, format_checker=checker)
+    assert mobile.is_valid("13800138000") and not mobile.is_valid("1380013800")
