@@ -285,7 +285,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
 # --- Task -------------------------------------------------------------------------------------
 
 
-def _has_assignee(task: Task) -> bool:
+def _has_assignee(task: Any) -> bool:
     return task.assignee_id is not None
 
 

@@ -21,10 +21,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from yiwang.applications import domain, workflow
+from yiwang.applications.constants import (
+    QUEUE_TASK_STATUSES,
+    CorrectionStatus,
+    TaskStatus,
+)
 from yiwang.applications.models import Application, Case, CorrectionRequest, MaterialUpload, Task
-from yiwang.applications.types import MaterialRequirement, Timeline
+from yiwang.applications.types import (
+    MaterialRequirement,
+    Timeline,
+    TimelineCase,
+    TimelineCorrection,
+    TimelineTask,
+)
+from yiwang.catalogue.constants import STEP_ROLES
+from yiwang.core.errors import PermissionDenied
+from yiwang.identity import selectors as identity
+from yiwang.identity.constants import Role
 
 __all__ = [
     "application_for",
@@ -42,9 +58,62 @@ __all__ = [
 ]
 
 
+# --- Who the actor is -------------------------------------------------------------------------
+
+
+def _step_roles(actor: Any) -> dict[int, set[str]]:
+    """Department pk -> the step roles (reviewer, approver, team lead) the actor holds there."""
+    out: dict[int, set[str]] = {}
+    for department_id, role in identity.memberships_of(actor).values_list("department_id", "role"):
+        if role in STEP_ROLES:
+            out.setdefault(department_id, set()).add(role)
+    return out
+
+
+def _applicant_filter(actor: Any) -> Q | None:
+    person = identity.person_for(actor)
+    if person is None:
+        return None
+    firms = identity.firms_actor_may_act_for(actor).values("pk")
+    # Drafts belong to their author; a firm's other representatives see it once submitted.
+    return Q(applicant=person) | (Q(firm__in=firms) & ~Q(status="draft"))
+
+
+def _staff_application_filter(departments: set[int]) -> Q:
+    with_task = Task.objects.filter(case__application=OuterRef("pk"), department_id__in=departments)
+    owned = Case.objects.filter(application=OuterRef("pk"), department_id__in=departments)
+    return Q(Exists(with_task)) | Q(Exists(owned))
+
+
+def _visible_applications(actor: Any) -> QuerySet[Application]:
+    applicant = _applicant_filter(actor)
+    if applicant is not None:
+        return Application.objects.filter(applicant)
+    departments = set(_step_roles(actor))
+    if departments:
+        return Application.objects.filter(_staff_application_filter(departments)).exclude(
+            status="draft"
+        )
+    return Application.objects.none()
+
+
+# --- Applications -----------------------------------------------------------------------------
+
+
 def applications_for(*, actor: Any) -> QuerySet[Application]:
-    """The actor's own applications and those of firms they may act for, newest first."""
-    raise NotImplementedError
+    """The actor's own applications and those of firms they may act for, newest first.
+
+    Drafts are listed only to the person who started them. Staff get nothing here: their way in
+    is the queue (:func:`tasks_for_queue`) and :func:`application_for`.
+    """
+    applicant = _applicant_filter(actor)
+    if applicant is None:
+        return Application.objects.none()
+    return (
+        Application.objects.filter(applicant)
+        .select_related("service_version", "bundle_version", "firm")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def application_for(
@@ -52,34 +121,86 @@ def application_for(
 ) -> Application:
     """One application by receipt number (typing slips like O/0 forgiven) or by pk.
 
-    Visible to the applicant, to people who may act for its firm, and to clerks of departments
-    that hold a task of it. Raises ``PermissionDenied`` otherwise or when there is none.
+    Visible to the applicant, to people who may act for its firm (once submitted), and to clerks
+    of departments that hold a task or a case of it. Raises ``PermissionDenied`` otherwise or
+    when there is none.
     """
-    raise NotImplementedError
+    if (receipt_number is None) == (pk is None):
+        raise ValueError("pass exactly one of receipt_number and pk")
+    found: Application | None = None
+    visible = _visible_applications(actor).select_related(
+        "service_version", "bundle_version", "applicant", "firm"
+    )
+    if receipt_number is not None:
+        number = domain.normalise_receipt_number(receipt_number)
+        if number is not None:
+            found = visible.filter(receipt_number=number).first()
+    elif pk is not None:
+        found = visible.filter(pk=pk).first()
+    if found is None:
+        raise PermissionDenied("no such application")
+    return found
 
 
-def application_form(*, application: Application) -> Any:
-    """The form of an application as pinned: schema, pages in order and the required fields.
-
-    Returns a :class:`yiwang.applications.domain.FormSpec`. Takes no actor: the caller already got
-    the application through a selector.
-    """
-    raise NotImplementedError
-
-
-def materials_required(*, application: Application) -> list[MaterialRequirement]:
-    """The materials the application needs given its current answers, with the current files."""
-    raise NotImplementedError
+def application_form(*, application: Application) -> domain.FormSpec:
+    """The form of an application as pinned: schema, pages in order, and (given the answers) the
+    required fields and materials. Takes no actor: the caller already got the application through
+    a selector."""
+    return workflow.form_of(application)[0]
 
 
 def uploads_for(*, actor: Any, application: Application) -> QuerySet[MaterialUpload]:
     """The current (not superseded) files of an application the actor may see."""
-    raise NotImplementedError
+    if not _visible_applications(actor).filter(pk=application.pk).exists():
+        return MaterialUpload.objects.none()
+    return MaterialUpload.objects.filter(application=application, superseded=False).order_by(
+        "material_code", "uploaded_at"
+    )
+
+
+def materials_required(*, application: Application) -> list[MaterialRequirement]:
+    """The materials the application needs given its current answers, with the current files.
+
+    Takes no actor: the caller already got the application through a selector.
+    """
+    spec = workflow.form_of(application)[0]
+    current = {
+        u.material_code: u
+        for u in MaterialUpload.objects.filter(application=application, superseded=False)
+    }
+    return [
+        MaterialRequirement(
+            code=m.code,
+            name=m.name,
+            description=m.description,
+            file_types=m.file_types,
+            max_size_mb=m.max_size_mb,
+            optional=m.optional,
+            upload=current.get(m.code),
+        )
+        for m in spec.materials_needed(application.form_data)
+    ]
 
 
 def materials_for(*, actor: Any, upload: MaterialUpload | int) -> MaterialUpload:
-    """One uploaded file, for serving it: only to the applicant's side and the case's clerks."""
-    raise NotImplementedError
+    """One uploaded file, for serving it: only to the applicant's side and the case's clerks.
+
+    Raises ``PermissionDenied`` for anyone else (and for a file that does not exist).
+    """
+    pk = upload.pk if isinstance(upload, MaterialUpload) else int(upload)
+    found = (
+        MaterialUpload.objects.filter(
+            pk=pk, application__in=_visible_applications(actor).values("pk")
+        )
+        .select_related("application")
+        .first()
+    )
+    if found is None:
+        raise PermissionDenied("no such file")
+    return found
+
+
+# --- Tasks and cases --------------------------------------------------------------------------
 
 
 def tasks_for_queue(
@@ -93,36 +214,174 @@ def tasks_for_queue(
 ) -> QuerySet[Task]:
     """A clerk's work queue: tasks of their departments that their roles may handle.
 
-    ``department`` narrows to one of the actor's departments (another gives nothing), ``service``
-    to a service code, ``status`` to one or more task statuses (default: open and claimed),
-    ``due_before`` to tasks due on or before a date. ``order="due"`` puts the soonest due first,
-    which is overdue first (a task is overdue exactly when its due date has passed, since time on
-    hold is added to the due date); ``order="new"`` the newest first.
+    ``department`` (a Department or its pk) narrows to one of the actor's departments (another
+    gives nothing), ``service`` to a service code, ``status`` to one or more task statuses
+    (default: open and claimed), ``due_before`` to tasks due on or before a date.
+    ``order="due"`` puts the soonest due first, which is overdue first (a task is overdue exactly
+    when its due date has passed, since time on hold is added to its due date), then by age;
+    ``order="new"`` puts the newest first.
     """
-    raise NotImplementedError
+    roles = _step_roles(actor)
+    if department is not None:
+        wanted = getattr(department, "pk", department)
+        roles = {d: r for d, r in roles.items() if d == wanted}
+    if not roles:
+        return Task.objects.none()
+    scope = Q()
+    for department_id, held in roles.items():
+        if Role.TEAM_LEAD in held:
+            scope |= Q(department_id=department_id)
+        else:
+            scope |= Q(department_id=department_id, role__in=sorted(held))
+    statuses = (
+        list(QUEUE_TASK_STATUSES)
+        if status is None
+        else [status]
+        if isinstance(status, str)
+        else list(status)
+    )
+    tasks = Task.objects.filter(scope, status__in=statuses)
+    if service:
+        tasks = tasks.filter(service_code=service)
+    if due_before is not None:
+        tasks = tasks.filter(due_date__lte=due_before)
+    tasks = tasks.select_related("case", "case__application", "department", "assignee")
+    if order == "new":
+        return tasks.order_by("-opened_at", "-pk")
+    if order != "due":
+        raise ValueError(f"order must be 'due' or 'new', not {order!r}")
+    return tasks.order_by(F("due_date").asc(nulls_last=True), "opened_at", "pk")
 
 
 def task_for(*, actor: Any, pk: int) -> Task:
-    """One task, for a clerk of its department. Raises ``PermissionDenied`` otherwise."""
-    raise NotImplementedError
+    """One task, for a clerk (reviewer, approver, team lead) of its department.
+
+    Raises ``PermissionDenied`` otherwise or when there is none.
+    """
+    departments = set(_step_roles(actor))
+    found = (
+        Task.objects.filter(pk=pk, department_id__in=departments)
+        .select_related("case", "case__application", "department", "assignee")
+        .first()
+    )
+    if found is None:
+        raise PermissionDenied("no such task")
+    return found
 
 
 def case_for(*, actor: Any, pk: int) -> Case:
-    """One case, for the applicant's side or a clerk with a task in it."""
-    raise NotImplementedError
+    """One case, for the applicant's side or a clerk with a task in its application."""
+    found = (
+        Case.objects.filter(pk=pk, application__in=_visible_applications(actor).values("pk"))
+        .select_related("application", "department")
+        .first()
+    )
+    if found is None:
+        raise PermissionDenied("no such case")
+    return found
 
 
 def correction_for(*, actor: Any, pk: int) -> CorrectionRequest:
     """One correction request, for the applicant's side or a clerk of the case."""
-    raise NotImplementedError
+    found = (
+        CorrectionRequest.objects.filter(
+            pk=pk, case__application__in=_visible_applications(actor).values("pk")
+        )
+        .select_related("case", "case__application", "task")
+        .first()
+    )
+    if found is None:
+        raise PermissionDenied("no such correction")
+    return found
 
 
 def open_corrections_for(*, actor: Any, application: Application) -> list[CorrectionRequest]:
-    """The corrections of an application still waiting for the person."""
-    raise NotImplementedError
+    """The corrections of an application still waiting for the person (empty if not visible)."""
+    return list(
+        CorrectionRequest.objects.filter(
+            case__application=application,
+            case__application__in=_visible_applications(actor).values("pk"),
+            status=CorrectionStatus.OPEN,
+        )
+        .select_related("case", "task")
+        .order_by("opened_at", "pk")
+    )
 
 
 def case_timeline(*, actor: Any, application: Application) -> Timeline:
     """Every case of an application with its steps, departments, due dates, corrections,
-    decisions and results. Clerks also see who holds each task; the person sees departments."""
-    raise NotImplementedError
+    decisions and results. Clerks also see who holds each task; the person sees departments.
+
+    Raises ``PermissionDenied`` when the actor may not see the application.
+    """
+    if not _visible_applications(actor).filter(pk=application.pk).exists():
+        raise PermissionDenied("no such application")
+    staff = identity.person_for(actor) is None
+    cases = list(
+        Case.objects.filter(application=application)
+        .select_related("department")
+        .order_by("position")
+    )
+    tasks: dict[int, list[Task]] = {}
+    for task in (
+        Task.objects.filter(case__application=application)
+        .select_related("department", "assignee")
+        .order_by("case_id", "position")
+    ):
+        tasks.setdefault(task.case_id, []).append(task)
+    corrections: dict[int, list[CorrectionRequest]] = {}
+    for correction in CorrectionRequest.objects.filter(case__application=application).order_by(
+        "opened_at", "pk"
+    ):
+        corrections.setdefault(correction.case_id, []).append(correction)
+    return Timeline(
+        application=application,
+        cases=[
+            TimelineCase(
+                pk=case.pk,
+                service_code=case.service_code,
+                name=case.name,
+                department=case.department.name,
+                status=case.status,
+                status_label=str(case.get_status_display()),
+                accepted_at=case.accepted_at,
+                due_date=case.due_date,
+                statutory_due_date=case.statutory_due_date,
+                deadline_state=case.deadline_state,
+                decided_at=case.decided_at,
+                outcome=case.outcome,
+                tasks=[
+                    TimelineTask(
+                        pk=task.pk,
+                        step_code=task.step_code,
+                        stage_id=task.stage_id,
+                        name=task.name,
+                        department=task.department.name,
+                        status=task.status,
+                        status_label=str(task.get_status_display()),
+                        due_date=task.due_date,
+                        decision=task.decision,
+                        # A refusal's reason is written for the person; notes stay internal.
+                        reason=task.reason,
+                        decided_at=task.decided_at,
+                        assignee=str(task.assignee) if staff and task.assignee else "",
+                    )
+                    for task in tasks.get(case.pk, [])
+                    if staff or task.status != TaskStatus.CANCELLED or task.decided_at
+                ],
+                corrections=[
+                    TimelineCorrection(
+                        pk=c.pk,
+                        status=c.status,
+                        fields=list(c.fields),
+                        materials=list(c.materials),
+                        note=c.note,
+                        opened_at=c.opened_at,
+                        resolved_at=c.resolved_at,
+                    )
+                    for c in corrections.get(case.pk, [])
+                ],
+            )
+            for case in cases
+        ],
+    )

@@ -1,0 +1,437 @@
+"""The engine behind the services: who is who, locks, calendars, and statuses that follow tasks.
+
+Internal to the app: other apps call :mod:`services` and :mod:`selectors`.
+
+Statuses are derived, never set by hand:
+
+* a case is **refused** as soon as one of its tasks is refused; **waiting for a correction** while
+  a correction is open; **approved** when every task that applies is approved (skipped ones do
+  not count); **in progress** otherwise;
+* an application is **completed** when every case is decided (approved or refused), with a
+  summary outcome (approved, partly approved, refused); **waiting for a correction** while any
+  case is; **being processed** otherwise.
+
+Locks are always taken in the same order — application, then case, then task or correction — so
+two clerks deciding parallel tasks of one application queue instead of deadlocking, and the last
+one to finish sees the other's decision and opens the next stage or completes the application.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed
+
+from yiwang.applications import domain
+from yiwang.applications.constants import (
+    ACTIVE_TASK_STATUSES,
+    ApplicationKind,
+    ApplicationOutcome,
+    ApplicationStatus,
+    CaseStatus,
+    CorrectionStatus,
+    Decision,
+    TaskStatus,
+)
+from yiwang.applications.models import Application, Case, CorrectionRequest, Task
+from yiwang.applications.types import IllegalTransition
+from yiwang.catalogue import domain as catalogue
+from yiwang.core import calendar, clock
+from yiwang.core.errors import PermissionDenied
+from yiwang.identity import selectors as identity
+from yiwang.identity.constants import Role
+
+# --- Actors -----------------------------------------------------------------------------------
+
+
+def person_of(actor: Any) -> Any:
+    """The person behind a citizen account; anyone else may not apply."""
+    person = identity.person_for(actor)
+    if person is None:
+        raise PermissionDenied("only a citizen account linked to a person can apply")
+    return person
+
+
+def is_applicant_side(actor: Any, application: Application) -> bool:
+    """The applicant themself, or (for a firm's application) a person who may act for the firm."""
+    person = identity.person_for(actor)
+    if person is None:
+        return False
+    if person.pk == application.applicant_id:
+        return True
+    firm = application.firm
+    return firm is not None and identity.can_act_for_firm(actor, firm)
+
+
+def require_applicant(actor: Any, application: Application, *, own_only: bool = False) -> None:
+    """Refuse (as "not found") anyone who is not on the applicant's side.
+
+    ``own_only``: only the person who started it (drafts belong to their author). For a firm's
+    application the applicant must still be able to act for the firm.
+    """
+    person = identity.person_for(actor)
+    if person is None:
+        raise PermissionDenied("not your application")
+    if own_only or application.firm_id is None:
+        if person.pk != application.applicant_id:
+            raise PermissionDenied("not your application")
+        if application.firm is not None and not identity.can_act_for_firm(actor, application.firm):
+            raise PermissionDenied("you may no longer act for this firm")
+        return
+    if not is_applicant_side(actor, application):
+        raise PermissionDenied("not your application")
+
+
+def roles_in(actor: Any, department_id: int) -> frozenset[str]:
+    return frozenset(
+        identity.memberships_of(actor)
+        .filter(department_id=department_id)
+        .values_list("role", flat=True)
+    )
+
+
+def may_handle(roles: frozenset[str], task: Task) -> bool:
+    """A clerk with the step's role, or a team lead of the department (who may do every step)."""
+    return task.role in roles or Role.TEAM_LEAD in roles
+
+
+def may_hand_out(roles: frozenset[str]) -> bool:
+    return Role.TEAM_LEAD in roles or Role.APPROVER in roles
+
+
+# --- Transitions ------------------------------------------------------------------------------
+
+
+def transition(obj: Any, name: str, *args: Any) -> Any:
+    """Run a django-fsm transition, turning a refusal into a message people can read."""
+    try:
+        return getattr(obj, name)(*args)
+    except TransitionNotAllowed as exc:
+        label = getattr(obj, "get_status_display", lambda: obj.status)()
+        raise IllegalTransition(
+            _("This cannot be done now: the %(thing)s is %(status)s.")
+            % {"thing": obj._meta.verbose_name, "status": label}
+        ) from exc
+
+
+# --- Locks ------------------------------------------------------------------------------------
+
+
+def lock_application(pk: int) -> Application:
+    found = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "firm", "service_version", "bundle_version")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise PermissionDenied("no such application")
+    return found
+
+
+def lock_case(pk: int) -> Case:
+    return Case.objects.select_for_update().get(pk=pk)
+
+
+def lock_task_chain(task_pk: int) -> tuple[Application, Case, Task]:
+    ids = Task.objects.filter(pk=task_pk).values_list("case_id", "case__application_id").first()
+    if ids is None:
+        raise PermissionDenied("no such task")
+    case_id, application_id = ids
+    application = lock_application(application_id)
+    case = lock_case(case_id)
+    task = Task.objects.select_for_update().get(pk=task_pk)
+    return application, case, task
+
+
+# --- Forms ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PinnedService:
+    pk: int
+    code: str
+    definition: Mapping[str, Any]
+    department_code: str
+    name_zh: str
+    name_en: str
+
+
+@lru_cache(maxsize=256)
+def _pinned(kind: str, version_pk: int, service_pks: tuple[int, ...]) -> tuple[Any, Any]:
+    # Versions never change once written (the catalogue refuses it), so what they yield can be
+    # kept for the life of the process, whatever other processes do.
+    from yiwang.catalogue.models import BundleVersion, ServiceVersion
+
+    versions = {
+        v.code: PinnedService(v.pk, v.code, v.definition, v.department_code, v.name_zh, v.name_en)
+        for v in ServiceVersion.objects.filter(pk__in=service_pks)
+    }
+    if kind == ApplicationKind.SERVICE:
+        service = next(iter(versions.values()))
+        return domain.FormSpec.for_service(service.definition), versions
+    bundle = BundleVersion.objects.get(pk=version_pk)
+    merged = catalogue.merge_bundle(
+        bundle.definition, {code: v.definition for code, v in versions.items()}
+    )
+    return domain.FormSpec.for_bundle(merged), versions
+
+
+def form_of(application: Application) -> tuple[domain.FormSpec, dict[str, PinnedService]]:
+    """The application's form and the service versions it pinned (cached per process)."""
+    version_pk = (
+        application.service_version_id
+        if application.kind == ApplicationKind.SERVICE
+        else application.bundle_version_id
+    )
+    assert version_pk is not None
+    spec, versions = _pinned(
+        application.kind,
+        version_pk,
+        tuple(sorted(int(pk) for pk in application.service_versions.values())),
+    )
+    return spec, dict(versions)
+
+
+# --- Departments and calendars ----------------------------------------------------------------
+
+# Department code -> (pk, region chain), kept briefly: the region tree practically never changes,
+# and a submission should not walk it query by query. Not shared state: each process asks the
+# database again after the time below.
+_DEPARTMENT_TTL_SECONDS = 300.0
+_departments: dict[str, tuple[float, int, tuple[str, ...]]] = {}
+_departments_lock = threading.Lock()
+
+
+def departments_by_code(codes: Iterable[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """Each department's pk and region chain (most specific first), by code."""
+    # Identity has no selector for "departments by code with their region chain"; these are
+    # reference data, not personal data, read for their keys only.
+    from yiwang.identity.models import Department, Region
+
+    wanted = set(codes)
+    now = time.monotonic()
+    out: dict[str, tuple[int, tuple[str, ...]]] = {}
+    with _departments_lock:
+        for code in wanted:
+            cached = _departments.get(code)
+            if cached is not None and cached[0] > now:
+                out[code] = (cached[1], cached[2])
+    missing = wanted - set(out)
+    if not missing:
+        return out
+    rows = list(Department.objects.filter(code__in=missing).values_list("code", "pk", "region_id"))
+    if len(rows) != len(missing):
+        unknown = sorted(missing - {r[0] for r in rows})
+        raise IllegalTransition(
+            _("The department %(codes)s named by this service does not exist.")
+            % {"codes": ", ".join(unknown)}
+        )
+    regions: dict[int, tuple[str, int | None]] = {}
+    frontier = {r[2] for r in rows}
+    while frontier:
+        found = Region.objects.filter(pk__in=frontier).values_list("pk", "code", "parent_id")
+        frontier = set()
+        for pk, code, parent in found:
+            regions[pk] = (code, parent)
+            if parent is not None and parent not in regions:
+                frontier.add(parent)
+    with _departments_lock:
+        for code, pk, region_id in rows:
+            chain: list[str] = []
+            node: int | None = region_id
+            while node is not None and node in regions and len(chain) < 20:
+                chain.append(regions[node][0])
+                node = regions[node][1]
+            out[code] = (pk, tuple(chain))
+            _departments[code] = (now + _DEPARTMENT_TTL_SECONDS, pk, tuple(chain))
+    return out
+
+
+def calendars_for(
+    chains: Iterable[tuple[str, ...]], since: dt.date
+) -> dict[tuple[str, ...], calendar.WorkingCalendar]:
+    """The working calendar of each region chain, in one query, from ``since`` on."""
+    from yiwang.core.calendar_models import CalendarDay
+
+    chains = list(dict.fromkeys(chains))
+    codes = {code for chain in chains for code in chain}
+    by_region: dict[str, list[tuple[dt.date, str]]] = {code: [] for code in codes}
+    for region_code, day, kind in CalendarDay.objects.filter(
+        region_code__in=codes, date__gte=since
+    ).values_list("region_code", "date", "kind"):
+        by_region[region_code].append((day, kind))
+    return {
+        chain: calendar.WorkingCalendar.from_chain([by_region[c] for c in chain])
+        for chain in chains
+    }
+
+
+def calendar_of_department(department_id: int, since: dt.date) -> calendar.WorkingCalendar:
+    from yiwang.identity.models import Department
+
+    code = Department.objects.filter(pk=department_id).values_list("code", flat=True).get()
+    chain = departments_by_code([code])[code][1]
+    return calendars_for([chain], since)[chain]
+
+
+def today() -> dt.date:
+    return timezone.localdate(clock.now())
+
+
+# --- Case dates -------------------------------------------------------------------------------
+
+
+def closed_pauses(case: Case) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    return [
+        (c.opened_at, c.resolved_at)
+        for c in case.corrections.filter(status=CorrectionStatus.RESOLVED).order_by("opened_at")
+    ]
+
+
+def refresh_case_dates(case: Case, cal: calendar.WorkingCalendar) -> None:
+    """Recompute due dates after a pause ended; the deadline state follows from them."""
+    dates = domain.case_dates(
+        case.accepted_at, case.promised_days, case.statutory_days, cal, closed_pauses(case)
+    )
+    case.due_date = dates.due_date
+    case.statutory_due_date = dates.statutory_due_date
+    case.warning_date = dates.warning_date
+    case.overdue_date = dates.overdue_date
+    case.deadline_state = domain.deadline_state_on(dates, today())
+
+
+# --- Stages -----------------------------------------------------------------------------------
+
+
+def open_ready_stages(case: Case, tasks: list[Task], definition: Mapping[str, Any]) -> list[Task]:
+    """Open the waiting tasks of every stage whose predecessors are complete; return them.
+
+    Repeats until nothing changes, since a stage whose every step was skipped is complete at once.
+    """
+    preds = catalogue.stage_predecessors(definition)
+    opened: list[Task] = []
+    calendars: dict[int, calendar.WorkingCalendar] = {}
+    while True:
+        by_stage: dict[str, list[Task]] = {}
+        for task in tasks:
+            by_stage.setdefault(task.stage_id, []).append(task)
+        complete = {
+            stage
+            for stage in preds
+            if domain.stage_complete(t.status for t in by_stage.get(stage, []))
+        }
+        started = {
+            stage
+            for stage in preds
+            if any(t.status != TaskStatus.WAITING for t in by_stage.get(stage, []))
+        }
+        ready = domain.stages_ready(preds, complete, started)
+        waiting = [t for s in ready for t in by_stage.get(s, []) if t.status == TaskStatus.WAITING]
+        if not waiting:
+            return opened
+        for task in waiting:
+            transition(task, "open")
+            if task.department_id not in calendars:
+                calendars[task.department_id] = calendar_of_department(task.department_id, today())
+            task.due_date = calendar.add_working_days(
+                clock.now() if task.opened_at is None else task.opened_at,
+                task.promised_days,
+                calendars[task.department_id],
+            )
+            task.save(update_fields=["status", "opened_at", "due_date"])
+            opened.append(task)
+
+
+# --- Derived statuses -------------------------------------------------------------------------
+
+
+def case_target(case: Case, tasks: Iterable[Task], open_correction: bool) -> str:
+    tasks = list(tasks)
+    if case.status in (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN):
+        return str(case.status)
+    if any(t.status == TaskStatus.DONE and t.decision == Decision.REJECT for t in tasks):
+        return CaseStatus.REJECTED
+    if open_correction:
+        return CaseStatus.CORRECTION_REQUESTED
+    if all(t.status in (TaskStatus.DONE, TaskStatus.SKIPPED) for t in tasks):
+        return CaseStatus.APPROVED
+    return CaseStatus.IN_PROGRESS
+
+
+_CASE_MOVES = {
+    (CaseStatus.IN_PROGRESS, CaseStatus.CORRECTION_REQUESTED): "await_correction",
+    (CaseStatus.CORRECTION_REQUESTED, CaseStatus.IN_PROGRESS): "resume",
+    (CaseStatus.IN_PROGRESS, CaseStatus.APPROVED): "approve",
+    (CaseStatus.IN_PROGRESS, CaseStatus.REJECTED): "reject",
+}
+
+
+def sync_case(case: Case, tasks: Iterable[Task]) -> bool:
+    """Bring the case's status in line with its tasks; True when it changed (and was saved)."""
+    tasks = list(tasks)
+    open_correction = case.corrections.filter(status=CorrectionStatus.OPEN).exists()
+    target = case_target(case, tasks, open_correction)
+    if target == case.status:
+        return False
+    move = _CASE_MOVES.get((CaseStatus(case.status), CaseStatus(target)))
+    if move is None:
+        raise IllegalTransition(
+            _("The case cannot go from %(old)s to %(new)s.")
+            % {"old": case.get_status_display(), "new": CaseStatus(target).label}
+        )
+    transition(case, move)
+    if target in (CaseStatus.APPROVED, CaseStatus.REJECTED):
+        # Everything still pending has no purpose once the case is decided.
+        for task in tasks:
+            if task.status in ACTIVE_TASK_STATUSES:
+                transition(task, "cancel")
+                task.save(update_fields=["status"])
+    case.save(update_fields=["status", "outcome", "decided_at"])
+    return True
+
+
+def application_outcome(statuses: Iterable[str]) -> str:
+    statuses = list(statuses)
+    if all(s == CaseStatus.APPROVED for s in statuses):
+        return ApplicationOutcome.APPROVED
+    if all(s == CaseStatus.REJECTED for s in statuses):
+        return ApplicationOutcome.REJECTED
+    return ApplicationOutcome.PARTLY_APPROVED
+
+
+def sync_application(application: Application) -> bool:
+    """Bring the application's status in line with its cases; True when it changed."""
+    if application.status not in (
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.CORRECTION_REQUESTED,
+    ):
+        return False
+    statuses = list(application.cases.values_list("status", flat=True))
+    decided = all(s in (CaseStatus.APPROVED, CaseStatus.REJECTED) for s in statuses)
+    waiting = any(s == CaseStatus.CORRECTION_REQUESTED for s in statuses)
+    if decided and statuses:
+        if application.status == ApplicationStatus.CORRECTION_REQUESTED:
+            transition(application, "resume")
+        transition(application, "complete", application_outcome(statuses))
+    elif waiting and application.status == ApplicationStatus.SUBMITTED:
+        transition(application, "await_correction")
+    elif not waiting and application.status == ApplicationStatus.CORRECTION_REQUESTED:
+        transition(application, "resume")
+    else:
+        return False
+    application.updated_at = clock.now()
+    application.save(update_fields=["status", "outcome", "completed_at", "updated_at"])
+    return True
+
+
+def open_correction(case: Case) -> CorrectionRequest | None:
+    return case.corrections.filter(status=CorrectionStatus.OPEN).first()
