@@ -82,6 +82,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("YIWANG_EMAIL_HOST_PASSWORD", parse_str, "", "SMTP password.", secret=True),
     Setting("YIWANG_EMAIL_USE_TLS", parse_bool, False, "Use STARTTLS for SMTP."),
     Setting("YIWANG_DEFAULT_FROM_EMAIL", parse_str, "yiwang@localhost", "Sender address of e-mails."),
+    Setting("YIWANG_SMS_BACKEND", parse_str, "yiwang.notifications.sms.LogBackend",
+            "Dotted path of the text-message backend (a subclass of "
+            "yiwang.notifications.sms.BaseBackend); the default only writes messages to the log."),
     Setting("YIWANG_SESSION_AGE_SECONDS", parse_int, 30 * 60,
             "Idle time after which a session expires and the person must log in again."),
     Setting("YIWANG_SESSION_MAX_AGE_SECONDS", parse_int, 12 * 60 * 60,

@@ -164,6 +164,7 @@ EMAIL_HOST_USER = env.value("YIWANG_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env.value("YIWANG_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.value("YIWANG_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env.value("YIWANG_DEFAULT_FROM_EMAIL")
+YIWANG_SMS_BACKEND = env.value("YIWANG_SMS_BACKEND")
 
 # --- Background tasks -----------------------------------------------------------------------
 _TASK_BACKENDS = {
