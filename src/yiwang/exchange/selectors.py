@@ -63,6 +63,15 @@ def element_spec(registry: str, field: str) -> ElementSpec | None:
     return info.fields[field].element
 
 
+def is_department_system(principal: Any) -> bool:
+    """Whether an authenticated principal (see ``services.authenticate_system``) is a
+    department system rather than an account: the API layer's question, answered here so
+    that nobody outside the exchange needs its models."""
+    from yiwang.exchange.models import DepartmentSystem
+
+    return isinstance(principal, DepartmentSystem)
+
+
 def policy_text() -> str:
     """The Cedar policies in force, for auditors and ``yiwang exchange policies``."""
     return policy.snapshot().text

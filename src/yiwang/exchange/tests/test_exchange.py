@@ -536,3 +536,57 @@ def test_policy_text_lists_approved_agreements_only(populated: World) -> None:
     text = selectors.policy_text()
     assert '@id("agreement:tax_people")' in text
     assert "tax_people_pending" not in text
+
+
+# --- The hot path stays a handful of queries ---------------------------------------------------
+
+
+def statements(run: Callable[[], Any]) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        run()
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))
+    ]
+
+
+def test_a_served_read_costs_four_statements_however_many_records(populated: World) -> None:
+    w = populated
+    for number in ("B0000001", "B0000002", "B0000003"):
+        services.create_record(
+            actor=w.registrar_officer,
+            registry="certificates",
+            reason="issued",
+            values={
+                "certificate_number": number,
+                "holder_national_id": w.national_id,
+                "holder_name": "李华",
+            },
+        )
+    agreement(
+        w, code="tax_certs", registry="certificates", fields=("certificate_number", "holder_name")
+    )
+    read(w, registry="certificates", fields=["certificate_number"])  # warm the policy cache
+    # policy token, membership, records, audit event, access-log row
+    mark = last_event_id()
+    sql = statements(lambda: read(w, registry="certificates", fields=["certificate_number"]))
+    # policy token, membership, the records, the access-log row (plus the audit event)
+    assert len(sql) == 4, sql
+    assert "exchange_policyversion" in sql[0]
+    assert "exchange_registryrecord" in sql[2]
+    assert sql[3].startswith("INSERT")
+    assert len(events_after(mark)) == 1
+
+
+def test_consent_costs_one_more_statement(populated: World) -> None:
+    w = populated
+    consent_agreement(w)
+    grant(w)
+    read(w, **CONTRIBUTIONS)
+    sql = statements(lambda: read(w, **CONTRIBUTIONS))
+    assert len(sql) == 5, sql
+    assert any("exchange_consent" in s for s in sql)
