@@ -71,10 +71,13 @@ def load(
             _fail([LoadProblem("", "", str(exc))])
             return
         for outcome in report.outcomes:
-            typer.echo(f"{outcome.action}: {outcome.kind} {outcome.code} v{outcome.version}"
-                       f"  ({outcome.file})")  # fmt: skip
-        typer.echo(f"{len(report.changed)} changed, {len(report.outcomes) - len(report.changed)} "
-                   "unchanged")  # fmt: skip
+            typer.echo(
+                f"{outcome.action}: {outcome.kind} {outcome.code} v{outcome.version}"
+                f"  ({outcome.file})"
+            )
+        typer.echo(
+            f"{len(report.changed)} changed, {len(report.outcomes) - len(report.changed)} unchanged"
+        )
 
 
 @app.command("validate")

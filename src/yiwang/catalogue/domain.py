@@ -301,8 +301,12 @@ def field_difference(a: Any, b: Any, where: str = "") -> str | None:
     for key in ("type", "format"):
         if a.get(key) != b.get(key):
             message = _("%(label)s has %(key)s %(first)s in one and %(second)s in the other")
-            return message % {"label": label, "key": key, "first": _show(a.get(key)),
-                              "second": _show(b.get(key))}  # fmt: skip
+            return message % {
+                "label": label,
+                "key": key,
+                "first": _show(a.get(key)),
+                "second": _show(b.get(key)),
+            }
     ea, eb = a.get("enum"), b.get("enum")
     if (ea is None) != (eb is None) or (
         ea is not None and {_key(v) for v in ea} != {_key(v) for v in eb or []}
@@ -318,8 +322,11 @@ def field_difference(a: Any, b: Any, where: str = "") -> str | None:
         pa, pb = form_fields(a), form_fields(b)
         if set(pa) != set(pb):
             message = _("%(label)s has the sub-fields %(first)s in one and %(second)s in the other")
-            return message % {"label": label, "first": ", ".join(sorted(pa)) or "-",
-                              "second": ", ".join(sorted(pb)) or "-"}  # fmt: skip
+            return message % {
+                "label": label,
+                "first": ", ".join(sorted(pa)) or "-",
+                "second": ", ".join(sorted(pb)) or "-",
+            }
         for name in pa:
             found = field_difference(pa[name], pb[name], f"{label}.{name}")
             if found:
@@ -470,119 +477,142 @@ def merge_bundle(bundle: Definition, services: Mapping[str, Definition]) -> Bund
         BundleService(str(item["code"]), item.get("condition"), services[str(item["code"])])
         for item in bundle.get("services", [])
     ]
-    fields_: dict[str, MergedField] = {}
-    first_seen: dict[str, str] = {}
-    pages: list[MergedPage] = []
-    materials: dict[str, MergedMaterial] = {}
-    conflicts: list[Conflict] = []
-
+    merger = _Merger()
     for entry in entries:
         form = entry.definition.get("form", {})
         required = set(form.get("required", []))
         for name, schema in form_fields(form).items():
-            path = f"form.properties.{name}"
-            if name not in fields_:
-                fields_[name] = MergedField(
-                    name, copy.deepcopy(dict(schema)), (entry.code,),
-                    (entry.code,) if name in required else (),
-                )  # fmt: skip
-                first_seen[name] = entry.code
-                continue
-            merged = fields_[name]
-            reason = field_difference(merged.schema, schema)
-            if reason:
-                conflicts.append(
-                    Conflict("field", name, first_seen[name], path, entry.code, path,
-                             _("field '%(name)s': %(reason)s") % {"name": name, "reason": reason})
-                )  # fmt: skip
-                continue
-            combined = merged.schema
-            extra = _validation_part(schema)
-            if extra != _validation_part(combined) and extra not in combined.get("allOf", []):
-                combined = {**combined, "allOf": [*combined.get("allOf", []), extra]}
-            fields_[name] = MergedField(
-                name,
-                combined,
-                (*merged.services, entry.code),
-                (*merged.required_by, entry.code) if name in required else merged.required_by,
-            )
+            merger.add_field(entry.code, name, schema, name in required)
         for page in form.get("pages", []):
-            own = tuple(f for f in page.get("fields", []) if first_seen.get(f) == entry.code)
-            placed = {f for p in pages for f in p.fields}
-            remaining = tuple(f for f in own if f not in placed)
-            if remaining:
-                pages.append(
-                    MergedPage(f"{entry.code}.{page['id']}", page["title"], remaining, entry.code)
-                )
+            merger.add_page(entry.code, page)
         for index, material in enumerate(entry.definition.get("materials", [])):
-            code = str(material["code"])
-            use = MaterialUse(entry.code, material)
-            if code not in materials:
-                materials[code] = MergedMaterial(
-                    code,
-                    material["name"],
-                    material["description"],
-                    tuple(material["file_types"]),
-                    float(material["max_size_mb"]),
-                    (use,),
-                )
-                continue
-            merged_m = materials[code]
-            accepted = {(t["extension"], t["mime_type"]) for t in material["file_types"]}
-            common = tuple(
-                t for t in merged_m.file_types if (t["extension"], t["mime_type"]) in accepted
-            )
-            if not common:
-                # Name the earlier service that disagrees outright, if one does; otherwise the
-                # earlier services together narrowed the choice to nothing this one accepts.
-                clash = next(
-                    (u for u in merged_m.uses
-                     if not accepted & {(t["extension"], t["mime_type"])
-                                        for t in u.material["file_types"]}),
-                    merged_m.uses[-1],
-                )  # fmt: skip
-                first_index = _material_index(clash.service, code, entries)
-                conflicts.append(
-                    Conflict(
-                        "material", code, clash.service, f"materials[{first_index}].file_types",
-                        entry.code, f"materials[{index}].file_types",
-                        _("material '%(code)s': no file type is accepted by every service that "
-                          "asks for it (%(earlier)s accept %(earlier_types)s; %(service)s accepts "
-                          "%(types)s)") % {
-                            "code": code, "earlier": ", ".join(merged_m.services),
-                            "earlier_types": _types(merged_m.file_types), "service": entry.code,
-                            "types": _types(material["file_types"]),
-                        },
-                    )
-                )  # fmt: skip
-                continue
-            materials[code] = MergedMaterial(
-                code,
-                merged_m.name,
-                merged_m.description,
-                common,
-                min(merged_m.max_size_mb, float(material["max_size_mb"])),
-                (*merged_m.uses, use),
-            )
-    if conflicts:
-        raise MergeConflictError(conflicts)
+            merger.add_material(entry.code, index, material)
+    if merger.conflicts:
+        raise MergeConflictError(merger.conflicts)
     return BundleForm(
         code=str(bundle.get("code")),
         services=tuple(entries),
-        fields=fields_,
-        pages=tuple(pages),
-        materials=tuple(materials.values()),
+        fields=merger.fields,
+        pages=tuple(merger.pages),
+        materials=tuple(merger.materials.values()),
         _service_forms={e.code: e.definition.get("form", {}) for e in entries},
     )
 
 
-def _material_index(service: str, code: str, entries: Iterable[BundleService]) -> int:
-    for entry in entries:
-        if entry.code == service:
-            for index, material in enumerate(entry.definition.get("materials", [])):
-                if material.get("code") == code:
-                    return index
-    return 0
+def _file_type_keys(file_types: Iterable[Mapping[str, str]]) -> set[tuple[str, str]]:
+    return {(t["extension"], t["mime_type"]) for t in file_types}
+
+
+class _Merger:
+    """Collects the merged fields, pages and materials of a bundle, service by service."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, MergedField] = {}
+        self.pages: list[MergedPage] = []
+        self.materials: dict[str, MergedMaterial] = {}
+        self.conflicts: list[Conflict] = []
+        self._material_index: dict[tuple[str, str], int] = {}
+
+    def add_field(self, service: str, name: str, schema: Mapping[str, Any], required: bool) -> None:
+        if name not in self.fields:
+            self.fields[name] = MergedField(
+                name, copy.deepcopy(dict(schema)), (service,), (service,) if required else ()
+            )
+            return
+        merged = self.fields[name]
+        reason = field_difference(merged.schema, schema)
+        if reason:
+            path = f"form.properties.{name}"
+            message = _("field '%(name)s': %(reason)s") % {"name": name, "reason": reason}
+            self.conflicts.append(
+                Conflict("field", name, merged.services[0], path, service, path, message)
+            )
+            return
+        # Both services' rules must hold for the one answer: keep the first field and add the
+        # other's validation keywords when they differ.
+        combined = merged.schema
+        extra = _validation_part(schema)
+        if extra != _validation_part(combined) and extra not in combined.get("allOf", []):
+            combined = {**combined, "allOf": [*combined.get("allOf", []), extra]}
+        self.fields[name] = MergedField(
+            name,
+            combined,
+            (*merged.services, service),
+            (*merged.required_by, service) if required else merged.required_by,
+        )
+
+    def add_page(self, service: str, page: Mapping[str, Any]) -> None:
+        """A service's page keeps only the fields no earlier service asked for."""
+        placed = {f for p in self.pages for f in p.fields}
+        remaining = tuple(
+            f
+            for f in page.get("fields", [])
+            if f in self.fields and self.fields[f].services[0] == service and f not in placed
+        )
+        if remaining:
+            self.pages.append(
+                MergedPage(f"{service}.{page['id']}", page["title"], remaining, service)
+            )
+
+    def add_material(self, service: str, index: int, material: Mapping[str, Any]) -> None:
+        code = str(material["code"])
+        self._material_index[(service, code)] = index
+        use = MaterialUse(service, material)
+        if code not in self.materials:
+            self.materials[code] = MergedMaterial(
+                code,
+                material["name"],
+                material["description"],
+                tuple(material["file_types"]),
+                float(material["max_size_mb"]),
+                (use,),
+            )
+            return
+        merged = self.materials[code]
+        accepted = _file_type_keys(material["file_types"])
+        common = tuple(t for t in merged.file_types if (t["extension"], t["mime_type"]) in accepted)
+        if not common:
+            self.conflicts.append(self._material_conflict(merged, service, index, material))
+            return
+        self.materials[code] = MergedMaterial(
+            code,
+            merged.name,
+            merged.description,
+            common,
+            min(merged.max_size_mb, float(material["max_size_mb"])),
+            (*merged.uses, use),
+        )
+
+    def _material_conflict(
+        self, merged: MergedMaterial, service: str, index: int, material: Mapping[str, Any]
+    ) -> Conflict:
+        # Name the earlier service that disagrees outright, if one does; otherwise the earlier
+        # services together narrowed the choice to nothing this one accepts.
+        accepted = _file_type_keys(material["file_types"])
+        clash = next(
+            (u for u in merged.uses if not accepted & _file_type_keys(u.material["file_types"])),
+            merged.uses[-1],
+        )
+        first_index = self._material_index[(clash.service, merged.code)]
+        message = _(
+            "material '%(code)s': no file type is accepted by every service that asks for it "
+            "(%(earlier)s accept %(earlier_types)s; %(service)s accepts %(types)s)"
+        ) % {
+            "code": merged.code,
+            "earlier": ", ".join(merged.services),
+            "earlier_types": _types(merged.file_types),
+            "service": service,
+            "types": _types(material["file_types"]),
+        }
+        return Conflict(
+            "material",
+            merged.code,
+            clash.service,
+            f"materials[{first_index}].file_types",
+            service,
+            f"materials[{index}].file_types",
+            message,
+        )
 
 
 def _types(file_types: Iterable[Mapping[str, str]]) -> str:

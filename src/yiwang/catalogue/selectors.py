@@ -82,14 +82,16 @@ def life_events() -> list[dict[str, Any]]:
     events: dict[str, dict[str, Any]] = {}
     for version in published_bundles():
         event = version.definition["life_event"]
-        entry = events.setdefault(event["code"], {"code": event["code"], "title": event["title"],
-                                                  "bundles": []})  # fmt: skip
+        entry = events.setdefault(
+            event["code"], {"code": event["code"], "title": event["title"], "bundles": []}
+        )
         entry["bundles"].append(version)
     return list(events.values())
 
 
-def published_bundle_form(code: str) -> tuple[BundleVersion, dict[str, ServiceVersion],
-                                              domain.BundleForm]:  # fmt: skip
+def published_bundle_form(
+    code: str,
+) -> tuple[BundleVersion, dict[str, ServiceVersion], domain.BundleForm]:
     """A published bundle, the published versions of its services, and its merged form.
 
     The application records the bundle version and each service version it used, so a later
@@ -108,8 +110,9 @@ def published_bundle_form(code: str) -> tuple[BundleVersion, dict[str, ServiceVe
     return bundle, services, merged
 
 
-def bundle_form_for(bundle: BundleVersion,
-                    services: Mapping[str, ServiceVersion]) -> domain.BundleForm:  # fmt: skip
+def bundle_form_for(
+    bundle: BundleVersion, services: Mapping[str, ServiceVersion]
+) -> domain.BundleForm:
     """The merged form for stored versions (e.g. the ones an application recorded)."""
     return domain.merge_bundle(bundle.definition, {c: v.definition for c, v in services.items()})
 

@@ -225,9 +225,13 @@ def _store(item: validation.Parsed, *, actor: Any, publish: bool) -> LoadOutcome
         actor=actor,
         action=f"catalogue.{parent}_version_created",
         obj=version,
-        data={"code": item.code, "version": version.number, "content_hash": digest,
-              "source": source},
-    )  # fmt: skip
+        data={
+            "code": item.code,
+            "version": version.number,
+            "content_hash": digest,
+            "source": source,
+        },
+    )
     if publish:
         _publish(definition, version, actor=actor)
         return LoadOutcome(item.kind, item.code, version.number, "created and published", item.file)
@@ -306,9 +310,13 @@ def _publish(definition: Any, version: BaseVersion, *, actor: Any) -> None:
             actor=actor,
             action=f"catalogue.{kind}_version_retired",
             obj=previous,
-            data={"code": definition.code, "version": previous.number,
-                  "reason": "superseded", "by_version": version.number},
-        )  # fmt: skip
+            data={
+                "code": definition.code,
+                "version": previous.number,
+                "reason": "superseded",
+                "by_version": version.number,
+            },
+        )
     version.save(update_fields=["state", "published_at"])
     definition.published_version = version
     definition.save(update_fields=["published_version", "updated_at"])
@@ -316,9 +324,12 @@ def _publish(definition: Any, version: BaseVersion, *, actor: Any) -> None:
         actor=actor,
         action=f"catalogue.{kind}_version_published",
         obj=version,
-        data={"code": definition.code, "version": version.number,
-              "content_hash": version.content_hash},
-    )  # fmt: skip
+        data={
+            "code": definition.code,
+            "version": version.number,
+            "content_hash": version.content_hash,
+        },
+    )
 
 
 def _published_definitions(codes: Iterable[str]) -> dict[str, Mapping[str, Any]]:

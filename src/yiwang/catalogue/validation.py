@@ -46,11 +46,29 @@ BUNDLE_SCHEMA = SCHEMA_DIR / "bundle-definition.schema.json"
 # Words CEL reserves: a field called ``in`` could never be read as ``form.in``.
 CEL_RESERVED = frozenset(
     {
-        "as", "break", "const", "continue", "else", "false", "for", "function", "if", "import",
-        "in", "let", "loop", "package", "namespace", "null", "return", "true", "var", "void",
+        "as",
+        "break",
+        "const",
+        "continue",
+        "else",
+        "false",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "let",
+        "loop",
+        "package",
+        "namespace",
+        "null",
+        "return",
+        "true",
+        "var",
+        "void",
         "while",
     }
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -267,8 +285,9 @@ def _unique_codes(doc: Document, path: PathParts, items: list[Any], key: str) ->
         if code in seen:
             first = format_path((*path, seen[code], key))
             message = _("'%(code)s' is already used at %(first)s; each %(key)s must be different")
-            problems.append(_problem(doc, (*path, index, key), message, code=code, first=first,
-                                     key=key))  # fmt: skip
+            problems.append(
+                _problem(doc, (*path, index, key), message, code=code, first=first, key=key)
+            )
         else:
             seen[code] = index
     return problems
@@ -281,8 +300,9 @@ def _check_form(doc: Document, form: dict[str, Any]) -> list[LoadProblem]:
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=format_checker())
     for error in meta.iter_errors(form):
         message = _("not a valid JSON Schema (Draft 2020-12): %(error)s")
-        problems.append(_problem(doc, ("form", *error.absolute_path), message,
-                                 error=_meta_reason(error)))  # fmt: skip
+        problems.append(
+            _problem(doc, ("form", *error.absolute_path), message, error=_meta_reason(error))
+        )
     problems += _check_refs(doc, form)
     fields = domain.form_fields(form)
     for name, schema in fields.items():
@@ -367,13 +387,15 @@ def _check_field_keywords(
     for key in schema:
         if isinstance(key, str) and key.startswith("x-") and key not in FIELD_EXTENSIONS:
             message = _("unknown keyword '%(key)s'; yiwang reads %(known)s")
-            problems.append(_problem(doc, (*path, key), message, key=key,
-                                     known=", ".join(FIELD_EXTENSIONS)))  # fmt: skip
+            problems.append(
+                _problem(doc, (*path, key), message, key=key, known=", ".join(FIELD_EXTENSIONS))
+            )
     fmt = schema.get("format")
     if isinstance(fmt, str) and fmt not in FIELD_FORMATS:
         message = _("unknown format '%(format)s'; use one of %(known)s")
-        problems.append(_problem(doc, (*path, "format"), message, format=fmt,
-                                 known=", ".join(FIELD_FORMATS)))  # fmt: skip
+        problems.append(
+            _problem(doc, (*path, "format"), message, format=fmt, known=", ".join(FIELD_FORMATS))
+        )
     titles = schema.get("x-enum-titles")
     if isinstance(titles, dict):
         problems += _check_enum_titles(doc, path, schema.get("enum"), titles)
@@ -500,8 +522,9 @@ def _check_step(
     if isinstance(code, str):
         if code in step_seen:
             message = _("the step code '%(code)s' is already used at %(first)s")
-            problems.append(_problem(doc, (*path, "code"), message, code=code,
-                                     first=step_seen[code]))  # fmt: skip
+            problems.append(
+                _problem(doc, (*path, "code"), message, code=code, first=step_seen[code])
+            )
         else:
             step_seen[code] = format_path((*path, "code"))
     problems += _check_department(doc, (*path, "department"), step.get("department"), facts)
@@ -530,8 +553,16 @@ def _check_chain(doc: Document, data: dict[str, Any]) -> list[LoadProblem]:
         "the steps promise %(days)d working days along the stages %(chain)s, more than the "
         "%(promised)d promised for the whole service"
     )
-    return [_problem(doc, ("time_limits", "promised_days"), message, days=days,
-                     chain=" → ".join(chain), promised=promised)]  # fmt: skip
+    return [
+        _problem(
+            doc,
+            ("time_limits", "promised_days"),
+            message,
+            days=days,
+            chain=" → ".join(chain),
+            promised=promised,
+        )
+    ]
 
 
 def _check_limits_and_fee(doc: Document, data: dict[str, Any]) -> list[LoadProblem]:
@@ -543,8 +574,15 @@ def _check_limits_and_fee(doc: Document, data: dict[str, Any]) -> list[LoadProbl
             "%(promised)d is more than the statutory limit of %(statutory)d working days; the "
             "promise must be within the law"
         )
-        problems.append(_problem(doc, ("time_limits", "promised_days"), message,
-                                 promised=promised, statutory=statutory))  # fmt: skip
+        problems.append(
+            _problem(
+                doc,
+                ("time_limits", "promised_days"),
+                message,
+                promised=promised,
+                statutory=statutory,
+            )
+        )
     amount = _dict(data.get("fee")).get("amount")
     if isinstance(amount, int | float) and not isinstance(amount, bool):
         exponent = Decimal(str(amount)).as_tuple().exponent
@@ -597,8 +635,15 @@ def check_bundle(
                     cel.compile_condition(source)
                 except cel.ConditionSyntaxError as exc:
                     message = _("the condition '%(condition)s' %(error)s")
-                    problems.append(_problem(doc, ("services", index, "condition"), message,
-                                             condition=source, error=exc))  # fmt: skip
+                    problems.append(
+                        _problem(
+                            doc,
+                            ("services", index, "condition"),
+                            message,
+                            condition=source,
+                            error=exc,
+                        )
+                    )
         return problems
     try:
         merged = domain.merge_bundle(data, {c: s.definition for c, s in usable.items()})
@@ -611,12 +656,20 @@ def check_bundle(
                 "(%(second_file)s: %(second_path)s) cannot be asked as one"
             )
             path = ("services", index_of[conflict.second_service], "code")
-            problems.append(_problem(
-                doc, path, message, reason=conflict.reason,
-                first=conflict.first_service, first_file=first.where,
-                first_path=conflict.first_path, second=conflict.second_service,
-                second_file=second.where, second_path=conflict.second_path,
-            ))  # fmt: skip
+            problems.append(
+                _problem(
+                    doc,
+                    path,
+                    message,
+                    reason=conflict.reason,
+                    first=conflict.first_service,
+                    first_file=first.where,
+                    first_path=conflict.first_path,
+                    second=conflict.second_service,
+                    second_file=second.where,
+                    second_path=conflict.second_path,
+                )
+            )
         return problems
     schema = merged.schema()
     for index, item in enumerate(items):
@@ -638,8 +691,9 @@ def _check_bundle_service(
     if code not in services:
         stored = facts.stored.get(code)
         if stored is not None and stored.kind == DefinitionKind.BUNDLE:
-            return [_problem(doc, path, _("'%(code)s' is a bundle; a bundle holds services"),
-                             code=code)]  # fmt: skip
+            return [
+                _problem(doc, path, _("'%(code)s' is a bundle; a bundle holds services"), code=code)
+            ]
         if facts.incomplete_run:
             message = _(
                 "there is no service '%(code)s', neither in the files of this run nor loaded "
@@ -657,8 +711,17 @@ def _check_bundle_service(
             "the bundle is for '%(audience)s' but the service '%(code)s' (%(file)s) is only for "
             "'%(service_audience)s'"
         )
-        return [_problem(doc, path, message, audience=audience, code=code, file=source.where,
-                         service_audience=service_audience)]  # fmt: skip
+        return [
+            _problem(
+                doc,
+                path,
+                message,
+                audience=audience,
+                code=code,
+                file=source.where,
+                service_audience=service_audience,
+            )
+        ]
     return []
 
 
@@ -676,8 +739,9 @@ def check_run(
             continue
         if item.code in by_code:
             message = _("the code '%(code)s' is also defined in %(file)s")
-            problems.append(_problem(item.doc, ("code",), message, code=item.code,
-                                     file=by_code[item.code].file))  # fmt: skip
+            problems.append(
+                _problem(item.doc, ("code",), message, code=item.code, file=by_code[item.code].file)
+            )
             continue
         by_code[item.code] = item
         stored = facts.stored.get(item.code)

@@ -30,13 +30,32 @@ FORM = "form"
 # always available and are not listed here.
 KNOWN_FUNCTIONS = frozenset(
     {
-        "size", "contains", "startsWith", "endsWith", "matches",
-        "int", "uint", "double", "string", "bytes", "dyn", "type",
-        "timestamp", "duration",
-        "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear",
-        "getHours", "getMinutes", "getSeconds", "getMilliseconds",
+        "size",
+        "contains",
+        "startsWith",
+        "endsWith",
+        "matches",
+        "int",
+        "uint",
+        "double",
+        "string",
+        "bytes",
+        "dyn",
+        "type",
+        "timestamp",
+        "duration",
+        "getFullYear",
+        "getMonth",
+        "getDate",
+        "getDayOfMonth",
+        "getDayOfWeek",
+        "getDayOfYear",
+        "getHours",
+        "getMinutes",
+        "getSeconds",
+        "getMilliseconds",
     }
-)  # fmt: skip
+)
 MACROS_BINDING_A_NAME = frozenset({"all", "exists", "exists_one", "map", "filter"})
 
 

@@ -61,15 +61,19 @@ def load(
 ) -> None:
     """Load calendar files: all of them, or none when any has a mistake."""
     _setup()
+    from django.utils import translation
+
     from yiwang.core.calendar_loader import load_calendar_files
     from yiwang.core.errors import LoadError
 
     actor = cli_actor(as_user)
-    try:
-        report = load_calendar_files(files, actor=actor, region=region)
-    except LoadError as exc:
-        print_problems(exc.problems)
-        raise typer.Exit(1) from exc
+    # Operators read the command line in English, whatever the site's default language.
+    with translation.override("en"):
+        try:
+            report = load_calendar_files(files, actor=actor, region=region)
+        except LoadError as exc:
+            print_problems(exc.problems)
+            raise typer.Exit(1) from exc
     for code, year, days in report.loaded:
         typer.echo(f"loaded {code} {year}: {days} days")
     for code, year in report.unchanged:

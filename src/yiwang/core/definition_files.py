@@ -170,6 +170,8 @@ def _yaml_reason(exc: yaml.MarkedYAMLError) -> str:
     what = " ".join(part for part in (exc.context, exc.problem) if part)
     if "'\\t'" in what:
         what += " (" + _("indent with spaces: YAML does not allow tabs") + ")"
+    if "could not determine a constructor for the tag '!" in what:
+        what += " (" + _("a value that starts with ! is read as a YAML tag: put it in quotes") + ")"
     if "expected a single document" in what:
         what = _("the file holds more than one YAML document ('---'); put one definition per file")
     if mark is None:
@@ -385,8 +387,9 @@ def _explain(error: ValidationError) -> list[tuple[PathParts, str]]:
         message = ngettext("needs at least %(count)d item", "needs at least %(count)d items", value)
         return [(path, message % {"count": value})]
     if kind == "maxItems":
-        message = ngettext("may hold at most %(count)d item", "may hold at most %(count)d items",
-                           value)  # fmt: skip
+        message = ngettext(
+            "may hold at most %(count)d item", "may hold at most %(count)d items", value
+        )
         return [(path, message % {"count": value})]
     if kind == "uniqueItems":
         return [(path, _("lists the same item more than once"))]

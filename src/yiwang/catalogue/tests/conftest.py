@@ -87,9 +87,13 @@ def row_counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
         for model in (
-            ServiceDefinition, ServiceVersion, BundleDefinition, BundleVersion, AuditEvent
+            ServiceDefinition,
+            ServiceVersion,
+            BundleDefinition,
+            BundleVersion,
+            AuditEvent,
         )
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture(autouse=True)

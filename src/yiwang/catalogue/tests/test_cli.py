@@ -83,8 +83,9 @@ def test_validate_reports_problems(departments: Any, tmp_path: Path) -> None:
 
 def test_as_names_an_operator_account(departments: Any) -> None:
     security = next(d for d in departments if d.code == "public-security")
-    StaffFactory(username="li.admin", membership__role=Role.DEPARTMENT_ADMIN,
-                 membership__department=security)  # fmt: skip
+    StaffFactory(
+        username="li.admin", membership__role=Role.DEPARTMENT_ADMIN, membership__department=security
+    )
     result = run("load", str(SERVICES / "residence-permit-renewal.yaml"), "--as", "li.admin")
     assert result.exit_code == 0, result.output
     assert selectors.service_version("residence-permit-renewal", 1).created_by_label == "li.admin"

@@ -57,7 +57,9 @@ def test_required_fields_follow_the_services_that_apply() -> None:
     assert "staff_count" not in schema["required"]  # only the conditional service needs it
     assert "business_name" in schema["required"]
     assert form.services_applying({"hires_staff": False}) == [
-        "business-registration", "outdoor-sign-permit"]  # fmt: skip
+        "business-registration",
+        "outdoor-sign-permit",
+    ]
     assert "staff_count" not in form.required_fields({"hires_staff": False})
     assert "staff_count" in form.required_fields({"hires_staff": True})
     assert form.services_applying({}) == ["business-registration", "outdoor-sign-permit"]
@@ -74,22 +76,39 @@ def test_shared_material_is_asked_once_with_common_file_types() -> None:
 
 def test_materials_needed_depend_on_form_data() -> None:
     form = _merged()
-    small = {"hires_staff": False, "width_m": 2.0, "height_m": 1.0, "mounting": "wall",
-             "illuminated": False}  # fmt: skip
-    assert [m.code for m, _ in form.materials_needed(small)] == [
-        "premises-proof", "design-drawing"]  # fmt: skip
-    big = {**small, "hires_staff": True, "staff_count": 12, "width_m": 5, "height_m": 3,
-           "illuminated": True}  # fmt: skip
+    small = {
+        "hires_staff": False,
+        "width_m": 2.0,
+        "height_m": 1.0,
+        "mounting": "wall",
+        "illuminated": False,
+    }
+    assert [m.code for m, _ in form.materials_needed(small)] == ["premises-proof", "design-drawing"]
+    big = {
+        **small,
+        "hires_staff": True,
+        "staff_count": 12,
+        "width_m": 5,
+        "height_m": 3,
+        "illuminated": True,
+    }
     codes = [m.code for m, optional in form.materials_needed(big)]
-    assert codes == ["premises-proof", "staff-list", "design-drawing", "structural-report",
-                     "electrical-safety"]  # fmt: skip
+    assert codes == [
+        "premises-proof",
+        "staff-list",
+        "design-drawing",
+        "structural-report",
+        "electrical-safety",
+    ]
 
 
 def test_incompatible_fields_are_all_reported() -> None:
     services = _services()
     services["employer-social-insurance"]["form"]["properties"]["staff_count"]["type"] = "string"
     services["outdoor-sign-permit"]["form"]["properties"]["staff_count"] = {
-        "type": "integer", "x-title": {"zh": "人数", "en": "Staff"}}  # fmt: skip
+        "type": "integer",
+        "x-title": {"zh": "人数", "en": "Staff"},
+    }
     services["outdoor-sign-permit"]["form"]["properties"]["premises_address"]["format"] = "uri"
     with pytest.raises(domain.MergeConflictError) as info:
         domain.merge_bundle(read_fixture("open-a-shop.yaml"), services)
@@ -101,10 +120,8 @@ def test_incompatible_fields_are_all_reported() -> None:
 
 
 def test_nested_and_list_fields_are_compared_deeply() -> None:
-    a = {"type": "array", "items": {"type": "object", "properties": {
-        "size": {"type": "number"}}}}  # fmt: skip
-    b = {"type": "array", "items": {"type": "object", "properties": {
-        "size": {"type": "integer"}}}}  # fmt: skip
+    a = {"type": "array", "items": {"type": "object", "properties": {"size": {"type": "number"}}}}
+    b = {"type": "array", "items": {"type": "object", "properties": {"size": {"type": "integer"}}}}
     assert domain.field_difference(a, b) == (
         'the items of the field.size has type "number" in one and "integer" in the other'
     )
@@ -114,15 +131,24 @@ def test_nested_and_list_fields_are_compared_deeply() -> None:
 
 
 def test_stage_order_defaults_to_list_order_and_follows_after() -> None:
-    definition = {"process": {"stages": [
-        {"id": "a", "steps": [{"promised_days": 2}]},
-        {"id": "b", "steps": [{"promised_days": 1}, {"promised_days": 4}]},
-        {"id": "c", "after": ["a"], "steps": [{"promised_days": 3}]},
-        {"id": "d", "after": ["b", "c"], "steps": [{"promised_days": 1}]},
-        {"id": "e", "after": [], "steps": [{"promised_days": 1}]},
-    ]}}  # fmt: skip
+    definition = {
+        "process": {
+            "stages": [
+                {"id": "a", "steps": [{"promised_days": 2}]},
+                {"id": "b", "steps": [{"promised_days": 1}, {"promised_days": 4}]},
+                {"id": "c", "after": ["a"], "steps": [{"promised_days": 3}]},
+                {"id": "d", "after": ["b", "c"], "steps": [{"promised_days": 1}]},
+                {"id": "e", "after": [], "steps": [{"promised_days": 1}]},
+            ]
+        }
+    }
     assert domain.stage_predecessors(definition) == {
-        "a": (), "b": ("a",), "c": ("a",), "d": ("b", "c"), "e": ()}  # fmt: skip
+        "a": (),
+        "b": ("a",),
+        "c": ("a",),
+        "d": ("b", "c"),
+        "e": (),
+    }
     assert domain.stage_layers(definition) == [["a", "e"], ["b", "c"], ["d"]]
     assert domain.longest_chain(definition) == (7, ["a", "b", "d"])
 
@@ -131,8 +157,13 @@ def test_cycle_is_found() -> None:
     assert domain.find_cycle({"a": ("c",), "b": ("a",), "c": ("b",)}) == ["a", "b", "c", "a"]
     assert domain.find_cycle({"a": (), "b": ("a",)}) is None
     with pytest.raises(ValueError, match="circle"):
-        domain.stage_layers({"process": {"stages": [
-            {"id": "a", "after": ["b"], "steps": []}, {"id": "b", "steps": []}]}})  # fmt: skip
+        domain.stage_layers(
+            {
+                "process": {
+                    "stages": [{"id": "a", "after": ["b"], "steps": []}, {"id": "b", "steps": []}]
+                }
+            }
+        )
 
 
 def test_steps_applying_follow_conditions() -> None:
@@ -143,20 +174,27 @@ def test_steps_applying_follow_conditions() -> None:
     assert [s["code"] for s in decision[1]] == ["decide"]
     roof = {**small, "mounting": "roof"}
     assert [s["code"] for s in domain.steps_applying(sign, roof)[0][1]] == [
-        "appearance-review", "structural-review"]  # fmt: skip
+        "appearance-review",
+        "structural-review",
+    ]
 
 
 def test_materials_needed_for_one_service() -> None:
     permit = read_fixture("residence-permit-renewal.yaml")
     needed = domain.materials_needed(permit, {"residence_basis": "study"})
     assert [(n.material["code"], n.optional) for n in needed] == [
-        ("photo", False), ("old-permit", False), ("study-proof", False),
-        ("tenancy-contract", True)]  # fmt: skip
+        ("photo", False),
+        ("old-permit", False),
+        ("study-proof", False),
+        ("tenancy-contract", True),
+    ]
 
 
 def test_numbers_reach_conditions_with_their_declared_type() -> None:
-    schema = {"type": "object", "properties": {
-        "area": {"type": "number"}, "count": {"type": "integer"}}}  # fmt: skip
+    schema = {
+        "type": "object",
+        "properties": {"area": {"type": "number"}, "count": {"type": "integer"}},
+    }
     # 300 arrives from JSON as an int; the number field makes it 300.0 so 300.0 * 2.0 works.
     assert domain.condition_holds("form.area * 2.0 > 500.0", {"area": 300}, schema)
     assert domain.condition_holds("form.count + 1 == 4", {"count": 3.0}, schema)

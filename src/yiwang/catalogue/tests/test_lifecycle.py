@@ -105,8 +105,10 @@ def test_unknown_code(loaded: Any, actor: Any) -> None:
 
 def test_bundle_cannot_be_published_before_its_services(loaded: Any, actor: Any) -> None:
     services.publish_definition(actor=actor, code="business-registration")
-    with pytest.raises(services.LifecycleError, match="not published: employer-social-insurance, "
-                       "outdoor-sign-permit"):  # fmt: skip
+    with pytest.raises(
+        services.LifecycleError,
+        match="not published: employer-social-insurance, outdoor-sign-permit",
+    ):
         services.publish_definition(actor=actor, code="open-a-shop")
 
 
@@ -163,8 +165,11 @@ def test_department_admin_loads_own_department_only(
     departments: Any, fixture_data: Any, write: Any
 ) -> None:
     security = next(d for d in departments if d.code == "public-security")
-    admin = StaffFactory(username="admin.security", membership__role=Role.DEPARTMENT_ADMIN,
-                         membership__department=security)  # fmt: skip
+    admin = StaffFactory(
+        username="admin.security",
+        membership__role=Role.DEPARTMENT_ADMIN,
+        membership__department=security,
+    )
 
     report = services.load_definitions([RESIDENCE], actor=admin)
     assert report.outcomes[0].action == "created"

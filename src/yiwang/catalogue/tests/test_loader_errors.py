@@ -339,9 +339,13 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
     [pytest.param(changes, expected, id=name) for name, changes, expected in CASES],
 )
 def test_bad_service_is_rejected_with_file_path_and_reason(
-    departments: Any, actor: Any, fixture_data: Any, write: Any,
-    changes: dict[str, Any], expected: list[tuple[str, str]],
-) -> None:  # fmt: skip
+    departments: Any,
+    actor: Any,
+    fixture_data: Any,
+    write: Any,
+    changes: dict[str, Any],
+    expected: list[tuple[str, str]],
+) -> None:
     data = fixture_data(RESIDENCE)
     for dotted, value in changes.items():
         _set(data, dotted, value)
@@ -515,14 +519,23 @@ def test_bundle_with_incompatible_shared_field_names_both_files(
 ) -> None:
     data = fixture_data("employer-social-insurance.yaml")
     data["form"]["properties"]["premises_address"] = {
-        "type": "object", "x-title": {"zh": "地址", "en": "Address"},
+        "type": "object",
+        "x-title": {"zh": "地址", "en": "Address"},
         "properties": {"street": {"type": "string", "x-title": {"zh": "街道", "en": "Street"}}},
-    }  # fmt: skip
+    }
     _dump(examples / "employer-social-insurance.yaml", data)
-    problems = rejected([examples], actor, [
-        ("open-a-shop.yaml", "services[1].code", "field 'premises_address': the field has type "
-         "\"string\" in one and \"object\" in the other"),
-    ])  # fmt: skip
+    problems = rejected(
+        [examples],
+        actor,
+        [
+            (
+                "open-a-shop.yaml",
+                "services[1].code",
+                "field 'premises_address': the field has type "
+                '"string" in one and "object" in the other',
+            ),
+        ],
+    )
     reason = next(p.reason for p in problems if p.path == "services[1].code")
     first, second = reason.split(" and employer-social-insurance (")
     assert first.endswith("business-registration.yaml: form.properties.premises_address)")
@@ -532,8 +545,10 @@ def test_bundle_with_incompatible_shared_field_names_both_files(
 def test_bundle_with_different_enum_conflicts(
     departments: Any, actor: Any, examples: Path, fixture_data: Any
 ) -> None:
-    for name, values in (("business-registration.yaml", ["a", "b"]),
-                         ("outdoor-sign-permit.yaml", ["a", "c"])):  # fmt: skip
+    for name, values in (
+        ("business-registration.yaml", ["a", "b"]),
+        ("outdoor-sign-permit.yaml", ["a", "c"]),
+    ):
         data = fixture_data(name)
         data["form"]["properties"]["premises_address"]["enum"] = values
         _dump(examples / name, data)

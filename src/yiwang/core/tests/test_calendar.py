@@ -165,19 +165,26 @@ def _district(region: str = "310101", **changes: Any) -> dict[str, Any]:
         "region": region,
         "year": 2026,
         "days": [
-            {"kind": "holiday", "name": {"zh": "地方节日", "en": "Local festival"},
-             "start": "2026-03-03"},
-            {"kind": "holiday", "name": {"zh": "调整", "en": "Local change"},
-             "start": "2026-10-10"},
+            {
+                "kind": "holiday",
+                "name": {"zh": "地方节日", "en": "Local festival"},
+                "start": "2026-03-03",
+            },
+            {
+                "kind": "holiday",
+                "name": {"zh": "调整", "en": "Local change"},
+                "start": "2026-10-10",
+            },
         ],
-    }  # fmt: skip
+    }
     data.update(changes)
     return data
 
 
 def test_region_inherits_and_overrides_national_days(cn: Any, tmp_path: Path) -> None:
-    load_calendar_files([_calendar_file(tmp_path, "d.yaml", _district())],
-                        actor=system_actor("test"))  # fmt: skip
+    load_calendar_files(
+        [_calendar_file(tmp_path, "d.yaml", _district())], actor=system_actor("test")
+    )
     district = calendar_for(["310101", "310100", "CN"])
     assert not is_working_day(D(2026, 3, 3), district)  # local holiday
     assert not is_working_day(D(2026, 10, 1), district)  # inherited national holiday
@@ -209,8 +216,9 @@ def test_loading_the_same_file_again_changes_nothing(cn: Any) -> None:
 def test_a_changed_file_replaces_the_year(cn: Any, tmp_path: Path) -> None:
     data = yaml.safe_load(CN_2026.read_text(encoding="utf-8"))
     data["days"] = data["days"][:2]
-    report = load_calendar_files([_calendar_file(tmp_path, "cn.yaml", data)],
-                                 actor=system_actor("test"))  # fmt: skip
+    report = load_calendar_files(
+        [_calendar_file(tmp_path, "cn.yaml", data)], actor=system_actor("test")
+    )
     assert report.loaded == [("CN", 2026, 4)]
     assert CalendarDay.objects.filter(region_code="CN").count() == 4
 
@@ -228,29 +236,73 @@ def _counts() -> tuple[int, int, int]:
 @pytest.mark.parametrize(
     ("changes", "path", "fragment"),
     [
-        ({"days": [{"kind": "makeup_workday", "name": {"zh": "a", "en": "b"},
-                    "start": "2026-03-04"}]},
-         "days[0].start", "2026-03-04 is a weekday; a make-up working day must fall on a Saturday"),
-        ({"days": [{"kind": "holiday", "name": {"zh": "a", "en": "b"}, "start": "2027-01-01"}]},
-         "days[0].start", "is not in the year 2026"),
-        ({"days": [{"kind": "holiday", "name": {"zh": "a", "en": "b"}, "start": "2026-03-05",
-                    "end": "2026-03-02"}]},
-         "days[0].end", "2026-03-02 is before the start, 2026-03-05"),
-        ({"days": [{"kind": "holiday", "name": {"zh": "a", "en": "b"}, "start": "2026-03-02",
-                    "end": "2026-03-04"},
-                   {"kind": "holiday", "name": {"zh": "c", "en": "d"}, "start": "2026-03-04"}]},
-         "days[1]", "2026-03-04 is already listed at days[0]"),
-        ({"days": [{"kind": "holiday", "name": {"zh": "a", "en": "b"}, "start": "2026-02-30"}]},
-         "days[0].start", '"2026-02-30" is not a valid date'),
-        ({"days": [{"kind": "vacation", "name": {"zh": "a", "en": "b"}, "start": "2026-03-02"}]},
-         "days[0].kind", '"vacation" is not allowed; use one of: "holiday", "makeup_workday"'),
-        ({"days": [{"kind": "holiday", "name": {"zh": "", "en": "b"}, "start": "2026-03-02"}]},
-         "days[0].name.zh", "must not be empty"),
+        (
+            {
+                "days": [
+                    {
+                        "kind": "makeup_workday",
+                        "name": {"zh": "a", "en": "b"},
+                        "start": "2026-03-04",
+                    }
+                ]
+            },
+            "days[0].start",
+            "2026-03-04 is a weekday; a make-up working day must fall on a Saturday",
+        ),
+        (
+            {"days": [{"kind": "holiday", "name": {"zh": "a", "en": "b"}, "start": "2027-01-01"}]},
+            "days[0].start",
+            "is not in the year 2026",
+        ),
+        (
+            {
+                "days": [
+                    {
+                        "kind": "holiday",
+                        "name": {"zh": "a", "en": "b"},
+                        "start": "2026-03-05",
+                        "end": "2026-03-02",
+                    }
+                ]
+            },
+            "days[0].end",
+            "2026-03-02 is before the start, 2026-03-05",
+        ),
+        (
+            {
+                "days": [
+                    {
+                        "kind": "holiday",
+                        "name": {"zh": "a", "en": "b"},
+                        "start": "2026-03-02",
+                        "end": "2026-03-04",
+                    },
+                    {"kind": "holiday", "name": {"zh": "c", "en": "d"}, "start": "2026-03-04"},
+                ]
+            },
+            "days[1]",
+            "2026-03-04 is already listed at days[0]",
+        ),
+        (
+            {"days": [{"kind": "holiday", "name": {"zh": "a", "en": "b"}, "start": "2026-02-30"}]},
+            "days[0].start",
+            '"2026-02-30" is not a valid date',
+        ),
+        (
+            {"days": [{"kind": "vacation", "name": {"zh": "a", "en": "b"}, "start": "2026-03-02"}]},
+            "days[0].kind",
+            '"vacation" is not allowed; use one of: "holiday", "makeup_workday"',
+        ),
+        (
+            {"days": [{"kind": "holiday", "name": {"zh": "", "en": "b"}, "start": "2026-03-02"}]},
+            "days[0].name.zh",
+            "must not be empty",
+        ),
         ({"year": "2026"}, "year", "must be a whole number, not text"),
         ({"region": "a b"}, "region", "is not valid: must be the code of the region"),
         ({"holidays": []}, "holidays", "unknown key 'holidays'"),
     ],
-)  # fmt: skip
+)
 def test_bad_calendar_is_rejected_and_nothing_is_written(
     cn: Any, tmp_path: Path, changes: dict[str, Any], path: str, fragment: str
 ) -> None:
