@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 from yiwang.catalogue import domain
 from yiwang.catalogue.constants import DefinitionKind, VersionState
 from yiwang.catalogue.models import (
+    BaseDefinition,
+    BaseVersion,
     BundleDefinition,
     BundleVersion,
     ServiceDefinition,
@@ -120,14 +122,19 @@ def bundle_form_for(
 def definitions_overview() -> list[dict[str, Any]]:
     """Every service and bundle with its latest and published version, for operators."""
     rows: list[dict[str, Any]] = []
-    for kind, model, version_model, parent in (
+    pairs: tuple[tuple[str, type[BaseDefinition], type[BaseVersion], str], ...] = (
         (DefinitionKind.SERVICE, ServiceDefinition, ServiceVersion, "service"),
         (DefinitionKind.BUNDLE, BundleDefinition, BundleVersion, "bundle"),
-    ):
-        latest: dict[int, Any] = {}
-        for version in version_model.objects.order_by(f"{parent}_id", "number"):  # type: ignore[attr-defined]
-            latest[getattr(version, f"{parent}_id")] = version
-        for definition in model.objects.select_related("published_version").order_by("code"):  # type: ignore[attr-defined]
+    )
+    for kind, model, version_model, parent in pairs:
+        latest: dict[int, BaseVersion] = {}
+        published: dict[int, int] = {}
+        for version in version_model._default_manager.order_by(f"{parent}_id", "number"):
+            owner = getattr(version, f"{parent}_id")
+            latest[owner] = version
+            if version.state == VersionState.PUBLISHED:
+                published[owner] = version.number
+        for definition in model._default_manager.order_by("code"):
             last = latest.get(definition.pk)
             rows.append(
                 {
@@ -135,9 +142,7 @@ def definitions_overview() -> list[dict[str, Any]]:
                     "code": definition.code,
                     "latest": last.number if last else None,
                     "latest_state": last.state if last else None,
-                    "published": definition.published_version.number
-                    if definition.published_version
-                    else None,
+                    "published": published.get(definition.pk),
                     "name_zh": last.name_zh if last else "",
                     "name_en": last.name_en if last else "",
                 }

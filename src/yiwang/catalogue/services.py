@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from yiwang.catalogue import domain, validation
 from yiwang.catalogue.constants import DefinitionKind, VersionState
 from yiwang.catalogue.models import (
+    BaseDefinition,
     BaseVersion,
     BundleDefinition,
     BundleVersion,
@@ -106,17 +108,18 @@ def _permission_problem(actor: Any, kind: str, definition: Mapping[str, Any]) ->
 
 
 def _facts() -> validation.Facts:
+    """The departments, and the latest version of every stored service and bundle."""
     from yiwang.identity.models import Department  # the code list only; identity has no selector
 
     departments = dict(Department.objects.values_list("code", "is_active"))
     stored: dict[str, validation.StoredDefinition] = {}
-    for kind, version_model, parent in (
-        (DefinitionKind.SERVICE, ServiceVersion, "service"),
-        (DefinitionKind.BUNDLE, BundleVersion, "bundle"),
-    ):
-        for version in version_model.objects.select_related(parent).order_by(  # type: ignore[attr-defined]
-            f"{parent}_id", "number"
-        ):
+    for kind in DefinitionKind.values:
+        _definition_model, version_model, parent = _models(kind)
+        versions = version_model._default_manager
+        newest = (
+            versions.filter(**{parent: OuterRef(parent)}).order_by("-number").values("number")[:1]
+        )
+        for version in versions.filter(number=Subquery(newest)).select_related(parent):
             code = getattr(version, parent).code
             stored[code] = validation.StoredDefinition(
                 kind, code, version.number, version.definition, version.source
@@ -183,7 +186,7 @@ def load_definitions(paths: Iterable[Path], *, actor: Any, publish: bool = False
     return report
 
 
-def _models(kind: str) -> tuple[Any, Any, str]:
+def _models(kind: str) -> tuple[type[BaseDefinition], type[BaseVersion], str]:
     if kind == DefinitionKind.SERVICE:
         return ServiceDefinition, ServiceVersion, "service"
     return BundleDefinition, BundleVersion, "bundle"
@@ -195,9 +198,11 @@ def _store(item: validation.Parsed, *, actor: Any, publish: bool) -> LoadOutcome
     definition_model, version_model, parent = _models(item.kind)
     data = item.definition
     digest = domain.content_hash(data)
-    definition, _created = definition_model.objects.get_or_create(code=item.code)
-    definition = definition_model.objects.select_for_update().get(pk=definition.pk)
-    latest = version_model.objects.filter(**{parent: definition}).order_by("-number").first()
+    definition, _created = definition_model._default_manager.get_or_create(code=item.code)
+    definition = definition_model._default_manager.select_for_update().get(pk=definition.pk)
+    latest = (
+        version_model._default_manager.filter(**{parent: definition}).order_by("-number").first()
+    )
     source = Path(item.file).name
     if latest is not None and latest.content_hash == digest:
         if publish and latest.state == VersionState.DRAFT:
@@ -209,7 +214,7 @@ def _store(item: validation.Parsed, *, actor: Any, publish: bool) -> LoadOutcome
         extra = {"department_code": data["department"], "audience": data["audience"]}
     else:
         extra = {"life_event_code": data["life_event"]["code"], "audience": data["audience"]}
-    version = version_model.objects.create(
+    version = version_model._default_manager.create(
         **{parent: definition},
         number=(latest.number + 1) if latest else 1,
         definition=data,
@@ -244,7 +249,7 @@ def _store(item: validation.Parsed, *, actor: Any, publish: bool) -> LoadOutcome
 def _find(code: str, *, lock: bool = True) -> tuple[str, Any]:
     for kind in (DefinitionKind.SERVICE, DefinitionKind.BUNDLE):
         definition_model, _version_model, _parent = _models(kind)
-        query = definition_model.objects.filter(code=code)
+        query = definition_model._default_manager.filter(code=code)
         if lock:
             query = query.select_for_update()
         found = query.first()
@@ -257,18 +262,18 @@ def _find(code: str, *, lock: bool = True) -> tuple[str, Any]:
 
 def _version(kind: str, definition: Any, number: int | None, state: str | None) -> BaseVersion:
     _definition_model, version_model, parent = _models(kind)
-    versions = version_model.objects.filter(**{parent: definition})
+    versions = version_model._default_manager.filter(**{parent: definition})
     if number is not None:
         found = versions.filter(number=number).first()
         if found is None:
             message = _("%(code)s has no version %(number)d")
             raise LifecycleError(message % {"code": definition.code, "number": number})
-        return found  # type: ignore[no-any-return]
+        return found
     found = versions.filter(state=state).order_by("-number").first()
     if found is None:
         message = _("%(code)s has no version in the state '%(state)s'")
         raise LifecycleError(message % {"code": definition.code, "state": state})
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _check_actor(actor: Any, kind: str, version: BaseVersion) -> None:

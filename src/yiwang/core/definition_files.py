@@ -46,7 +46,7 @@ class _Loader(yaml.SafeLoader):
         for key_node, _value in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]  # PyYAML's stubs
             if not isinstance(key, str):
                 raise yaml.constructor.ConstructorError(
                     None,
@@ -148,8 +148,8 @@ def display_path(path: Path) -> str:
 def parse_yaml(text: str, name: str) -> Document:
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()  # type: ignore[no-untyped-call]
-        data = loader.construct_document(node) if node is not None else None  # type: ignore[no-untyped-call]
+        node = loader.get_single_node()  # type: ignore[no-untyped-call]  # PyYAML's stubs
+        data = loader.construct_document(node) if node is not None else None  # type: ignore[no-untyped-call]  # PyYAML's stubs
     except yaml.MarkedYAMLError as exc:
         raise UnreadableFile(LoadProblem(name, "", _yaml_reason(exc))) from exc
     except yaml.YAMLError as exc:
@@ -157,7 +157,7 @@ def parse_yaml(text: str, name: str) -> Document:
             LoadProblem(name, "", _("YAML syntax error: %(what)s") % {"what": exc})
         ) from exc
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()  # type: ignore[no-untyped-call]  # PyYAML's stubs
     doc = Document(name, data)
     if node is not None:
         _record_lines(node, (), doc.lines)
