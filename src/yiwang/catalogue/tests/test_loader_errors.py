@@ -705,3 +705,18 @@ def _dump(path: Path, data: dict[str, Any]) -> None:
     import yaml
 
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_problems_are_in_the_readers_language(
+    departments: Any, actor: Any, fixture_data: Any, write: Any
+) -> None:
+    from django.utils import translation
+
+    data = fixture_data(RESIDENCE)
+    data["process"]["stages"][0]["steps"][0]["role"] = "boss"
+    path = write(RESIDENCE, data)
+    with translation.override("zh-hans"), pytest.raises(LoadError) as info:
+        services.load_definitions([path], actor=actor)
+    reason = info.value.problems[0].reason
+    assert reason.startswith("未知角色 'boss'；环节只能由以下角色办理：reviewer, approver")
+    assert reason.endswith("行）")
