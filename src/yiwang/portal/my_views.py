@@ -1,0 +1,305 @@
+"""A person's own applications: the list, where each stands, corrections, withdrawal, their files,
+and their inbox.
+
+Every application, correction and file is fetched through the applications selectors with the
+person as the actor; whatever they may not see is answered with 404, the same as what does not
+exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from yiwang.applications import selectors as applications
+from yiwang.applications import services as application_services
+from yiwang.applications.constants import ApplicationStatus, CaseStatus, CorrectionStatus
+from yiwang.applications.types import (
+    ApplicationError,
+    FormInvalid,
+    IllegalTransition,
+    UploadRefused,
+)
+from yiwang.core.errors import PermissionDenied
+from yiwang.identity.access import citizen_required
+from yiwang.notifications import selectors as notifications
+from yiwang.notifications import services as notification_services
+from yiwang.portal import presenters
+from yiwang.portal.apply_views import answer_sections, applying_as, get_application
+from yiwang.portal.forms import SchemaPageForm, display_answer, questions_for, value_at
+from yiwang.portal.text import pick
+
+PER_PAGE = 20
+
+WITHDRAWABLE = (
+    ApplicationStatus.DRAFT,
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.CORRECTION_REQUESTED,
+)
+
+
+@citizen_required
+@require_safe
+def my_applications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(applications.applications_for(actor=request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [{"application": a, "applying_as": applying_as(a)} for a in page.object_list]
+    return render(request, "portal/my/applications.html", {"page": page, "rows": rows})
+
+
+def _may_withdraw(application: Any, timeline: Any | None) -> bool:
+    if application.status not in WITHDRAWABLE:
+        return False
+    if timeline is None:
+        return True
+    return not any(case.status in (CaseStatus.APPROVED, CaseStatus.REJECTED)
+                   for case in timeline.cases)  # fmt: skip
+
+
+def _field_titles(spec: Any, names: list[str]) -> list[str]:
+    fields = spec.fields
+    return [pick(fields.get(n, {}).get("x-title")) or n for n in names]
+
+
+def _material_names(spec: Any, codes: list[str]) -> list[str]:
+    out = []
+    for code in codes:
+        material = spec.material(code)
+        out.append(pick(material.name) if material else code)
+    return out
+
+
+def _outputs(request: HttpRequest, case: Any) -> list[tuple[str, str]]:
+    """What an approved case gives the person, from the service version it was decided on."""
+    if case.status != CaseStatus.APPROVED:
+        return []
+    try:
+        stored = applications.case_for(actor=request.user, pk=case.pk)
+    except PermissionDenied:
+        return []
+    definition = stored.service_version.definition
+    return [
+        (pick(o.get("name")), presenters.output_kind(str(o.get("kind"))))
+        for o in definition.get("outputs", [])
+    ]
+
+
+@citizen_required
+@require_safe
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where the application stands: each department's steps, due dates, decisions, corrections."""
+    application = get_application(request, pk)
+    spec = applications.application_form(application=application)
+    timeline = None
+    cases: list[dict[str, Any]] = []
+    if not application.is_draft:
+        timeline = applications.case_timeline(actor=request.user, application=application)
+        for case in timeline.cases:
+            corrections = [
+                {
+                    "correction": c,
+                    "fields": _field_titles(spec, c.fields),
+                    "materials": _material_names(spec, c.materials),
+                    "open": c.status == CorrectionStatus.OPEN,
+                }
+                for c in case.corrections
+            ]
+            cases.append(
+                {"case": case, "corrections": corrections, "outputs": _outputs(request, case)}
+            )
+    uploads = applications.uploads_for(actor=request.user, application=application)
+    materials = {m.code: pick(m.name) for m in spec.all_materials}
+    context = {
+        "application": application,
+        "applying_as": applying_as(application),
+        "cases": cases,
+        "open_corrections": [c for entry in cases for c in entry["corrections"] if c["open"]],
+        "sections": answer_sections(spec, application, change=False),
+        "uploads": [(materials.get(u.material_code, u.material_code), u) for u in uploads],
+        "may_withdraw": _may_withdraw(application, timeline),
+    }
+    return render(request, "portal/my/application.html", context)
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpResponse:
+    """Fix only what the department asked for (补正): those fields and those files, then resend."""
+    application = get_application(request, pk)
+    try:
+        asked = applications.correction_for(actor=request.user, pk=correction_pk)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    if asked.case.application_id != application.pk:
+        raise Http404
+    if asked.status != CorrectionStatus.OPEN:
+        messages.info(request, _("This correction has already been answered."))
+        return redirect("portal:application_detail", pk=application.pk)
+    spec = applications.application_form(application=application)
+    data = application.form_data
+    required = [f for f in spec.required_fields(data) if f in asked.fields]
+    questions = questions_for(asked.fields, spec.fields, required)
+    needed = [m for m in (spec.material(code) for code in asked.materials) if m is not None]
+    form = SchemaPageForm(
+        questions,
+        data=request.POST if request.method == "POST" else None,
+        files=request.FILES if request.method == "POST" else None,
+        answers=data,
+        materials=needed,
+    )
+    if request.method == "POST":
+        failed = False
+        for code, uploaded in form.uploaded().items():
+            try:
+                application_services.add_upload(
+                    actor=request.user,
+                    application=application,
+                    material_code=code,
+                    uploaded_file=uploaded,
+                    correction=asked,
+                )
+            except UploadRefused as exc:
+                form.add_material_error(code, str(exc))
+                failed = True
+        if not failed:
+            try:
+                application_services.resubmit_correction(
+                    actor=request.user, correction=asked, data=form.answers()
+                )
+            except FormInvalid as exc:
+                form.set_errors(exc.errors)
+                _missing_files(form, asked, needed, exc)
+            except IllegalTransition as exc:
+                messages.error(request, str(exc))
+                return redirect("portal:application_detail", pk=application.pk)
+            except ApplicationError as exc:
+                form.set_errors({"__all__": [str(exc)]})
+            else:
+                messages.success(
+                    request,
+                    _("Thank you. Your correction was sent, and the department carries on."),
+                )
+                return redirect("portal:application_detail", pk=application.pk)
+    shown = [
+        {"title": pick(spec.fields[name].get("x-title")) or name,
+         "answer": display_answer(spec.fields[name], value_at(data, (name,)))}
+        for name in spec.fields
+        if name not in asked.fields and value_at(data, (name,)) is not None
+    ]  # fmt: skip
+    context = {
+        "application": application,
+        "applying_as": applying_as(application),
+        "correction": asked,
+        "form": form,
+        "read_only": shown,
+    }
+    return render(request, "portal/my/correction.html", context)
+
+
+def _missing_files(form: SchemaPageForm, asked: Any, needed: list[Any], error: FormInvalid) -> None:
+    """Attach "choose a file" to each asked-for material the service says still has no file."""
+    missing = set(getattr(error, "missing_materials", []) or [])
+    for key in list(error.errors):
+        if key in asked.materials:
+            missing.add(key)
+    for material in needed:
+        if material.code in missing:
+            form.add_material_error(
+                material.code,
+                _("Choose a file for “%(material)s”.") % {"material": pick(material.name)},
+            )
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first, then withdraw (a submitted application) or delete (a draft)."""
+    application = get_application(request, pk)
+    timeline = None
+    if not application.is_draft:
+        timeline = applications.case_timeline(actor=request.user, application=application)
+    if not _may_withdraw(application, timeline):
+        messages.error(request, _("This application can no longer be withdrawn."))
+        return redirect("portal:application_detail", pk=application.pk)
+    if request.method == "POST":
+        was_draft = application.is_draft
+        try:
+            application_services.withdraw_application(actor=request.user, application=application)
+        except ApplicationError as exc:
+            messages.error(request, str(exc))
+            return redirect("portal:application_detail", pk=application.pk)
+        if was_draft:
+            messages.success(request, _("Your draft was deleted."))
+        else:
+            messages.success(request, _("Your application was withdrawn."))
+        return redirect("portal:my_applications")
+    return render(
+        request,
+        "portal/my/withdraw.html",
+        {"application": application, "applying_as": applying_as(application)},
+    )
+
+
+@citizen_required  # type: ignore[arg-type]  # typed for HttpResponse; a file response is one too
+@require_safe
+def download(request: HttpRequest, pk: int, upload_pk: int) -> FileResponse:
+    """One of the person's files, always as a download: never shown inline, never sniffed."""
+    application = get_application(request, pk)
+    try:
+        upload = applications.materials_for(actor=request.user, upload=upload_pk)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    if upload.application_id != application.pk:
+        raise Http404
+    try:
+        handle = upload.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=upload.original_name,
+        content_type=upload.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Personal documents: no shared cache keeps them, and they run nothing if opened in place.
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- Inbox ------------------------------------------------------------------------------------
+
+
+@citizen_required
+@require_safe
+def inbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notifications.inbox_for(actor=request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "portal/my/inbox.html",
+        {"page": page, "unread": notifications.unread_count(actor=request.user)},
+    )
+
+
+@citizen_required
+@require_safe
+def inbox_message(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        message = notifications.message_for(actor=request.user, pk=pk)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    # Opening a message is what marks it read, as in any mail program; doing it again changes
+    # nothing, so this write on a GET is safe to repeat.
+    if message.read_at is None:
+        message = notification_services.mark_read(actor=request.user, message=message)
+    return render(request, "portal/my/message.html", {"message": message})
