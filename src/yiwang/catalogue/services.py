@@ -174,13 +174,15 @@ def load_definitions(paths: Iterable[Path], *, actor: Any, publish: bool = False
     (published at once with ``publish``); the same content again changes nothing. Raises
     :class:`LoadError` with every problem found, having written nothing.
     """
-    parsed, problems = check_files(paths, actor=actor)
-    if problems:
-        raise LoadError(problems)
     report = LoadReport()
-    # Services first, so that a bundle of the same run is published after its services.
-    ordered = sorted(parsed, key=lambda p: (p.kind != DefinitionKind.SERVICE, p.code))
+    # Checked inside the transaction, so that what was checked against is what is written to
+    # even when two operators load at the same time.
     with transaction.atomic():
+        parsed, problems = check_files(paths, actor=actor)
+        if problems:
+            raise LoadError(problems)
+        # Services first, so that a bundle of the same run is published after its services.
+        ordered = sorted(parsed, key=lambda p: (p.kind != DefinitionKind.SERVICE, p.code))
         for item in ordered:
             report.outcomes.append(_store(item, actor=actor, publish=publish))
     return report
