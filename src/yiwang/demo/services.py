@@ -466,6 +466,21 @@ class _BulkInserter:
                 )
 
 
+# Keys looked up per query when skipping what exists. Against a table of millions PostgreSQL
+# turns one query for thousands of keys into a sequential scan; a few hundred keep it on the index.
+LOOKUP_CHUNK = 500
+
+
+def _existing(model: type[Model], field: str, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(keys, LOOKUP_CHUNK):
+        rows = model._default_manager.filter(**{f"{field}__in": chunk}).values_list(
+            field, flat=True
+        )
+        found.update(rows)
+    return found
+
+
 def load_generated_people(
     *,
     actor: Any,
@@ -492,9 +507,7 @@ def load_generated_people(
     for chunk in _chunks(generator.generate_people(seed, count), batch_size):
         keys = [p.national_id for p in chunk]
         with transaction.atomic():
-            existing = set(
-                Person.objects.filter(national_id__in=keys).values_list("national_id", flat=True)
-            )
+            existing = _existing(Person, "national_id", keys)
             new = [
                 (p.national_id, p.name, p.birth_date)
                 for p in chunk
@@ -562,7 +575,7 @@ def load_generated_firms(
     for chunk in _chunks(generator.generate_firms(seed, count, people=people), batch_size):
         keys = [f.uscc for f in chunk]
         with transaction.atomic():
-            existing = set(Firm.objects.filter(uscc__in=keys).values_list("uscc", flat=True))
+            existing = _existing(Firm, "uscc", keys)
             fresh = [f for f in chunk if f.uscc not in existing]
             links = 0
             if fresh:
