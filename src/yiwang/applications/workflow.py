@@ -128,7 +128,9 @@ def transition(obj: Any, name: str, *args: Any) -> Any:
 def lock_application(pk: int) -> Application:
     found = (
         Application.objects.select_for_update(of=("self",))
-        .select_related("applicant", "firm", "service_version", "bundle_version")
+        .select_related(
+            "applicant", "applicant__account", "firm", "service_version", "bundle_version"
+        )
         .filter(pk=pk)
         .first()
     )

@@ -15,13 +15,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from yiwang.applications import services
-from yiwang.identity.constants import AccountKind, Role
+from yiwang.identity.constants import Role
 from yiwang.identity.tests.factories import (
     CitizenFactory,
     DepartmentFactory,
     FirmFactory,
     FirmRepresentativeFactory,
-    MembershipFactory,
     RegionFactory,
     StaffFactory,
 )
@@ -201,6 +200,3 @@ def add_calendar_days(*days: tuple[dt.date, str]) -> None:
         CalendarDay.objects.create(
             region_code="CN", date=day, kind=kind, name_zh="测试", name_en="Test"
         )
-
-
-__all__ = ["AccountKind", "MembershipFactory"]

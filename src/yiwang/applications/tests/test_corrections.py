@@ -1,4 +1,4 @@
-"""Corrections (补正): the case waits and its clock stops; the person may change only what was asked."""
+"""Corrections (补正): the case waits, its clock stops; the person changes only what was asked."""
 
 from __future__ import annotations
 

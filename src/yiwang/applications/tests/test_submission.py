@@ -252,3 +252,18 @@ def test_a_draft_can_be_dropped(world: Any, citizen: Any) -> None:
     assert draft.status == ApplicationStatus.WITHDRAWN
     with pytest.raises(IllegalTransition):
         services.save_draft(actor=citizen, application=draft, data={"postcode": "100010"})
+
+
+def test_bundle_submission_runs_a_bounded_number_of_queries(
+    world: Any, citizen: Any, django_assert_max_num_queries: Any
+) -> None:
+    application = services.start_application(actor=citizen, bundle_code="open-shop")
+    fill(citizen, application, SHOP_ANSWERS)
+    attach(citizen, application, "premises-proof", "fire-plan")
+
+    # Three cases and six tasks: inserted in bulk, so the count does not grow with them.
+    with django_assert_max_num_queries(20):
+        services.submit_application(actor=citizen, application=application)
+
+    assert Case.objects.filter(application=application).count() == 3
+    assert Task.objects.filter(case__application=application).count() == 6

@@ -1,0 +1,51 @@
+"""Receipt numbers: their shape, and the check character that catches typing mistakes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from yiwang.applications import domain
+
+DAY = dt.date(2026, 1, 5)
+serials = st.text(alphabet=domain.ALPHABET, min_size=8, max_size=8)
+
+
+def test_a_receipt_number_reads_prefix_date_serial_and_check() -> None:
+    number = domain.make_receipt_number(DAY, "K7M3Q9PD")
+    assert number.startswith("YW20260105K7M3Q9PD") and len(number) == 19
+    assert domain.normalise_receipt_number(number) == number
+
+
+def test_typing_slips_that_keep_the_meaning_are_forgiven() -> None:
+    number = domain.make_receipt_number(DAY, "K7M3Q0PD")
+    sloppy = f" {number[:6].lower()}-{number[6:10]} {number[10:].replace('0', 'O')} "
+    assert domain.normalise_receipt_number(sloppy) == number
+
+
+@given(serial=serials, position=st.integers(min_value=2, max_value=18), data=st.data())
+def test_every_single_wrong_character_is_caught(
+    serial: str, position: int, data: st.DataObject
+) -> None:
+    number = domain.make_receipt_number(DAY, serial)
+    alphabet = "0123456789" if position < 10 else domain.ALPHABET
+    wrong = data.draw(st.sampled_from([c for c in alphabet if c != number[position]]))
+    typo = number[:position] + wrong + number[position + 1 :]
+    assert domain.normalise_receipt_number(typo) is None
+
+
+@given(serial=serials, position=st.integers(min_value=2, max_value=17))
+def test_every_swap_of_neighbours_is_caught(serial: str, position: int) -> None:
+    number = domain.make_receipt_number(DAY, serial)
+    if number[position] == number[position + 1]:
+        return  # swapping two equal characters changes nothing
+    swapped = number[:position] + number[position + 1] + number[position] + number[position + 2 :]
+    assert domain.normalise_receipt_number(swapped) is None
+
+
+def test_other_numbers_are_not_receipt_numbers() -> None:
+    assert domain.normalise_receipt_number("") is None
+    assert domain.normalise_receipt_number("13912345678") is None
+    assert domain.normalise_receipt_number("YW2026010") is None
