@@ -57,18 +57,21 @@ SIGNATURE_ALGORITHM = "Ed25519"
 
 # --- Events ---------------------------------------------------------------------------------
 def canonical_timestamp(value: dt.datetime) -> str:
-    """UTC, microseconds, fixed width: ``2026-11-27T08:22:00.123456Z``. Sorts as it reads."""
+    """UTC to the microsecond, fixed width: ``2026-11-27T08:22:00.123456+00:00``.
+
+    Fixed width, so the texts sort in time order; and exactly what ``datetime.isoformat`` writes,
+    which is the cheapest way to turn a million timestamps into text.
+    """
     if value.tzinfo is None:
         raise ValueError("audit timestamps must be timezone-aware")
-    u = value.astimezone(dt.UTC)
-    return (
-        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
-        f".{u.microsecond:06d}Z"
-    )
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def parse_timestamp(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None or len(text) != len("2026-01-01T00:00:00.000000+00:00"):
+        raise ValueError(f"{text!r} is not a canonical audit timestamp")
+    return value
 
 
 def _json_default(value: Any) -> Any:

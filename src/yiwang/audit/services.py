@@ -175,26 +175,28 @@ def build_event(
         object_type = f"{obj._meta.app_label}.{obj._meta.model_name}"
         object_id = str(obj.pk)
     who = _describe(actor, department, role)
-    event = AuditEvent(
-        created_at=clock.now(),
-        actor_type=who.type,
-        actor_id=who.id,
-        actor_label=who.label,
-        actor_department=who.department,
-        actor_role=who.role,
-        action=action,
-        object_type=_token("object_type", object_type, 100),
-        object_id=_token("object_id", object_id, 100),
-        subjects_json=_subjects_json(subjects),
-        purpose=_token("purpose", purpose, 200),
-        request_id=_token("request id", current_request_id(), 64),
-        data_json=_data_json(data),
+    created_at = clock.now()
+    fields = (
+        domain.canonical_timestamp(created_at),
+        who.type,
+        who.id,
+        who.label,
+        who.department,
+        who.role,
+        action,
+        _token("object_type", object_type, 100),
+        _token("object_id", object_id, 100),
+        _subjects_json(subjects),
+        _token("purpose", purpose, 200),
+        _token("request id", current_request_id(), 64),
+        _data_json(data),
     )
     try:
-        event.content_hash = domain.content_hash(event_fields(event))
+        digest = domain.content_hash(fields)
     except ValueError as exc:
         raise AuditError(str(exc)) from exc
-    return event
+    # Positional arguments in field order: the fast way Django builds instances (see _COLUMNS).
+    return AuditEvent(None, created_at, *fields[1:], digest)
 
 
 def event_fields(event: AuditEvent) -> tuple[str, ...]:
@@ -248,8 +250,55 @@ def record_event(
         department=department,
         role=role,
     )
-    event.save()
+    _insert(event)
     return event
+
+
+# AuditEvent's concrete fields after the id, in model order (a test keeps the two in step).
+_COLUMNS = (
+    "created_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "actor_department",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "subjects_json",
+    "purpose",
+    "request_id",
+    "data_json",
+    "content_hash",
+)
+_INSERT_SQL = (
+    f"INSERT INTO audit_auditevent ({', '.join(_COLUMNS)}) "  # noqa: S608  # constants only
+    f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) RETURNING id"
+)
+
+
+def _insert(event: AuditEvent) -> None:
+    """Insert through the ORM, or on PostgreSQL straight through psycopg.
+
+    Every audited write pays for this insert, so on PostgreSQL it skips the ORM's query
+    compilation and uses a server-side prepared statement (psycopg prepares a statement it has
+    seen a few times on a connection): roughly a third of the ORM's cost. Errors still surface as
+    Django's database exceptions, and the caller's transaction is the one the row goes into.
+    """
+    if connection.vendor != "postgresql":
+        event.save()
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    params = [getattr(event, column) for column in _COLUMNS]
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_INSERT_SQL, params)
+        row = cursor.fetchone()
+    assert row is not None
+    event.pk = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 # --- Sealing --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from hashlib import sha256
-from itertools import chain
+from itertools import chain, islice
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -37,6 +37,9 @@ KINDS = (CHANGED, REMOVED, INSERTED, REORDERED, FORGED)
 
 _FLUSH_EVERY = 1 << 16
 _PROGRESS_EVERY = 10_000
+_BATCH = 4096
+_FAST_MIN = 16
+_SLOW_RUN = 64
 # Mismatched leaves remembered to tell a swap from a change; more than this is not a subtle attack.
 _MISMATCH_MEMORY = 100_000
 
@@ -123,6 +126,34 @@ def _event_problem(kind: str, event_id: int, text: str | None, detail: str = "")
     return Problem(kind, "event", str(event_id), detail, action, timestamp)
 
 
+class _Lookahead:
+    """An iterator one can take several items from at once, and give some back."""
+
+    def __init__(self, items: Iterator[tuple[int, str | None]]) -> None:
+        self.items = items
+        self.back: list[tuple[int, str | None]] = []  # given back, last one first
+
+    def next(self) -> tuple[int, str | None] | None:
+        if self.back:
+            return self.back.pop()
+        return next(self.items, None)
+
+    def take(self, n: int) -> list[tuple[int, str | None]]:
+        taken: list[tuple[int, str | None]] = []
+        while self.back and len(taken) < n:
+            taken.append(self.back.pop())
+        taken.extend(islice(self.items, n - len(taken)))
+        return taken
+
+    def unread(self, items: list[tuple[int, str | None]]) -> None:
+        self.back.extend(reversed(items))
+
+    def rest(self) -> Iterator[tuple[int, str | None]]:
+        while self.back:
+            yield self.back.pop()
+        yield from self.items
+
+
 class Verifier:
     def __init__(
         self,
@@ -178,82 +209,162 @@ class _State:
     def sealed(
         self, leaves: Iterable[tuple[int, int, bytes]], events: Iterator[tuple[int, str | None]]
     ) -> Iterator[tuple[int, str | None]]:
+        stream = _Lookahead(events)
+        progress = self.verifier.progress
+        leaves_iter = iter(leaves)
+        slow_left = 0  # after an irregular leaf, a few are checked one by one before trying again
+        while batch := list(islice(leaves_iter, _BATCH)):
+            while batch:
+                done = 0 if slow_left else self._fast(batch, stream)
+                if not done:
+                    self._one(*batch[0], stream)
+                    done = 1
+                    slow_left = slow_left - 1 if slow_left else _SLOW_RUN
+                batch = batch[done:]
+                if progress is not None:
+                    progress(done)
+        self.close_checkpoints()
+        return chain(sorted(self.pending.items()), stream.rest())
+
+    def _fast(self, batch: list[tuple[int, int, bytes]], stream: _Lookahead) -> int:
+        """Check the longest run at the head of ``batch`` that is in perfect order in one go.
+
+        The common case — consecutive positions, each leaf's event next in the events stream,
+        inside one checkpoint's range, content unchanged — costs a few list comprehensions.
+        Anything unusual returns 0 and is looked at leaf by leaf.
+        """
+        nxt = self.next_checkpoint
+        if nxt is not None and nxt.tree_size <= self.count:
+            self.close_checkpoints()
+            nxt = self.next_checkpoint
+        if nxt is None:
+            return 0
+        n = min(len(batch), nxt.tree_size - self.count)
+        if n < _FAST_MIN:
+            return 0
+        if n < len(batch):
+            batch = batch[:n]
+        first_index, first_id = batch[0][0], batch[0][1]
+        if first_index != self.count or batch[-1][0] != first_index + n - 1:
+            return 0
+        if self.prev_event_id is not None and first_id <= self.prev_event_id:
+            return 0
+        events = stream.take(n)
+        ids = [leaf[1] for leaf in batch]
+        if [event[0] for event in events] != ids:
+            # Keep the part where the leaves and the events line up.
+            n = next(
+                (
+                    i
+                    for i, (e, leaf_id) in enumerate(zip(events, ids, strict=False))
+                    if e[0] != leaf_id
+                ),
+                len(events),
+            )
+            stream.unread(events[n:])
+            del events[n:], ids[n:]
+            if n < _FAST_MIN:
+                stream.unread(events)
+                return 0
+        sep, valid = domain.SEPARATOR, domain.SEPARATORS_IN_VALID_TEXT
+        try:
+            actual = [
+                sha256(text.encode("utf-8")).digest()
+                if text is not None and text.count(sep) == valid
+                else None
+                for _, text in events
+            ]
+        except UnicodeEncodeError:
+            actual = [None] * n
+        expected = [leaf[2] for leaf in batch[:n]]
+        if actual != expected:
+            n = next(
+                (i for i, (a, b) in enumerate(zip(actual, expected, strict=True)) if a != b), n
+            )
+            stream.unread(events[n:])
+            if n < _FAST_MIN:
+                stream.unread(events[:n])
+                return 0
+            del ids[n:], expected[n:]
+        prefix = b"\x00" + domain.LEAF_VERSION
+        self.buffer.extend(
+            sha256(prefix + event_id.to_bytes(8, "big", signed=True) + digest).digest()
+            for event_id, digest in zip(ids, expected, strict=True)
+        )
+        if len(self.buffer) >= _FLUSH_EVERY:
+            self.flush()
+        self.count += n
+        self.report.events += n
+        self.report.sealed += n
+        self.prev_event_id = ids[-1]
+        return n
+
+    def _one(self, leaf_index: int, event_id: int, expected: bytes, stream: _Lookahead) -> None:
+        """One leaf, with every check spelled out; also what names the problems."""
         report = self.report
         pending = self.pending
-        buffer = self.buffer
-        progress = self.verifier.progress
-        leaf_prefix = b"\x00" + domain.LEAF_VERSION
-        text_hash = domain.text_hash
-        current = next(events, None)
-        for leaf_index, event_id, expected in leaves:
-            nxt = self.next_checkpoint
-            if nxt is not None and nxt.tree_size <= self.count:
-                self.close_checkpoints()
-            if leaf_index != self.count:
-                self._leaf_position_problem(leaf_index, event_id)
-            # Merge with the events stream (ordered by id).
-            while current is not None and current[0] < event_id:
-                pending[current[0]] = current[1]
-                current = next(events, None)
-            if current is not None and current[0] == event_id:
-                text = current[1]
-                current = next(events, None)
-                found = True
-            else:
-                found = event_id in pending
-                text = pending.pop(event_id, None)
-            if not found:
-                report.add(
-                    Problem(
-                        REMOVED,
-                        "event",
-                        str(event_id),
-                        f"sealed at position {leaf_index}, but the event is no longer in the log",
-                    )
+        nxt = self.next_checkpoint
+        if nxt is not None and nxt.tree_size <= self.count:
+            self.close_checkpoints()
+        if leaf_index != self.count:
+            self._leaf_position_problem(leaf_index, event_id)
+        # Merge with the events stream (ordered by id); events passed over wait in `pending`.
+        current = stream.next()
+        while current is not None and current[0] < event_id:
+            pending[current[0]] = current[1]
+            current = stream.next()
+        if current is not None and current[0] == event_id:
+            found, text = True, current[1]
+        else:
+            if current is not None:
+                stream.unread([current])
+            found = event_id in pending
+            text = pending.pop(event_id, None)
+        if not found:
+            report.add(
+                Problem(
+                    REMOVED,
+                    "event",
+                    str(event_id),
+                    f"sealed at position {leaf_index}, but the event is no longer in the log",
                 )
-            else:
-                report.events += 1
-                report.sealed += 1
-                if text_hash(text) != expected:
-                    self._mismatch(leaf_index, event_id, expected, text)
-            if self.prev_event_id is not None and event_id <= self.prev_event_id:
-                report.add(
-                    _event_problem(
-                        REORDERED,
-                        event_id,
-                        text,
-                        f"sealed at position {leaf_index} after event {self.prev_event_id}; "
-                        "one seal always writes events in increasing id order",
-                    )
+            )
+        else:
+            report.events += 1
+            report.sealed += 1
+            if domain.text_hash(text) != expected:
+                self._mismatch(leaf_index, event_id, expected, text)
+        if self.prev_event_id is not None and event_id <= self.prev_event_id:
+            report.add(
+                _event_problem(
+                    REORDERED,
+                    event_id,
+                    text,
+                    f"sealed at position {leaf_index} after event {self.prev_event_id}; "
+                    "one seal always writes events in increasing id order",
                 )
-            self.prev_event_id = event_id
-            if self.next_checkpoint is None:
-                signed = self.last_checkpoint.tree_size if self.last_checkpoint else 0
-                report.add(
-                    Problem(
-                        INSERTED,
-                        "leaf",
-                        str(leaf_index),
-                        f"sealing event {event_id}, beyond the last signed checkpoint "
-                        f"(tree size {signed})",
-                    )
+            )
+        self.prev_event_id = event_id
+        if self.next_checkpoint is None:
+            signed = self.last_checkpoint.tree_size if self.last_checkpoint else 0
+            report.add(
+                Problem(
+                    INSERTED,
+                    "leaf",
+                    str(leaf_index),
+                    f"sealing event {event_id}, beyond the last signed checkpoint "
+                    f"(tree size {signed})",
                 )
-            try:
-                data = leaf_prefix + event_id.to_bytes(8, "big", signed=True) + expected
-            except (OverflowError, TypeError):
-                data = b""
-            buffer.append(sha256(data).digest())
-            self.count += 1
-            if len(buffer) >= _FLUSH_EVERY:
-                self.flush()
-            if progress is not None and self.count % _PROGRESS_EVERY == 0:
-                progress(_PROGRESS_EVERY)
-        if progress is not None:
-            progress(self.count % _PROGRESS_EVERY)
-        remaining: Iterator[tuple[int, str | None]] = iter(())
-        if current is not None:
-            remaining = chain((current,), events)
-        return chain(sorted(pending.items()), remaining)
+            )
+        try:
+            data = b"\x00" + domain.LEAF_VERSION + event_id.to_bytes(8, "big", signed=True)
+            data += expected
+        except (OverflowError, TypeError):
+            data = b""
+        self.buffer.append(sha256(data).digest())
+        self.count += 1
+        if len(self.buffer) >= _FLUSH_EVERY:
+            self.flush()
 
     def _leaf_position_problem(self, leaf_index: int, event_id: int) -> None:
         if leaf_index > self.count:

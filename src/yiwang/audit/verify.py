@@ -8,6 +8,10 @@ hashes it.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,25 +25,24 @@ from yiwang.audit.verifier import CheckpointRecord, Report, Verifier
 
 CHUNK = 20_000
 
-# PostgreSQL builds exactly the text domain.event_text() builds in Python. concat_ws() skips
-# NULLs; a NULL forced into a column therefore loses a separator and fails verification.
-_PG_TIMESTAMP = "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+# PostgreSQL joins the text columns (the part of the canonical text after the timestamp) so the
+# client receives three values per event instead of fourteen; the timestamp comes as a binary
+# timestamptz and is formatted in Python, which is cheaper than to_char() on the server. "||"
+# yields NULL if any column is NULL (the platform never writes one), which then fails as changed.
 _COLUMNS = {"subjects": "subjects_json", "data": "data_json"}
-_PG_FIELDS = ", ".join(
-    _PG_TIMESTAMP if name == "created_at" else f"e.{_COLUMNS.get(name, name)}"
-    for name in domain.EVENT_FIELDS
+_PG_REST = " || chr(31) || ".join(
+    f"e.{_COLUMNS.get(name, name)}" for name in domain.EVENT_FIELDS if name != "created_at"
 )
-# The queries are assembled from constants only (field names, the version tag).
-_PG_EVENT_TEXT = (
-    f"SELECT e.id, concat_ws(chr(31), '{domain.EVENT_VERSION}', {_PG_FIELDS}) "  # noqa: S608
-    "FROM audit_auditevent e ORDER BY e.id"
+_PG_EVENTS = f"SELECT e.id, e.created_at, {_PG_REST} FROM audit_auditevent e ORDER BY e.id"  # noqa: S608
+_PG_EVENT_FIELDS = (
+    "SELECT e.id, e.created_at, "  # noqa: S608  # constants only
+    + ", ".join(f"e.{_COLUMNS.get(name, name)}" for name in domain.EVENT_FIELDS[1:])
+    + " FROM audit_auditevent e ORDER BY e.id"
 )
-_PG_EVENT_FIELDS = f"SELECT e.id, {_PG_FIELDS} FROM audit_auditevent e ORDER BY e.id"  # noqa: S608
 _PG_LEAVES = "SELECT leaf_index, event_id, content_hash FROM audit_leaf ORDER BY leaf_index"
 _PG_CHECKPOINTS = (
-    "SELECT tree_size, root_hash, "
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-    "key_id, signature, frontier FROM audit_checkpoint ORDER BY tree_size"
+    "SELECT tree_size, root_hash, created_at, key_id, signature, frontier "
+    "FROM audit_checkpoint ORDER BY tree_size"
 )
 _ORM_EVENT_FIELDS = tuple(_COLUMNS.get(name, name) for name in domain.EVENT_FIELDS)
 
@@ -73,20 +76,57 @@ def read_snapshot() -> Iterator[None]:
 
 
 def _pg_stream(sql: str, name: str) -> Iterator[tuple[Any, ...]]:
-    with connection.connection.cursor(name=name) as cursor:
-        cursor.itersize = CHUNK
-        cursor.execute(sql)
-        yield from cursor
+    """Rows of a server-side cursor, fetched ahead by a helper thread.
+
+    While this thread hashes one batch, PostgreSQL is already producing the next one on the
+    other core (psycopg lets go of the interpreter while it waits for the server). The queue
+    holds at most a few batches, so memory stays bounded. Binary results spare the client from
+    parsing numbers, hashes and timestamps out of text.
+    """
+    raw = connection.connection
+    batches: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=3)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            with raw.cursor(name=name, binary=True) as cursor:
+                cursor.execute(sql)
+                while not stop.is_set():
+                    rows = cursor.fetchmany(CHUNK)
+                    batches.put(rows)
+                    if not rows:
+                        return
+        except BaseException as exc:  # handed to the reading thread, which re-raises it
+            batches.put(exc)
+
+    worker = threading.Thread(target=fetch, name=f"audit-{name}", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = batches.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield from item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting for room, then let it finish
+            with contextlib.suppress(queue.Empty):
+                batches.get(timeout=0.05)
+        worker.join()
 
 
 def _ts(value: Any) -> str:
-    return domain.canonical_timestamp(value)
+    # A NULL forced into the column reads as "", which can never verify.
+    return "" if value is None else domain.canonical_timestamp(value)
 
 
 def event_field_rows() -> Iterator[tuple[Any, ...]]:
     """``(id, *fields)`` in id order, every field as the text that is hashed."""
     if connection.vendor == "postgresql":
-        yield from _pg_stream(_PG_EVENT_FIELDS, "yiwang_audit_event_fields")
+        for row in _pg_stream(_PG_EVENT_FIELDS, "yiwang_audit_event_fields"):
+            yield (row[0], _ts(row[1]), *row[2:])
         return
     for row in (
         AuditEvent.objects.order_by("id")
@@ -98,7 +138,15 @@ def event_field_rows() -> Iterator[tuple[Any, ...]]:
 
 def event_texts() -> Iterator[tuple[int, str | None]]:
     if connection.vendor == "postgresql":
-        yield from _pg_stream(_PG_EVENT_TEXT, "yiwang_audit_event_texts")
+        head = domain.EVENT_VERSION + domain.SEPARATOR
+        sep = domain.SEPARATOR
+        utc = dt.UTC
+        for event_id, created_at, rest in _pg_stream(_PG_EVENTS, "yiwang_audit_events"):
+            if rest is None or created_at is None:
+                yield event_id, None
+            else:
+                stamp = created_at.astimezone(utc).isoformat(timespec="microseconds")
+                yield event_id, head + stamp + sep + rest
         return
     for row in event_field_rows():
         try:
@@ -122,7 +170,7 @@ def leaf_rows() -> Iterator[tuple[int, int, bytes]]:
 def checkpoint_records() -> Iterator[CheckpointRecord]:
     if connection.vendor == "postgresql":
         for size, root, ts, kid, sig, frontier in _pg_stream(_PG_CHECKPOINTS, "yiwang_audit_cps"):
-            yield CheckpointRecord(size, bytes(root), ts, kid, bytes(sig), bytes(frontier))
+            yield CheckpointRecord(size, bytes(root), _ts(ts), kid, bytes(sig), bytes(frontier))
         return
     for cp in Checkpoint.objects.order_by("tree_size").iterator(chunk_size=CHUNK):
         yield CheckpointRecord(

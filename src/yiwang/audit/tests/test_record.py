@@ -182,3 +182,9 @@ def test_control_characters_in_display_names_are_neutralised(db: Any) -> None:
 def test_unknown_actor_is_refused(db: Any) -> None:
     with pytest.raises(AuditError, match="actor must be"):
         record_event(actor="admin", action="test.acted")
+
+
+def test_insert_columns_follow_the_model_field_order() -> None:
+    from yiwang.audit.services import _COLUMNS
+
+    assert [f.attname for f in AuditEvent._meta.concrete_fields] == ["id", *_COLUMNS]
