@@ -59,6 +59,7 @@ from yiwang.applications.types import (
     SubmissionIncomplete,
     UploadRefused,
 )
+from yiwang.catalogue.constants import Audience
 from yiwang.core import calendar, clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.identity import selectors as identity
@@ -120,9 +121,9 @@ def start_application(
 
     The draft pins the versions it starts with. With ``firm`` the person applies on the firm's
     behalf and must be able to act for it (checked again at submission). Raises
-    :class:`~yiwang.applications.types.ApplicationError` when the code is not published,
-    ``PermissionDenied`` when the actor is not a citizen with a person record or may not act for
-    the firm.
+    :class:`~yiwang.applications.types.ApplicationError` when the code is not published or the
+    service's audience (individuals, businesses) does not fit ``firm``; ``PermissionDenied`` when
+    the actor is not a citizen with a person record or may not act for the firm.
     """
     from yiwang.catalogue import selectors as catalogue
 
@@ -155,6 +156,15 @@ def start_application(
                 kind=ApplicationKind.BUNDLE,
                 bundle_version=bundle,
                 service_versions={code: v.pk for code, v in services.items()},
+            )
+        audience = application.definition_version.audience
+        if audience == Audience.FIRM and firm is None:
+            raise ApplicationError(
+                _("This service is for businesses: choose the business you are applying for.")
+            )
+        if audience == Audience.PERSON and firm is not None:
+            raise ApplicationError(
+                _("This service is for individuals: apply for yourself, not for a business.")
             )
         application.applicant = person
         application.firm = firm

@@ -267,3 +267,16 @@ def test_bundle_submission_runs_a_bounded_number_of_queries(
 
     assert Case.objects.filter(application=application).count() == 3
     assert Task.objects.filter(case__application=application).count() == 6
+
+
+def test_the_services_audience_decides_whether_a_firm_is_needed(
+    world: Any, citizen: Any, firm_with_reps: Any
+) -> None:
+    firm, _colleague = firm_with_reps
+
+    with pytest.raises(ApplicationError):  # for businesses only
+        services.start_application(actor=citizen, service_code="import-filing")
+    assert services.start_application(actor=citizen, service_code="import-filing", firm=firm)
+    with pytest.raises(ApplicationError):  # for individuals only
+        services.start_application(actor=citizen, service_code="street-stall", firm=firm)
+    assert services.start_application(actor=citizen, service_code="street-stall")
