@@ -196,7 +196,8 @@ def build_event(
     except ValueError as exc:
         raise AuditError(str(exc)) from exc
     # Positional arguments in field order: the fast way Django builds instances (see _COLUMNS).
-    return AuditEvent(None, created_at, *fields[1:], digest)
+    values: list[Any] = [None, created_at, *fields[1:], digest]
+    return AuditEvent(*values)
 
 
 def event_fields(event: AuditEvent) -> tuple[str, ...]:
