@@ -254,6 +254,18 @@ def _load_demo(*, people: int, firms: int, seed: int) -> None:
         console.print("Demo world: " + ", ".join(parts) + ".")
     else:
         console.print("Demo world: already loaded, nothing changed.")
+    try:
+        with console.status("Loading the demo services and bundles..."):
+            changed = services.load_catalogue(actor=actor)
+    except LoadError as exc:
+        err_console.print("[red]The demo services were not loaded; nothing was written:[/red]")
+        for problem in exc.problems:
+            err_console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    if changed:
+        console.print(f"Demo services: {len(changed)} definition(s) loaded and published.")
+    else:
+        console.print("Demo services: already published, nothing changed.")
 
     for label, count, load in (
         ("people", people, services.load_generated_people),

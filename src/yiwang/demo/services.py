@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -396,6 +397,24 @@ def load_world(*, actor: Any, world: World) -> LoadReport:
     except _Failed as failed:
         raise LoadError([failed.problem]) from failed.__cause__
     return report
+
+
+# --- Service catalogue ----------------------------------------------------------------------
+
+SERVICES_DIR = Path(__file__).resolve().parent / "services"
+
+
+def load_catalogue(*, actor: Any) -> list[str]:
+    """Load and publish the demo's service and bundle definitions; return what changed.
+
+    The catalogue's own loader does the work (all files or none, one audit event per new
+    version); definitions already published with the same content are left as they are.
+    """
+    refuse_in_production()
+    from yiwang.catalogue.services import load_definitions
+
+    report = load_definitions([SERVICES_DIR], actor=actor, publish=True)
+    return [f"{o.kind} {o.code} v{o.version} {o.action}" for o in report.changed]
 
 
 # --- Generated people and firms -------------------------------------------------------------

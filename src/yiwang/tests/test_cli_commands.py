@@ -144,3 +144,22 @@ def test_load_demo_reports_a_broken_file_and_writes_nothing(
         result.output
     )
     assert dump_tables() == before
+
+
+def test_demo_is_refused_in_production_before_anything_starts(settings: Any) -> None:
+    settings.PRODUCTION = True
+    result = runner.invoke(app, ["demo", "--port", "1"])
+    assert result.exit_code == 1
+    assert "Refused" in result.output
+
+
+def test_demo_says_when_its_port_is_taken() -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = runner.invoke(app, ["demo", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"Port {port} on 127.0.0.1 is in use" in result.output

@@ -166,3 +166,13 @@ def test_generated_firms_get_their_generated_representatives(
 def test_generated_firms_need_the_districts() -> None:
     with pytest.raises(LoadError, match="not loaded yet"):
         services.load_generated_firms(actor=services.demo_actor(), seed=1, count=5)
+
+
+def test_the_demo_catalogue_is_published_once() -> None:
+    _load()
+    actor = services.demo_actor()
+    changed = services.load_catalogue(actor=actor)
+    files = sorted(services.SERVICES_DIR.glob("*.yaml"))
+    assert len(changed) == len(files) >= 12
+    assert all(line.endswith("created and published") for line in changed)
+    assert services.load_catalogue(actor=actor) == []
