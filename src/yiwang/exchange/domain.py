@@ -14,29 +14,34 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from yiwang.exchange.constants import ElementType, Masking, SubjectKind
 from yiwang.exchange.types import ElementSpec
 from yiwang.identity import domain as identity_domain
 
 # --- Values ---------------------------------------------------------------------------------
 
-# English message templates; translated when shown (see ValueProblem.message), so this module
-# stays free of request state.
+# English message templates, marked for the catalogue and translated when shown (see
+# ValueProblem.message), so this module stays free of request state.
 _MESSAGES = {
-    "required": "Enter a value.",
-    "type": "Enter a value of type %(type)s.",
-    "integer": "Enter a whole number.",
-    "decimal": "Enter a number.",
-    "boolean": "Enter yes or no (true or false).",
-    "date": "Enter a date as YYYY-MM-DD.",
-    "datetime": "Enter a date and time as YYYY-MM-DDTHH:MM:SS with a time zone offset.",
-    "timezone": "Enter a date and time with a time zone offset.",
-    "pattern": "Enter a value in the expected format.",
-    "choice": "Choose one of the listed values.",
-    "min_length": "Enter at least %(limit)s characters.",
-    "max_length": "Enter at most %(limit)s characters.",
-    "minimum": "Enter a value of at least %(limit)s.",
-    "maximum": "Enter a value of at most %(limit)s.",
+    "required": gettext_noop("Enter a value."),
+    "text": gettext_noop("Enter text."),
+    "unknown_field": gettext_noop("There is no such field."),
+    "integer": gettext_noop("Enter a whole number."),
+    "decimal": gettext_noop("Enter a number."),
+    "boolean": gettext_noop("Enter yes or no (true or false)."),
+    "date": gettext_noop("Enter a date as YYYY-MM-DD."),
+    "datetime": gettext_noop(
+        "Enter a date and time as YYYY-MM-DDTHH:MM:SS with a time zone offset."
+    ),
+    "timezone": gettext_noop("Enter a date and time with a time zone offset."),
+    "pattern": gettext_noop("Enter a value in the expected format."),
+    "choice": gettext_noop("Choose one of the listed values."),
+    "min_length": gettext_noop("Enter at least %(limit)s characters."),
+    "max_length": gettext_noop("Enter at most %(limit)s characters."),
+    "minimum": gettext_noop("Enter a value of at least %(limit)s."),
+    "maximum": gettext_noop("Enter a value of at most %(limit)s."),
 }
 
 
@@ -164,7 +169,7 @@ def clean_value(spec: ElementSpec, value: Any) -> Any:
     kind = spec.type
     if kind == ElementType.STRING:
         if not isinstance(value, str):
-            raise ValueInvalid(ValueProblem("type", {"type": kind}))
+            raise ValueInvalid(ValueProblem("text"))
         if spec.min_length is not None and len(value) < spec.min_length:
             raise ValueInvalid(ValueProblem("min_length", {"limit": spec.min_length}))
         if spec.max_length is not None and len(value) > spec.max_length:
@@ -218,7 +223,7 @@ def clean_values(
     for name, raw in values.items():
         spec = specs.get(name)
         if spec is None:
-            problems[name] = [ValueProblem("type", {"type": "unknown field"})]
+            problems[name] = [ValueProblem("unknown_field")]
             continue
         if raw is None or raw == "":
             continue

@@ -251,10 +251,18 @@ _current: Snapshot | None = None
 
 
 def current_token() -> str:
+    """The committed (or this transaction's) policy token: one primary-key lookup per read."""
+    from django.db import connection
+
     from yiwang.exchange.models import PolicyVersion
 
-    token = PolicyVersion.objects.filter(pk=1).values_list("token", flat=True).first()
-    return token or ""
+    table = connection.ops.quote_name(PolicyVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        # Plain SQL: this runs before every exchange read, and the ORM's query building would
+        # cost more than the lookup itself.
+        cursor.execute(f"SELECT token FROM {table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return str(row[0]) if row and row[0] else ""
 
 
 def bump() -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from yiwang.core import clock
@@ -117,22 +118,21 @@ def _verify_requester(requester: Requester) -> int | None:
     if requester.system is not None:
         if requester.role != SYSTEM_ROLE:
             return None
-        return (
-            DepartmentSystem.objects.filter(
-                pk=requester.system.pk,
-                is_active=True,
-                department__code=requester.department,
-                department__is_active=True,
-            )
+        found: QuerySet[Any, int] = DepartmentSystem.objects.filter(
+            pk=requester.system.pk,
+            is_active=True,
+            department__code=requester.department,
+            department__is_active=True,
+        ).values_list("department_id", flat=True)
+    else:
+        found = (
+            identity_selectors.memberships_of(requester.account)
+            .filter(department__code=requester.department, role=requester.role)
             .values_list("department_id", flat=True)
-            .first()
         )
-    return (
-        identity_selectors.memberships_of(requester.account)
-        .filter(department__code=requester.department, role=requester.role)
-        .values_list("department_id", flat=True)
-        .first()
-    )
+    # No ordering, no select_related: this runs on every read.
+    ids = list(found.order_by()[:1])
+    return ids[0] if ids else None
 
 
 def _decide(
@@ -230,14 +230,12 @@ def _decide(
 
 
 def _fetch_hosted(info: policy.RegistryInfo, subject_key: str) -> list[FetchedRecord]:
-    rows = (
-        RegistryRecord.objects.filter(
-            registry_id=info.id, subject_key=subject_key, status=RecordStatus.ACTIVE
-        )
-        .order_by("record_key")
-        .values_list("record_key", "values", "version", "updated_at")
-    )
-    return [FetchedRecord(key, values, version, updated) for key, values, version, updated in rows]
+    rows = RegistryRecord.objects.filter(
+        registry_id=info.id, subject_key=subject_key, status=RecordStatus.ACTIVE
+    ).values_list("record_key", "values", "version", "updated_at")
+    found = [FetchedRecord(key, values, version, updated) for key, values, version, updated in rows]
+    # Sorted here rather than in SQL: a subject has a handful of records at most.
+    return sorted(found, key=lambda r: r.record_key)
 
 
 def _fetch_remote(

@@ -59,11 +59,7 @@ def _clean(info: policy.RegistryInfo, values: Mapping[str, Any]) -> dict[str, An
     required = frozenset(name for name, f in info.fields.items() if f.required)
     clean, problems = domain.clean_values(specs, values, required=required)
     errors: dict[str, list[str]] = {
-        name: [
-            p.message if name in info.fields else _("The registry has no such field.")
-            for p in found
-        ]
-        for name, found in problems.items()
+        name: [p.message for p in found] for name, found in problems.items()
     }
     subject = clean.get(info.subject_field)
     if subject is not None and info.subject_field not in errors:

@@ -50,7 +50,7 @@ def test_strings_are_checked_for_length_and_pattern() -> None:
     assert clean_value(NAME, "李华") == "李华"
     assert problem(NAME, "李") == "min_length"
     assert problem(NAME, "欧阳娜娜娜") == "max_length"
-    assert problem(NAME, 12) == "type"
+    assert problem(NAME, 12) == "text"
     assert clean_value(CERT, "A123") == "A123"
     # The whole value must match, not just a part of it.
     assert problem(CERT, "A1234") == "pattern"
