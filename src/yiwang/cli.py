@@ -29,7 +29,7 @@ from rich.table import Table
 
 app = typer.Typer(help="yiwang (一网) digital-government platform", no_args_is_help=True)
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # error lines stay whole for grep
 
 DEMO_SEED = 2026
 DEMO_PEOPLE = 1000
