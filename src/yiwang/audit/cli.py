@@ -97,8 +97,14 @@ def verify(
             manifest_counts = offline.read_manifest(export).get("counts", {})
         total = max(int(manifest_counts.get("events", 0)), int(manifest_counts.get("leaves", 0)))
         pems = [p.read_bytes() for p in public_key or []]
-        with _progress("Verifying export", total or None) as advance:
-            report = offline.verify_export(export, public_key_pems=pems or None, progress=advance)
+        try:
+            with _progress("Verifying export", total or None) as advance:
+                report = offline.verify_export(
+                    export, public_key_pems=pems or None, progress=advance
+                )
+        except ValueError as exc:  # a --public-key file that is not an Ed25519 public key
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=2) from exc
         _finish(report.summary(), report.ok, report.notes)
         return
     if public_key:

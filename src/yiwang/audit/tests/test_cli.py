@@ -76,3 +76,14 @@ def test_verify_export_with_the_published_key(
     assert ok.exit_code == 0, ok.output
     refused = runner.invoke(app, ["audit", "verify", "--public-key", str(key)])
     assert refused.exit_code != 0
+
+
+def test_verify_export_refuses_a_key_that_is_not_ed25519(tmp_path: Path) -> None:
+    (tmp_path / "e").mkdir()
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a key")
+    result = runner.invoke(
+        app, ["audit", "verify", "--export", str(tmp_path / "e"), "--public-key", str(bad)]
+    )
+    assert result.exit_code == 2
+    assert "error:" in result.output
