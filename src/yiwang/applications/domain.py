@@ -27,10 +27,12 @@ from yiwang.core import calendar
 # --- Receipt numbers (受理编号) ----------------------------------------------------------------
 #
 # YW + the date of submission (YYYYMMDD) + 8 random characters + 1 check character, e.g.
-# ``YW20260105K7M3Q9PD4``. The characters are Crockford's base 32 (no I, L, O or U, so nothing
-# looks like a digit or a rude word); the check character is Luhn mod 32 over the date and the
-# serial, which catches every single wrong character and every swap of two neighbours. 40 random
-# bits a day make the numbers hard to guess; the unique constraint catches the rare collision.
+# ``YW20260105K7M3Q9PD5``. The characters are Crockford's base 32 (no I, L, O or U, so nothing
+# looks like a digit). The check character is a Damm check over the field of 32 elements: the
+# operation x∘y = 2x + y there is a totally anti-symmetric quasigroup, so every single wrong
+# character and every swap of two different neighbours is caught (the Luhn mod 32 scheme misses
+# swaps such as "0Z" ↔ "Z0"). 40 random bits a day make the numbers hard to guess; the unique
+# constraint catches the rare collision.
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
@@ -40,18 +42,25 @@ SERIAL_LENGTH = 8
 _RECEIPT = re.compile(
     rf"^{RECEIPT_PREFIX}(\d{{8}})([{ALPHABET}]{{{SERIAL_LENGTH}}})([{ALPHABET}])$"
 )
+_GF32_MODULUS = 0b100101  # x^5 + x^2 + 1, irreducible over GF(2)
+
+
+def _times_two(value: int) -> int:
+    """Multiply by the field element x (written 2) in GF(32)."""
+    value <<= 1
+    return value ^ _GF32_MODULUS if value & 0b100000 else value
+
+
+def _damm(payload: str) -> int:
+    interim = 0
+    for char in payload:
+        interim = _times_two(interim) ^ _VALUE[char]
+    return interim
 
 
 def check_character(payload: str) -> str:
-    """The Luhn mod 32 check character of a string over :data:`ALPHABET`."""
-    factor = 2
-    total = 0
-    n = len(ALPHABET)
-    for char in reversed(payload):
-        addend = factor * _VALUE[char]
-        factor = 1 if factor == 2 else 2
-        total += addend // n + addend % n
-    return ALPHABET[(n - total % n) % n]
+    """The character that brings the Damm check of ``payload`` + it back to zero."""
+    return ALPHABET[_times_two(_damm(payload))]
 
 
 def make_receipt_number(day: dt.date, serial: str | None = None) -> str:
@@ -74,7 +83,7 @@ def normalise_receipt_number(text: str) -> str | None:
     if match is None:
         return None
     date_part, serial, check = match.groups()
-    if check_character(date_part + serial) != check:
+    if _damm(date_part + serial + check) != 0:
         return None
     return cleaned
 

@@ -19,8 +19,6 @@ one to finish sees the other's decision and opens the next stage or completes th
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -167,15 +165,21 @@ class PinnedService:
     name_en: str
 
 
+# A version's content never changes once written (the catalogue refuses it), so the form built
+# from it can be kept for the life of the process. The key holds the content hashes as well as the
+# primary keys, so a database that was emptied and loaded again (tests, a restored copy) can never
+# be answered from a form of other content that happened to have the same keys.
+_FormKey = tuple[str, int, str, tuple[tuple[int, str], ...]]
+
+
 @lru_cache(maxsize=256)
-def _pinned(kind: str, version_pk: int, service_pks: tuple[int, ...]) -> tuple[Any, Any]:
-    # Versions never change once written (the catalogue refuses it), so what they yield can be
-    # kept for the life of the process, whatever other processes do.
+def _pinned(key: _FormKey) -> tuple[Any, Any]:
     from yiwang.catalogue.models import BundleVersion, ServiceVersion
 
+    kind, version_pk, _version_hash, services = key
     versions = {
         v.code: PinnedService(v.pk, v.code, v.definition, v.department_code, v.name_zh, v.name_en)
-        for v in ServiceVersion.objects.filter(pk__in=service_pks)
+        for v in ServiceVersion.objects.filter(pk__in=[pk for pk, _hash in services])
     }
     if kind == ApplicationKind.SERVICE:
         service = next(iter(versions.values()))
@@ -189,72 +193,60 @@ def _pinned(kind: str, version_pk: int, service_pks: tuple[int, ...]) -> tuple[A
 
 def form_of(application: Application) -> tuple[domain.FormSpec, dict[str, PinnedService]]:
     """The application's form and the service versions it pinned (cached per process)."""
-    version_pk = (
-        application.service_version_id
-        if application.kind == ApplicationKind.SERVICE
-        else application.bundle_version_id
-    )
-    assert version_pk is not None
-    spec, versions = _pinned(
-        application.kind,
-        version_pk,
-        tuple(sorted(int(pk) for pk in application.service_versions.values())),
-    )
+    from yiwang.catalogue.models import ServiceVersion
+
+    if application.kind == ApplicationKind.SERVICE:
+        version: Any = application.service_version
+        services = ((version.pk, version.content_hash),)
+    else:
+        version = application.bundle_version
+        services = tuple(
+            ServiceVersion.objects.filter(
+                pk__in=[int(pk) for pk in application.service_versions.values()]
+            )
+            .order_by("pk")
+            .values_list("pk", "content_hash")
+        )
+    assert version is not None
+    spec, versions = _pinned((application.kind, version.pk, version.content_hash, services))
     return spec, dict(versions)
 
 
 # --- Departments and calendars ----------------------------------------------------------------
 
-# Department code -> (pk, region chain), kept briefly: the region tree practically never changes,
-# and a submission should not walk it query by query. Not shared state: each process asks the
-# database again after the time below.
-_DEPARTMENT_TTL_SECONDS = 300.0
-_departments: dict[str, tuple[float, int, tuple[str, ...]]] = {}
-_departments_lock = threading.Lock()
+# How far up the region tree one query looks (nation → province → city → district → township).
+_REGION_DEPTH = 6
 
 
 def departments_by_code(codes: Iterable[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
-    """Each department's pk and region chain (most specific first), by code."""
+    """Each department's pk and region chain (most specific first), by code, in one query."""
     # Identity has no selector for "departments by code with their region chain"; these are
     # reference data, not personal data, read for their keys only.
     from yiwang.identity.models import Department, Region
 
     wanted = set(codes)
-    now = time.monotonic()
-    out: dict[str, tuple[int, tuple[str, ...]]] = {}
-    with _departments_lock:
-        for code in wanted:
-            cached = _departments.get(code)
-            if cached is not None and cached[0] > now:
-                out[code] = (cached[1], cached[2])
-    missing = wanted - set(out)
-    if not missing:
-        return out
-    rows = list(Department.objects.filter(code__in=missing).values_list("code", "pk", "region_id"))
-    if len(rows) != len(missing):
-        unknown = sorted(missing - {r[0] for r in rows})
+    paths = ["region__" + "parent__" * level + "code" for level in range(_REGION_DEPTH)]
+    last_parent = "region__" + "parent__" * (_REGION_DEPTH - 1) + "parent_id"
+    rows = list(
+        Department.objects.filter(code__in=wanted).values_list("code", "pk", *paths, last_parent)
+    )
+    if len(rows) != len(wanted):
+        unknown = sorted(wanted - {r[0] for r in rows})
         raise IllegalTransition(
             _("The department %(codes)s named by this service does not exist.")
             % {"codes": ", ".join(unknown)}
         )
-    regions: dict[int, tuple[str, int | None]] = {}
-    frontier = {r[2] for r in rows}
-    while frontier:
-        found = Region.objects.filter(pk__in=frontier).values_list("pk", "code", "parent_id")
-        frontier = set()
-        for pk, code, parent in found:
-            regions[pk] = (code, parent)
-            if parent is not None and parent not in regions:
-                frontier.add(parent)
-    with _departments_lock:
-        for code, pk, region_id in rows:
-            chain: list[str] = []
-            node: int | None = region_id
-            while node is not None and node in regions and len(chain) < 20:
-                chain.append(regions[node][0])
-                node = regions[node][1]
-            out[code] = (pk, tuple(chain))
-            _departments[code] = (now + _DEPARTMENT_TTL_SECONDS, pk, tuple(chain))
+    out: dict[str, tuple[int, tuple[str, ...]]] = {}
+    for code, pk, *chain_and_parent in rows:
+        chain = [c for c in chain_and_parent[:-1] if c]
+        parent = chain_and_parent[-1]
+        while parent is not None and len(chain) < 50:  # a deeper tree than usual: keep walking
+            region = Region.objects.filter(pk=parent).values_list("code", "parent_id").first()
+            if region is None:
+                break
+            chain.append(region[0])
+            parent = region[1]
+        out[code] = (pk, tuple(chain))
     return out
 
 

@@ -91,11 +91,9 @@ def _english() -> Any:
 @pytest.fixture
 def world(db: Any) -> dict[str, Any]:
     """Departments (in a district whose nation is "CN"), one clerk per role, and the catalogue."""
-    from yiwang.applications import workflow
     from yiwang.audit.actors import system_actor
     from yiwang.catalogue import services as catalogue
 
-    workflow._departments.clear()
     nation = RegionFactory(code="CN", level="nation")
     district = RegionFactory(code="990102", parent=nation)
     departments = {

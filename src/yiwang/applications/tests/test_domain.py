@@ -15,7 +15,7 @@ serials = st.text(alphabet=domain.ALPHABET, min_size=8, max_size=8)
 
 def test_a_receipt_number_reads_prefix_date_serial_and_check() -> None:
     number = domain.make_receipt_number(DAY, "K7M3Q9PD")
-    assert number.startswith("YW20260105K7M3Q9PD") and len(number) == 19
+    assert number == "YW20260105K7M3Q9PD5"
     assert domain.normalise_receipt_number(number) == number
 
 
@@ -43,6 +43,16 @@ def test_every_swap_of_neighbours_is_caught(serial: str, position: int) -> None:
         return  # swapping two equal characters changes nothing
     swapped = number[:position] + number[position + 1] + number[position] + number[position + 2 :]
     assert domain.normalise_receipt_number(swapped) is None
+
+
+def test_every_pair_of_characters_swapped_is_caught() -> None:
+    for first in domain.ALPHABET:
+        for second in domain.ALPHABET:
+            if first == second:
+                continue
+            number = domain.make_receipt_number(DAY, f"ABC{first}{second}XYZ")
+            swapped = number.replace(f"{first}{second}", f"{second}{first}", 1)
+            assert domain.normalise_receipt_number(swapped) is None, swapped
 
 
 def test_other_numbers_are_not_receipt_numbers() -> None:
