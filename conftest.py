@@ -9,8 +9,12 @@ import pytest
 
 CHROMIUM = os.environ.get("YIWANG_CHROMIUM", "/usr/bin/chromium")
 
-# Lets flush() empty the append-only audit tables at the end of transactional tests.
-pytest_plugins = ["yiwang.audit.pytest_plugin"]
+# Browser fixtures (browser, new_page, page); translation catalogues compiled before the run.
+pytest_plugins = [
+    "yiwang.core.testing.browser",
+    "yiwang.core.testing.catalogues",
+    "yiwang.audit.pytest_plugin",  # lets flush() empty the append-only audit tables in tests
+]
 
 
 def _in_ci() -> bool:
@@ -24,7 +28,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     have_chromium = shutil.which(CHROMIUM) is not None
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
-            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL; runs in the PostgreSQL pass"))
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL; runs in the PostgreSQL pass")
+            )
         if "browser" in item.keywords and not have_chromium:
             if _in_ci():
                 raise pytest.UsageError(f"CI is set but Chromium is missing at {CHROMIUM}")

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+
+from yiwang.backoffice import views
 
 app_name = "backoffice"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    # Log-in and log-out (backoffice:login, backoffice:logout) come from the identity app.
+    path("", include("yiwang.identity.urls_backoffice")),
+]

@@ -111,6 +111,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("YIWANG_MEDIA_ROOT", parse_str, None, "Directory for uploaded files.",
             default_doc="$YIWANG_DATA_DIR/media"),
     Setting("YIWANG_LOG_LEVEL", parse_str, "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
+    Setting("YIWANG_SITE_NAME_ZH", parse_str, "一网通办",
+            "Site name shown in page headers and titles when the page is in Chinese."),
+    Setting("YIWANG_SITE_NAME_EN", parse_str, "One-Stop Government Services",
+            "Site name shown in page headers and titles when the page is in English."),
+    Setting("YIWANG_THEME_DIR", parse_str, None,
+            "Directory of static files that take precedence over the built-in ones; put "
+            "yiwang/css/theme.css there to rebrand the site (see docs/theming.md).",
+            default_doc="none: the built-in look"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "yiwang.core.context_processors.site",
             ],
         },
     },
@@ -148,6 +149,9 @@ USE_TZ = True
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# A city's theme directory comes first so that its files replace the built-in ones of the same name.
+_theme_dir = env.value("YIWANG_THEME_DIR")
+STATICFILES_DIRS = [*([Path(_theme_dir)] if _theme_dir else []), BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.value("YIWANG_MEDIA_ROOT") or DATA_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -201,3 +205,5 @@ YIWANG_AUDIT_SIGNING_KEY = env.value("YIWANG_AUDIT_SIGNING_KEY")
 YIWANG_AUDIT_MAX_TRANSACTION_SECONDS = env.value("YIWANG_AUDIT_MAX_TRANSACTION_SECONDS")
 YIWANG_AUDIT_SEAL_INTERVAL_SECONDS = env.value("YIWANG_AUDIT_SEAL_INTERVAL_SECONDS")
 YIWANG_WEB_WORKERS = env.value("YIWANG_WEB_WORKERS")
+YIWANG_SITE_NAME_ZH = env.value("YIWANG_SITE_NAME_ZH")
+YIWANG_SITE_NAME_EN = env.value("YIWANG_SITE_NAME_EN")

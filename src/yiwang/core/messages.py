@@ -6,6 +6,7 @@ pure Python, so ``make demo`` works on a machine with nothing but Python (see do
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,8 +22,11 @@ def compile_all(locale_dir: Path = LOCALE_DIR) -> list[Path]:
         with po_path.open("rb") as fh:
             catalog = read_po(fh, locale=po_path.parent.parent.name)
         mo_path = po_path.with_suffix(".mo")
-        with mo_path.open("wb") as fh:
+        # Write beside it and rename, so a running site never reads a half-written catalogue.
+        partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+        with partial.open("wb") as fh:
             write_mo(fh, catalog, use_fuzzy=False)
+        os.replace(partial, mo_path)
         written.append(mo_path)
     return written
 

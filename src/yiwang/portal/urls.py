@@ -1,4 +1,48 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+
+from yiwang.portal import apply_views, catalogue_views, my_views, views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
+    # Log-in and log-out (portal:login, portal:logout) come from the identity app.
+    path("", include("yiwang.identity.urls_portal")),
+    # The catalogue: open to everyone.
+    path("catalogue/", catalogue_views.catalogue_index, name="catalogue"),
+    path("catalogue/search/", catalogue_views.catalogue_search, name="catalogue_search"),
+    path("services/<slug:code>/", catalogue_views.service_detail, name="service_detail"),
+    path(
+        "services/<slug:code>/start/",
+        catalogue_views.start,
+        {"kind": "service"},
+        name="service_start",
+    ),
+    path("bundles/<slug:code>/", catalogue_views.bundle_detail, name="bundle_detail"),
+    path(
+        "bundles/<slug:code>/start/", catalogue_views.start, {"kind": "bundle"}, name="bundle_start"
+    ),
+    # Applying, and the person's own applications and messages.
+    path("my/applications/", my_views.my_applications, name="my_applications"),
+    path("my/applications/<int:pk>/", my_views.application_detail, name="application_detail"),
+    path("my/applications/<int:pk>/continue/", apply_views.apply_continue, name="apply_continue"),
+    path(
+        "my/applications/<int:pk>/pages/<str:page_id>/",
+        apply_views.apply_page,
+        name="apply_page",
+    ),
+    path(
+        "my/applications/<int:pk>/materials/", apply_views.apply_materials, name="apply_materials"
+    ),
+    path("my/applications/<int:pk>/check/", apply_views.apply_check, name="apply_check"),
+    path("my/applications/<int:pk>/receipt/", apply_views.apply_receipt, name="apply_receipt"),
+    path("my/applications/<int:pk>/withdraw/", my_views.withdraw, name="withdraw"),
+    path(
+        "my/applications/<int:pk>/corrections/<int:correction_pk>/",
+        my_views.correction,
+        name="correction",
+    ),
+    path("my/applications/<int:pk>/files/<int:upload_pk>/", my_views.download, name="download"),
+    path("my/inbox/", my_views.inbox, name="inbox"),
+    path("my/inbox/<int:pk>/", my_views.inbox_message, name="inbox_message"),
+]

@@ -1,0 +1,141 @@
+"""Template helpers for the page shell and for accessible form fields.
+
+Load with ``{% load yiwang %}``. The form helpers are what ``includes/field.html`` and
+``includes/error_summary.html`` are built on; pages normally use those includes, not these tags.
+"""
+
+from __future__ import annotations
+
+from django import forms, template
+from django.conf import settings
+from django.forms.boundfield import BoundField
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from yiwang.core.context_processors import html_lang as _html_lang
+from yiwang.core.context_processors import site_name_for
+from yiwang.core.middleware import current_request_id
+
+register = template.Library()
+
+
+@register.simple_tag
+def html_lang() -> str:
+    """The ``lang`` attribute value for the active language; works without a request context."""
+    return _html_lang(get_language())
+
+
+@register.simple_tag
+def site_name() -> str:
+    """The site name in the active language; works without a request context (500 page)."""
+    return site_name_for(get_language())
+
+
+@register.filter
+def bcp47(language_code: str) -> str:
+    """``{{ code|bcp47 }}``: a Django language code as a ``lang`` attribute value."""
+    return _html_lang(language_code)
+
+
+@register.filter
+def field_kind(field: BoundField) -> str:
+    """How ``includes/field.html`` lays a field out.
+
+    ``choices``: radio buttons or check boxes answering one question, in a fieldset whose legend is
+    the question. ``group``: any other control made of several inputs (split dates), also in a
+    fieldset. ``checkbox``: one check box with its label after it. ``hidden``: rendered bare.
+    ``single``: one control with its label above it.
+    """
+    widget = field.field.widget
+    if widget.is_hidden:
+        return "hidden"
+    if isinstance(widget, forms.RadioSelect):  # CheckboxSelectMultiple is a RadioSelect too
+        return "choices"
+    if widget.use_fieldset:
+        return "group"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    return "single"
+
+
+@register.filter
+def field_anchor(field: BoundField) -> str:
+    """The element id the error summary links to: the control itself, or a group's first input."""
+    widget = field.field.widget
+    auto_id = field.auto_id or f"id_{field.html_name}"
+    if isinstance(widget, forms.MultiWidget):
+        return field.field.widget.id_for_label(auto_id) or f"{auto_id}_0"
+    if widget.use_fieldset:
+        return f"{auto_id}_0"
+    return field.id_for_label or auto_id
+
+
+@register.filter
+def hint_id(field: BoundField) -> str:
+    return f"{field.auto_id or field.html_name}-hint"
+
+
+@register.filter
+def error_id(field: BoundField) -> str:
+    return f"{field.auto_id or field.html_name}-error"
+
+
+@register.simple_tag
+def describedby(field: BoundField, hint: str = "") -> str:
+    """Space-separated ids of the hint and the error message that describe ``field``."""
+    ids = []
+    if hint or field.help_text:
+        ids.append(hint_id(field))
+    if field.errors:
+        ids.append(error_id(field))
+    return " ".join(ids)
+
+
+@register.simple_tag
+def render_widget(field: BoundField, hint: str = "") -> SafeString:
+    """The field's widget, described by its hint and error, marked invalid when it has errors.
+
+    Django only points ``aria-describedby`` at the help text; people using a screen reader also need
+    to hear the error when they land on the control, so both ids go in, hint first.
+    """
+    attrs: dict[str, str | bool] = {}
+    ids = describedby(field, hint)
+    if ids:
+        attrs["aria-describedby"] = ids
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    css = _control_class(field.field.widget)
+    if css:
+        existing = field.field.widget.attrs.get("class", "")
+        attrs["class"] = f"{existing} {css}".strip()
+    return field.as_widget(attrs=attrs)
+
+
+def _control_class(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        return "select"
+    if isinstance(widget, forms.ClearableFileInput | forms.FileInput):
+        return "file-input"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox__input"
+    if isinstance(widget, forms.widgets.Input):
+        return "input"
+    return ""
+
+
+@register.simple_tag
+def request_id() -> str:
+    """This request's id, which every log line of the request carries; quoted on the 500 page."""
+    return current_request_id() or ""
+
+
+@register.simple_tag
+def other_language() -> str:
+    """The first configured language that is not the active one (for bilingual error pages)."""
+    active = (get_language() or settings.LANGUAGE_CODE).lower()
+    for code, _name in settings.LANGUAGES:
+        if code.lower() != active:
+            return str(code)
+    return active
