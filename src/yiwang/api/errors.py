@@ -1,0 +1,243 @@
+"""The API's one error format, and the mapping from the platform's exceptions to it.
+
+Every error the API sends has this body, whatever went wrong::
+
+    {"error": {"code": "invalid", "message": "...", "fields": {"business_name": ["..."]}}}
+
+``code`` is stable and meant for programs (the table in ``docs/api.md`` lists them); ``message``
+is for people, in the language the request asked for (``Accept-Language``); ``fields`` appears
+only when particular inputs are wrong, and maps each to its messages.
+
+A thing that does not exist and a thing the caller may not see are the same answer — 404
+``not_found`` — so that nobody can learn what exists by asking for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from pydantic import Field
+
+from yiwang.applications.types import (
+    AlreadySubmitted,
+    ApplicationError,
+    FormInvalid,
+    IllegalTransition,
+    SubmissionIncomplete,
+    UploadRefused,
+)
+from yiwang.catalogue.selectors import NotInCatalogue
+from yiwang.core.errors import PermissionDenied
+
+logger = logging.getLogger("yiwang.api")
+
+
+class ErrorDetail(Schema):
+    code: str = Field(description="Stable, machine-readable error code (see docs/api.md).")
+    message: str = Field(description="What went wrong, for people, in the request's language.")
+    fields: dict[str, list[str]] | None = Field(
+        default=None,
+        description="For errors about particular inputs: each input's name and its messages.",
+    )
+
+
+class ErrorResponse(Schema):
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int, type[ErrorResponse]]:
+    """The ``response=`` entries declaring that an operation may answer with these errors.
+
+    500 is always among them: a failure on our side still answers in this format.
+    """
+    return dict.fromkeys((*statuses, 500), ErrorResponse)
+
+
+class ApiError(Exception):
+    """Raise in a handler to answer with an error of the API's format."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = {k: [str(m) for m in v] for k, v in fields.items()} if fields else None
+
+
+def error_body(code: str, message: str, fields: Mapping[str, Iterable[str]] | None = None) -> dict:
+    detail: dict[str, Any] = {"code": code, "message": str(message)}
+    if fields:
+        detail["fields"] = {str(k): [str(m) for m in v] for k, v in fields.items()}
+    return {"error": detail}
+
+
+# Codes for HTTP errors raised by django-ninja itself (or by us through HttpError).
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "throttled",
+}
+
+# The parts of a validation error's location that name where the value came from, not which
+# value it was: ``["body", "payload", "reason"]`` is the field ``reason``.
+_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def field_name(loc: Sequence[Any], body_params: Iterable[str] = ("payload",)) -> str:
+    """The input a validation error is about, as the API's user named it."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _SOURCES:
+        source = parts.pop(0)
+        if source in {"body", "form"} and parts and parts[0] in set(body_params):
+            parts.pop(0)  # an error about the whole body has no field: "__all__"
+    return ".".join(parts) or "__all__"
+
+
+def validation_fields(errors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        name = field_name(error.get("loc", ()))
+        message = str(error.get("msg") or _("This value is not valid."))
+        messages = fields.setdefault(name, [])
+        if message not in messages:
+            messages.append(message)
+    return fields
+
+
+def install(api: NinjaAPI) -> None:
+    """Make every error ``api`` sends use the format above."""
+
+    def respond(
+        request: HttpRequest,
+        status: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, Iterable[str]] | None = None,
+    ) -> HttpResponse:
+        return api.create_response(request, error_body(code, message, fields), status=status)
+
+    def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return respond(request, exc.status, exc.code, exc.message, exc.fields)
+
+    def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return respond(
+            request,
+            422,
+            "invalid",
+            _("Some of the values sent are not valid; see fields."),
+            validation_fields(exc.errors),
+        )
+
+    def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return respond(
+            request,
+            401,
+            "unauthenticated",
+            _("Log in, or send a valid credential for this part of the API."),
+        )
+
+    def on_authorization(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+        return respond(request, 403, "forbidden", _("You may not do this."))
+
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        status = exc.status_code
+        if status == 403 and "CSRF" in str(exc):
+            return respond(
+                request,
+                403,
+                "csrf_failed",
+                _("The CSRF token is missing or wrong. Send the csrftoken cookie's value in the "
+                  "X-CSRFToken header."),
+            )  # fmt: skip
+        return respond(request, status, _STATUS_CODES.get(status, "error"), str(exc))
+
+    def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return respond(request, 404, "not_found", _("There is nothing here for you."))
+
+    def on_form_invalid(request: HttpRequest, exc: FormInvalid) -> HttpResponse:
+        if isinstance(exc, SubmissionIncomplete):
+            fields = dict(exc.errors)
+            for code in exc.missing_materials:
+                fields.setdefault(f"materials.{code}", []).append(
+                    _("Upload a file for this material.")
+                )
+            return respond(request, 422, "incomplete", str(exc), fields)
+        return respond(request, 422, "invalid", str(exc), exc.errors)
+
+    def on_upload_refused(request: HttpRequest, exc: UploadRefused) -> HttpResponse:
+        return respond(request, 422, "upload_refused", str(exc), {"file": [str(exc)]})
+
+    def on_already_submitted(request: HttpRequest, exc: AlreadySubmitted) -> HttpResponse:
+        return respond(request, 409, "already_submitted", str(exc))
+
+    def on_illegal_transition(request: HttpRequest, exc: IllegalTransition) -> HttpResponse:
+        return respond(request, 409, "conflict", str(exc))
+
+    def on_refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+        return respond(request, 422, "refused", str(exc))
+
+    def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A body that cannot be read at all (a multipart body without its boundary, say): the
+        # request is at fault, and nothing of it reached a handler.
+        return respond(
+            request, 400, "bad_request", _("The request's body could not be read: %(reason)s")
+            % {"reason": str(exc) or exc.__class__.__name__},
+        )  # fmt: skip
+
+    def on_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return respond(request, 413, "too_large", _("The request is too large."))
+
+    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # One line for the operator (the request id is added by the log filter), the traceback
+        # below it; the caller learns only that it was our fault.
+        logger.exception("API error on %s %s", request.method, request.path)
+        return respond(
+            request,
+            500,
+            "server_error",
+            _("Something went wrong on our side. Please try again later."),
+        )
+
+    handlers: list[tuple[type[Exception], Any]] = [
+        (Exception, on_unexpected),
+        (ApiError, on_api_error),
+        (HttpError, on_http_error),
+        (AuthenticationError, on_authentication),
+        (AuthorizationError, on_authorization),
+        (ValidationError, on_validation),
+        (Http404, on_not_found),
+        (MultiPartParserError, on_bad_request),
+        (BadRequest, on_bad_request),
+        (SuspiciousOperation, on_bad_request),
+        (RequestDataTooBig, on_too_large),
+        (PermissionDenied, on_not_found),
+        (NotInCatalogue, on_not_found),
+        (ApplicationError, on_refused),
+        (IllegalTransition, on_illegal_transition),
+        (AlreadySubmitted, on_already_submitted),
+        (FormInvalid, on_form_invalid),
+        (UploadRefused, on_upload_refused),
+    ]
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, handler)

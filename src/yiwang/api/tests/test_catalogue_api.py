@@ -1,0 +1,109 @@
+"""The public catalogue: anybody may list, search and read published services and bundles."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from yiwang.api.tests import world as w
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lists_published_services_without_logging_in(world: w.World) -> None:
+    response = Client().get("/api/v1/catalogue/services")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert [s["code"] for s in body["items"]] == ["shop-permit", "sign-permit"]
+    assert body["count"] == 2 and body["next_offset"] is None
+    shop = body["items"][0]
+    assert shop["name"] == {"zh": "小店经营许可", "en": "Small shop permit"}
+    assert shop["department"] == "bo-licensing"
+    assert shop["time_limits"] == {"statutory_days": 20, "promised_days": 5}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("sign", ["sign-permit"]),
+        ("小店", ["shop-permit"]),
+        ("small SHOP", ["shop-permit"]),
+        ("shop permit", ["shop-permit", "sign-permit"]),
+        ("nothing-like-this", []),
+    ],
+)
+def test_search_matches_code_and_either_language(
+    world: w.World, query: str, expected: list[str]
+) -> None:
+    response = Client().get("/api/v1/catalogue/services", {"q": query})
+
+    assert [s["code"] for s in response.json()["items"]] == expected
+
+
+def test_filters_services_by_department_and_pages_through_them(world: w.World) -> None:
+    by_department = Client().get("/api/v1/catalogue/services", {"department": "bo-streets"})
+    first = Client().get("/api/v1/catalogue/services", {"limit": 1}).json()
+    second = Client().get("/api/v1/catalogue/services", {"limit": 1, "offset": 1}).json()
+
+    assert [s["code"] for s in by_department.json()["items"]] == ["sign-permit"]
+    assert [s["code"] for s in first["items"]] == ["shop-permit"]
+    assert first["next_offset"] == 1 and first["count"] == 2
+    assert [s["code"] for s in second["items"]] == ["sign-permit"]
+    assert second["next_offset"] is None
+
+
+def test_service_detail_has_form_materials_and_steps(world: w.World) -> None:
+    response = Client().get("/api/v1/catalogue/services/shop-permit")
+
+    assert response.status_code == 200
+    detail = response.json()
+    assert [p["id"] for p in detail["form"]["pages"]] == ["shop", "contact"]
+    assert detail["form"]["required"] == ["shop_name", "floor_area"]
+    assert detail["form"]["properties"]["floor_area"]["type"] == "integer"
+    assert [m["code"] for m in detail["materials"]] == ["site-plan"]
+    assert detail["materials"][0]["file_types"] == [
+        {"extension": ".pdf", "mime_type": "application/pdf"}
+    ]
+    assert [(s["id"], s["after"]) for s in detail["stages"]] == [
+        ("review", []),
+        ("decision", ["review"]),
+    ]
+    assert detail["legal_basis"][0]["citation"]["en"] == "Demo City Small Shops Rules"
+
+
+def test_bundle_list_and_detail(world: w.World) -> None:
+    listed = Client().get("/api/v1/catalogue/bundles").json()
+    detail = Client().get("/api/v1/catalogue/bundles/open-a-corner-shop").json()
+
+    assert [b["code"] for b in listed["items"]] == ["open-a-corner-shop"]
+    assert listed["items"][0]["services"] == ["shop-permit", "sign-permit"]
+    assert listed["items"][0]["life_event"]["code"] == "start-a-shop"
+    assert [(s["code"], s["condition"]) for s in detail["services"]] == [
+        ("shop-permit", None),
+        ("sign-permit", "form.floor_area > 50"),
+    ]
+    assert set(detail["form"]["properties"]) == {"shop_name", "floor_area", "phone", "sign_text"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/catalogue/services/no-such-thing", "/api/v1/catalogue/bundles/no-such-thing"]
+)
+def test_unknown_codes_are_not_found_in_the_error_format(world: w.World, path: str) -> None:
+    response = Client().get(path, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_retired_or_draft_service_is_not_shown(world: w.World) -> None:
+    from yiwang.catalogue.services import retire_definition
+
+    retire_definition(actor=w.PLATFORM, code="open-a-corner-shop")
+    retire_definition(actor=w.PLATFORM, code="sign-permit")
+
+    listed = Client().get("/api/v1/catalogue/services").json()
+    detail = Client().get("/api/v1/catalogue/services/sign-permit")
+
+    assert [s["code"] for s in listed["items"]] == ["shop-permit"]
+    assert detail.status_code == 404
