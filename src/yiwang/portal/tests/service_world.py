@@ -82,11 +82,9 @@ def _media(settings: Any, tmp_path: Path) -> None:
 @pytest.fixture
 def world(db: Any) -> dict[str, Any]:
     """Departments in a district of "CN", a clerk per role, and the published test catalogue."""
-    from yiwang.applications import workflow
     from yiwang.audit.actors import system_actor
     from yiwang.catalogue import services as catalogue
 
-    workflow._departments.clear()  # the department cache outlives a test's database
     nation = RegionFactory(code="CN", level="nation")
     district = RegionFactory(code="990103", parent=nation)
     departments = {
