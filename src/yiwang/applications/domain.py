@@ -5,7 +5,6 @@ plan of a case's tasks and its deadline dates. Nothing here touches the database
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import re
 import secrets
@@ -331,7 +330,8 @@ def _add(errors: dict[str, list[str]], key: str, message: str) -> None:
         messages.append(message)
 
 
-def _number(value: Any) -> str:
+def format_number(value: Any) -> str:
+    """A limit as people write it: 300.0 becomes "300"."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -382,15 +382,15 @@ def error_message(error: ValidationError) -> str:
         message = _FORMAT_MESSAGES.get(str(limit))
         return message() if message else _("Enter the answer in the format asked for.")
     if keyword == "minimum":
-        return _("Enter a number of %(limit)s or more.") % {"limit": _number(limit)}
+        return _("Enter a number of %(limit)s or more.") % {"limit": format_number(limit)}
     if keyword == "exclusiveMinimum":
-        return _("Enter a number greater than %(limit)s.") % {"limit": _number(limit)}
+        return _("Enter a number greater than %(limit)s.") % {"limit": format_number(limit)}
     if keyword == "maximum":
-        return _("Enter a number of %(limit)s or less.") % {"limit": _number(limit)}
+        return _("Enter a number of %(limit)s or less.") % {"limit": format_number(limit)}
     if keyword == "exclusiveMaximum":
-        return _("Enter a number less than %(limit)s.") % {"limit": _number(limit)}
+        return _("Enter a number less than %(limit)s.") % {"limit": format_number(limit)}
     if keyword == "multipleOf":
-        return _("Enter a multiple of %(limit)s.") % {"limit": _number(limit)}
+        return _("Enter a multiple of %(limit)s.") % {"limit": format_number(limit)}
     if keyword in ("enum", "const"):
         return _("Choose one of the options given.")
     if keyword == "type":
@@ -501,10 +501,6 @@ def _is_text(head: bytes) -> bool:
         # A multi-byte character cut at the end of the sample is still text.
         return exc.start >= len(head) - 3
     return True
-
-
-def bytes_io(data: bytes) -> io.BytesIO:
-    return io.BytesIO(data)
 
 
 # --- The plan of a case -----------------------------------------------------------------------

@@ -270,7 +270,7 @@ def _check_file(material: domain.MaterialSpec, uploaded_file: UploadedFile) -> t
     if size > limit:
         raise UploadRefused(
             _("The file %(name)s is larger than %(limit)s MB.")
-            % {"name": name, "limit": domain._number(material.max_size_mb)}
+            % {"name": name, "limit": domain.format_number(material.max_size_mb)}
         )
     extension = _extension(name)
     allowed = [t for t in material.file_types if t["extension"] == extension]

@@ -211,3 +211,17 @@ def test_the_log_backend_masks_the_number(caplog: pytest.LogCaptureFixture) -> N
     with caplog.at_level("INFO", logger="yiwang.notifications.sms"):
         sms.LogBackend().send("13912345678", "hello")
     assert "139****5678" in caplog.text and "13912345678" not in caplog.text
+
+
+def test_delivery_is_enqueued_only_after_the_change_commits(
+    submitted_shop: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        submitted_shop()
+        assert not DBTaskResult.objects.exists()  # nothing is queued before the commit
+
+    assert callbacks
+    (job,) = DBTaskResult.objects.filter(task_path=deliver_notifications.module_path)
+    assert sorted(job.args_kwargs["args"][0]) == sorted(pending_ids())
