@@ -90,6 +90,18 @@ def test_page_has_one_of_each_landmark_and_a_labelled_navigation(client: Client)
     assert len(doc.find_all("h1")) == 1
 
 
+def test_navigation_offers_personal_pages_only_to_a_logged_in_citizen(client: Client) -> None:
+    from yiwang.identity.tests.factories import CitizenFactory
+
+    links = [a.text for a in get(client, "/", language="en").one("nav").find_all("a")]
+    assert links == ["Home", "Find a service", "About this site"]
+    CitizenFactory(username="citizen.he", password="bamboo-lantern-55-q")
+    response = client.post("/login/", {"username": "citizen.he", "password": "bamboo-lantern-55-q"})
+    assert response.status_code == 302
+    links = [a.text for a in get(client, "/", language="en").one("nav").find_all("a")]
+    assert links == ["Home", "Find a service", "My applications", "Messages", "About this site"]
+
+
 def test_about_page_explains_data_use_cookies_and_accessibility(client: Client) -> None:
     doc = get(client, "/about/", language="en")
     main = doc.one("main")
