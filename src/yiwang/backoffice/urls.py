@@ -1,10 +1,10 @@
 from django.urls import include, path
 
-from yiwang.backoffice import views
+from yiwang.backoffice.views import home
 
 app_name = "backoffice"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     # Log-in and log-out (backoffice:login, backoffice:logout) come from the identity app.
     path("", include("yiwang.identity.urls_backoffice")),
 ]
