@@ -13,7 +13,8 @@ Who sees what:
 * a citizen sees the applications they applied for, and those of firms they may act for today;
 * a clerk sees the tasks of the departments they work in, and the applications and cases that
   have a task in one of those departments (the whole case, so that parallel departments see each
-  other's progress).
+  other's progress);
+* a department's own system (API token) sees what a team lead of that department sees.
 """
 
 from __future__ import annotations
@@ -62,7 +63,15 @@ __all__ = [
 
 
 def _step_roles(actor: Any) -> dict[int, set[str]]:
-    """Department pk -> the step roles (reviewer, approver, team lead) the actor holds there."""
+    """Department pk -> the step roles (reviewer, approver, team lead) the actor holds there.
+
+    A department's own IT system (an API principal of the exchange) reads its department's whole
+    queue, as a team lead would; it cannot act on tasks, since the services ask for a membership.
+    """
+    from yiwang.exchange import selectors as exchange
+
+    if exchange.is_department_system(actor):
+        return {actor.department_id: set(STEP_ROLES)} if actor.is_active else {}
     out: dict[int, set[str]] = {}
     for department_id, role in identity.memberships_of(actor).values_list("department_id", "role"):
         if role in STEP_ROLES:

@@ -245,3 +245,21 @@ def test_handing_out_tasks(submitted_shop: Any, clerk: Any, staff_of: Any, world
     services.release_task(actor=second, task=task)
     released = Task.objects.get(pk=task.pk)
     assert released.status == TaskStatus.OPEN and released.assignee is None
+
+
+def test_a_department_system_reads_its_departments_queue_but_cannot_act(
+    submitted_shop: Any, world: Any
+) -> None:
+    from yiwang.audit.actors import system_actor
+    from yiwang.exchange.services import register_system
+
+    application = submitted_shop()
+    fire = register_system(actor=system_actor("test"), department="fire", name="fire-cases")
+    task = tasks_of(application)["shop-licence.fire-check"]
+
+    assert list(selectors.tasks_for_queue(actor=fire)) == [task]
+    assert selectors.task_for(actor=fire, pk=task.pk) == task
+    with pytest.raises(PermissionDenied):
+        selectors.task_for(actor=fire, pk=tasks_of(application)["shop-licence.market-review"].pk)
+    with pytest.raises(PermissionDenied):
+        services.claim_task(actor=fire, task=task)
