@@ -9,11 +9,11 @@ hashes it.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +33,11 @@ _COLUMNS = {"subjects": "subjects_json", "data": "data_json"}
 _PG_REST = " || chr(31) || ".join(
     f"e.{_COLUMNS.get(name, name)}" for name in domain.EVENT_FIELDS if name != "created_at"
 )
-_PG_EVENTS = f"SELECT e.id, e.created_at, {_PG_REST} FROM audit_auditevent e ORDER BY e.id"  # noqa: S608
+# The time comes as a UTC "timestamp without time zone": a naive datetime formats fastest.
+_PG_EVENTS = (
+    "SELECT e.id, e.created_at AT TIME ZONE 'UTC', "  # noqa: S608  # constants only
+    f"{_PG_REST} FROM audit_auditevent e ORDER BY e.id"
+)
 _PG_EVENT_FIELDS = (
     "SELECT e.id, e.created_at, "  # noqa: S608  # constants only
     + ", ".join(f"e.{_COLUMNS.get(name, name)}" for name in domain.EVENT_FIELDS[1:])
@@ -75,8 +79,8 @@ def read_snapshot() -> Iterator[None]:
         yield
 
 
-def _pg_stream(sql: str, name: str) -> Iterator[tuple[Any, ...]]:
-    """Rows of a server-side cursor, fetched ahead by a helper thread.
+def _pg_batches(sql: str, name: str) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of rows of a server-side cursor, fetched ahead by a helper thread.
 
     While this thread hashes one batch, PostgreSQL is already producing the next one on the
     other core (psycopg lets go of the interpreter while it waits for the server). The queue
@@ -108,13 +112,17 @@ def _pg_stream(sql: str, name: str) -> Iterator[tuple[Any, ...]]:
                 raise item
             if not item:
                 return
-            yield from item
+            yield item
     finally:
         stop.set()
         while worker.is_alive():  # unblock a producer waiting for room, then let it finish
             with contextlib.suppress(queue.Empty):
                 batches.get(timeout=0.05)
         worker.join()
+
+
+def _pg_stream(sql: str, name: str) -> Iterator[tuple[Any, ...]]:
+    return chain.from_iterable(_pg_batches(sql, name))
 
 
 def _ts(value: Any) -> str:
@@ -137,17 +145,28 @@ def event_field_rows() -> Iterator[tuple[Any, ...]]:
 
 
 def event_texts() -> Iterator[tuple[int, str | None]]:
-    if connection.vendor == "postgresql":
-        head = domain.EVENT_VERSION + domain.SEPARATOR
-        sep = domain.SEPARATOR
-        utc = dt.UTC
-        for event_id, created_at, rest in _pg_stream(_PG_EVENTS, "yiwang_audit_events"):
-            if rest is None or created_at is None:
-                yield event_id, None
-            else:
-                stamp = created_at.astimezone(utc).isoformat(timespec="microseconds")
-                yield event_id, head + stamp + sep + rest
-        return
+    """``(id, canonical text)`` in id order; the text is None if a column is NULL."""
+    if connection.vendor != "postgresql":
+        return _texts_from_fields()
+    # Built a batch at a time and chained in C: far cheaper per row than a generator. The text
+    # is the one domain.event_text() makes, the timestamp formatted without a time zone object
+    # (the query already turned it into UTC).
+    head, sep = domain.EVENT_VERSION + domain.SEPARATOR, domain.SEPARATOR
+    return chain.from_iterable(
+        [
+            (
+                event_id,
+                None
+                if rest is None or created_at is None
+                else f"{head}{created_at.isoformat('T', 'microseconds')}+00:00{sep}{rest}",
+            )
+            for event_id, created_at, rest in rows
+        ]
+        for rows in _pg_batches(_PG_EVENTS, "yiwang_audit_events")
+    )
+
+
+def _texts_from_fields() -> Iterator[tuple[int, str | None]]:
     for row in event_field_rows():
         try:
             yield row[0], domain.event_text(row[1:])
@@ -157,14 +176,13 @@ def event_texts() -> Iterator[tuple[int, str | None]]:
 
 def leaf_rows() -> Iterator[tuple[int, int, bytes]]:
     if connection.vendor == "postgresql":
-        yield from _pg_stream(_PG_LEAVES, "yiwang_audit_leaves")
-        return
-    for index, event_id, digest in (
-        Leaf.objects.order_by("leaf_index")
+        return _pg_stream(_PG_LEAVES, "yiwang_audit_leaves")
+    return (
+        (index, event_id, bytes(digest))
+        for index, event_id, digest in Leaf.objects.order_by("leaf_index")
         .values_list("leaf_index", "event_id", "content_hash")
         .iterator(chunk_size=CHUNK)
-    ):
-        yield index, event_id, bytes(digest)
+    )
 
 
 def checkpoint_records() -> Iterator[CheckpointRecord]:
