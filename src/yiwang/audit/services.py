@@ -329,10 +329,10 @@ def _unsealed(since: dt.datetime | None, batch_size: int) -> Iterator[list[tuple
     if connection.vendor == "postgresql":
         sql = _UNSEALED_SQL.format(since="e.created_at >= %s AND" if since else "")
         raw = connection.connection
-        with raw.cursor(name="yiwang_audit_unsealed") as cursor:
+        with raw.cursor(name="yiwang_audit_unsealed", binary=True) as cursor:
             cursor.execute(sql, [since] if since else None)
             while rows := cursor.fetchmany(batch_size):
-                yield [(int(i), bytes(h)) for i, h in rows]
+                yield rows
         return
     qs = AuditEvent.objects.filter(~Exists(Leaf.objects.filter(event_id=OuterRef("pk"))))
     if since is not None:
