@@ -1,4 +1,4 @@
-"""The back office's own pages. Work queues and administration live in their apps."""
+"""The back-office home page: the member of staff's departments, roles and what they allow."""
 
 from __future__ import annotations
 

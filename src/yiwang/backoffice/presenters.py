@@ -1,0 +1,232 @@
+"""What the back-office pages show, worked out from what selectors return: deadlines in words,
+answers with their titles, files with their sizes. Pure functions of their arguments, in the
+active language; templates only lay them out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from yiwang.applications.constants import TaskStatus
+
+# A task due within this many days (and not yet late) is shown as due soon.
+DUE_SOON_DAYS = 2
+
+
+def local(text: Mapping[str, Any] | str | None, fallback: str = "") -> str:
+    """The active language's version of a ``{"zh": ..., "en": ...}`` text."""
+    if isinstance(text, str):
+        return text
+    if not text:
+        return fallback
+    english = (get_language() or "zh-hans").lower().startswith("en")
+    first, second = ("en", "zh") if english else ("zh", "en")
+    return str(text.get(first) or text.get(second) or fallback)
+
+
+# --- Deadlines --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A task's deadline as a clerk reads it: a state for the colour, and words that say the
+    same on their own (the colour is never the only sign)."""
+
+    state: str  # overdue | due_soon | on_time | paused | none
+    label: str  # "Overdue"
+    detail: str  # "by 3 days"
+    due_date: dt.date | None
+
+    @property
+    def is_late(self) -> bool:
+        return self.state == "overdue"
+
+
+def deadline_of(due_date: dt.date | None, today: dt.date, *, status: str = "") -> Deadline:
+    if status == TaskStatus.ON_HOLD:
+        return Deadline("paused", _("Clock stopped"), _("waiting for the applicant"), due_date)
+    if status in (TaskStatus.DONE, TaskStatus.SKIPPED, TaskStatus.CANCELLED):
+        return Deadline("none", _("Finished"), "", due_date)
+    if due_date is None:
+        return Deadline("none", _("No deadline yet"), _("an earlier step is running"), None)
+    days = (due_date - today).days
+    if days < 0:
+        late = -days
+        detail = ngettext("by %(days)d day", "by %(days)d days", late) % {"days": late}
+        return Deadline("overdue", _("Overdue"), detail, due_date)
+    if days == 0:
+        return Deadline("due_soon", _("Due today"), "", due_date)
+    detail = ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
+    if days <= DUE_SOON_DAYS:
+        return Deadline("due_soon", _("Due soon"), detail, due_date)
+    return Deadline("on_time", _("On time"), detail, due_date)
+
+
+# --- Answers ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    name: str
+    title: str
+    value: str
+
+
+@dataclass(frozen=True)
+class AnswerPage:
+    id: str
+    title: str
+    answers: list[Answer]
+
+
+def show_value(schema: Mapping[str, Any], value: Any) -> str:
+    """One answer as text: yes/no, the titles of chosen options, lists joined, nested parts."""
+    if value is None or value == "" or value == []:
+        return _("Not answered")
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        items = schema.get("items", {}) if isinstance(schema, Mapping) else {}
+        return "; ".join(show_value(items, v) for v in value)
+    if isinstance(value, Mapping):
+        parts = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
+        return "; ".join(
+            f"{local(parts.get(k, {}).get('x-title'), k)}: {show_value(parts.get(k, {}), v)}"
+            for k, v in value.items()
+        )
+    titles = schema.get("x-enum-titles") if isinstance(schema, Mapping) else None
+    if isinstance(titles, Mapping) and str(value) in titles:
+        return local(titles[str(value)], str(value))
+    if schema.get("format") == "date" and isinstance(value, str):
+        try:
+            return date_format(dt.date.fromisoformat(value), "DATE_FORMAT")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def answer_pages(form: Any, data: Mapping[str, Any]) -> list[AnswerPage]:
+    """The answers of an application page by page, with the titles the applicant saw."""
+    fields = form.fields
+    return [
+        AnswerPage(
+            id=page.id,
+            title=local(page.title, page.id),
+            answers=[
+                Answer(
+                    name=name,
+                    title=local(fields.get(name, {}).get("x-title"), name),
+                    value=show_value(fields.get(name, {}), data.get(name)),
+                )
+                for name in page.fields
+            ],
+        )
+        for page in form.pages
+    ]
+
+
+def field_choices(form: Any) -> list[tuple[str, str]]:
+    """(name, title) of every question of the form, in page order, for a 补正 request."""
+    fields = form.fields
+    seen: dict[str, str] = {}
+    for page in form.pages:
+        for name in page.fields:
+            seen.setdefault(name, local(fields.get(name, {}).get("x-title"), name))
+    return list(seen.items())
+
+
+def material_choices(form: Any) -> list[tuple[str, str]]:
+    return [(m.code, local(m.name, m.code)) for m in form.all_materials]
+
+
+# --- Files --------------------------------------------------------------------------------------
+
+
+def file_size(size: int) -> str:
+    if size < 1024:
+        return ngettext("%(n)d byte", "%(n)d bytes", size) % {"n": size}
+    if size < 1024 * 1024:
+        return _("%(n).0f KB") % {"n": size / 1024}
+    return _("%(n).1f MB") % {"n": size / (1024 * 1024)}
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    code: str
+    name: str
+    upload: Any  # the current MaterialUpload, or None
+    size: str
+
+
+def material_rows(
+    form: Any, uploads: Iterable[Any], required: Sequence[Any] = ()
+) -> list[MaterialRow]:
+    """Each material of the form that has a file or is needed, with its current file."""
+    by_code = {u.material_code: u for u in uploads}
+    codes = list(dict.fromkeys([*(r.code for r in required), *by_code]))
+    rows = []
+    for code in codes:
+        spec = form.material(code)
+        upload = by_code.get(code)
+        rows.append(
+            MaterialRow(
+                code=code,
+                name=local(spec.name, code) if spec is not None else code,
+                upload=upload,
+                size=file_size(upload.size) if upload is not None else "",
+            )
+        )
+    return rows
+
+
+# --- Timeline -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorrectionView:
+    status: str
+    status_label: str
+    fields: list[str]
+    materials: list[str]
+    note: str
+    opened_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Any  # yiwang.applications.types.TimelineCase
+    corrections: list[CorrectionView]
+
+
+def timeline_view(cases: Iterable[Any], form: Any) -> list[CaseView]:
+    """The timeline's cases with the titles of the answers and materials a 补正 asked for."""
+    from yiwang.applications.constants import CorrectionStatus
+
+    titles = dict(field_choices(form))
+    materials = dict(material_choices(form))
+    return [
+        CaseView(
+            case=case,
+            corrections=[
+                CorrectionView(
+                    status=c.status,
+                    status_label=str(CorrectionStatus(c.status).label),
+                    fields=[titles.get(f, f) for f in c.fields],
+                    materials=[materials.get(m, m) for m in c.materials],
+                    note=c.note,
+                    opened_at=c.opened_at,
+                    resolved_at=c.resolved_at,
+                )
+                for c in case.corrections
+            ],
+        )
+        for case in cases
+    ]

@@ -1,0 +1,1 @@
+"""The back office's pages, one module per area: home, the work queue, tasks, materials."""

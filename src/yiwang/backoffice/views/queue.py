@@ -1,0 +1,157 @@
+"""The department work queue: a clerk's departments' tasks, soonest due (so overdue) first.
+
+Pages are keyset pages (see :mod:`yiwang.core.pagination`): "next" starts after the last row
+shown, so a page costs the same on a queue of ten thousand tasks as on one of a million, and
+nothing is counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from yiwang.applications import selectors, services
+from yiwang.applications.constants import QUEUE_TASK_STATUSES, TaskStatus
+from yiwang.applications.types import ApplicationError
+from yiwang.backoffice.forms import QueueFilterForm
+from yiwang.backoffice.presenters import Deadline, deadline_of, local
+from yiwang.backoffice.views.task import task_or_404
+from yiwang.catalogue import selectors as catalogue
+from yiwang.core import clock
+from yiwang.core.errors import PermissionDenied
+from yiwang.core.pagination import BadCursor, Cursor, keyset_page
+from yiwang.identity import selectors as identity
+from yiwang.identity.access import staff_required
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    task: Any
+    deadline: Deadline
+    service: str
+    step: str
+    can_claim: bool
+
+
+def _service_choices(department_codes: set[str]) -> list[tuple[str, str]]:
+    """Published services with a step in (or owned by) one of the departments, by name."""
+    choices = []
+    for version in catalogue.published_services():
+        steps = {
+            str(step.get("department"))
+            for stage in version.definition.get("process", {}).get("stages", [])
+            for step in stage.get("steps", [])
+        }
+        if version.department_code in department_codes or steps & department_codes:
+            choices.append((version.code, local(version.definition.get("name"), version.code)))
+    return sorted(choices, key=lambda c: c[1])
+
+
+def _cursor(value: str | None) -> Cursor | None:
+    if not value:
+        return None
+    try:
+        return Cursor.parse(value)
+    except BadCursor:
+        return None  # a hand-edited address starts again at the first page
+
+
+def _page_link(request: HttpRequest, **cursor: str) -> str:
+    query = {k: v for k, v in request.GET.items() if k not in ("after", "before") and v}
+    return f"{reverse('backoffice:queue')}?{urlencode({**query, **cursor})}"
+
+
+@require_safe
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    departments = list(identity.departments_for(actor).order_by("code"))
+    form = QueueFilterForm(
+        request.GET if any(k in request.GET for k in ("department", "service", "status",
+                                                        "due_before")) else None,
+        departments=[(d.code, d.name) for d in departments],
+        services=_service_choices({d.code for d in departments}),
+    )  # fmt: skip
+    chosen = form.filters() if form.is_bound and form.is_valid() else {}
+    department = next((d for d in departments if d.code == chosen.get("department")), None)
+    statuses = [chosen["status"]] if "status" in chosen else list(QUEUE_TASK_STATUSES)
+    # One slice per status: each is read in the order of the queue index (see the module doc).
+    slices = [
+        selectors.tasks_for_queue(
+            actor=actor,
+            department=department,
+            service=chosen.get("service"),
+            status=status,
+            due_before=chosen.get("due_before"),
+        )
+        for status in statuses
+    ]
+    page = keyset_page(
+        slices,
+        field="due_date",
+        limit=PAGE_SIZE,
+        after=_cursor(request.GET.get("after")),
+        before=_cursor(request.GET.get("before")),
+    )
+    today = timezone.localdate(clock.now())
+    rows = [
+        QueueRow(
+            task=task,
+            deadline=deadline_of(task.due_date, today, status=task.status),
+            service=task.case.name,
+            step=task.name,
+            can_claim=task.status == TaskStatus.OPEN,
+        )
+        for task in page.items
+    ]
+    context = {
+        "form": form,
+        "rows": rows,
+        "departments": departments,
+        "next_url": _page_link(request, after=str(page.next)) if page.next else None,
+        "previous_url": _page_link(request, before=str(page.previous)) if page.previous else None,
+        "filtered": bool(chosen),
+        "here": request.get_full_path(),
+    }
+    return render(request, "backoffice/queue/queue.html", context)
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(fallback)
+
+
+@require_POST
+@staff_required
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take an open task; back to where the button was (the queue or the task page)."""
+    task = task_or_404(request.user, pk)
+    try:
+        services.claim_task(actor=request.user, task=task)
+    except PermissionDenied:
+        raise Http404 from None
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("You are now handling “%(step)s” of %(receipt)s.")
+            % {"step": task.name, "receipt": task.case.application.receipt_number},
+        )
+    return _back(request, reverse("backoffice:task", args=[pk]))

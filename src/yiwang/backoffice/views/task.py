@@ -1,0 +1,181 @@
+"""One task with its case: the answers, the files, the timeline, and the decision form.
+
+A clerk reaches only their departments' tasks; any other task's address is "not found", the
+same as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from yiwang.applications import selectors, services
+from yiwang.applications.constants import Decision, TaskStatus
+from yiwang.applications.types import ApplicationError, FormInvalid
+from yiwang.backoffice import presenters
+from yiwang.backoffice import selectors as backoffice
+from yiwang.backoffice.forms import AssignForm, DecisionForm
+from yiwang.core import clock
+from yiwang.core.errors import PermissionDenied
+from yiwang.identity import selectors as identity
+from yiwang.identity.access import staff_required
+from yiwang.identity.constants import Role
+
+DECIDABLE = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+
+
+# Keys are 64-bit; a longer number in an address is simply not found.
+MAX_PK = 2**63 - 1
+
+
+def task_or_404(actor: Any, pk: int) -> Any:
+    if not 0 < pk <= MAX_PK:
+        raise Http404
+    try:
+        return selectors.task_for(actor=actor, pk=pk)
+    except PermissionDenied:
+        raise Http404 from None
+
+
+def _decision_form(form_spec: Any, data: Any = None) -> DecisionForm:
+    return DecisionForm(
+        data,
+        fields=presenters.field_choices(form_spec),
+        materials=presenters.material_choices(form_spec),
+    )
+
+
+def _may_decide(actor: Any, task: Any) -> bool:
+    if task.status not in DECIDABLE:
+        return False
+    if task.assignee_id in (None, actor.pk):
+        return True
+    return Role.TEAM_LEAD in identity.staff_roles(actor, department=task.department)
+
+
+def _people(actor: Any, task: Any) -> list[tuple[str, str]]:
+    return [
+        (str(a.pk), f"{a} ({a.username})")
+        for a in backoffice.assignees_for(actor=actor, task=task)
+        if a.pk != task.assignee_id
+    ]
+
+
+def _render(
+    request: HttpRequest,
+    task: Any,
+    *,
+    decision_form: DecisionForm | None = None,
+    assign_form: AssignForm | None = None,
+) -> HttpResponse:
+    actor = request.user
+    app = task.case.application
+    form_spec = selectors.application_form(application=app)
+    may_decide = _may_decide(actor, task)
+    people = _people(actor, task) if task.status in DECIDABLE else []
+    if may_decide and decision_form is None:
+        decision_form = _decision_form(form_spec)
+    if people and assign_form is None:
+        assign_form = AssignForm(people=people)
+    today = timezone.localdate(clock.now())
+    timeline = selectors.case_timeline(actor=actor, application=app)
+    context = {
+        "task": task,
+        "case": task.case,
+        "application": app,
+        "deadline": presenters.deadline_of(task.due_date, today, status=task.status),
+        "case_deadline": presenters.deadline_of(task.case.due_date, today),
+        "pages": presenters.answer_pages(form_spec, app.form_data),
+        "materials": presenters.material_rows(
+            form_spec,
+            selectors.uploads_for(actor=actor, application=app),
+            selectors.materials_required(application=app),
+        ),
+        "timeline": presenters.timeline_view(timeline.cases, form_spec),
+        "can_claim": task.status == TaskStatus.OPEN,
+        "decision_form": decision_form if may_decide else None,
+        "assign_form": assign_form if people else None,
+        # The page's one form with errors, for the title and the error summary.
+        "form": decision_form if decision_form is not None and decision_form.errors
+        else assign_form if assign_form is not None and assign_form.errors else None,
+    }  # fmt: skip
+    return render(request, "backoffice/tasks/task.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a task; a POST records the decision from its form."""
+    actor = request.user
+    task = task_or_404(actor, pk)
+    if request.method != "POST":
+        return _render(request, task)
+    if not _may_decide(actor, task):
+        messages.error(request, _("This task cannot be decided by you now."))
+        return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
+    form_spec = selectors.application_form(application=task.case.application)
+    form = _decision_form(form_spec, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decide_task(
+                actor=actor,
+                task=task,
+                decision=data["decision"],
+                reason=data.get("reason", ""),
+                correction_fields=data.get("correction_fields", []),
+                correction_materials=data.get("correction_materials", []),
+                note=data.get("note", ""),
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except FormInvalid as exc:
+            form.add_service_errors(exc.errors, str(exc))
+        except ApplicationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _DONE[data["decision"]]())
+            return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
+    return _render(request, task_or_404(actor, pk), decision_form=form)
+
+
+_DONE = {
+    Decision.APPROVE: lambda: _("Approved. The next step has been sent on."),
+    Decision.REJECT: lambda: _("Refused. The applicant will be told, with your reason."),
+    Decision.REQUEST_CORRECTION: lambda: _(
+        "Correction requested. The case's clock has stopped until the applicant answers."
+    ),
+}
+
+
+@require_POST
+@staff_required
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A team lead (or approver) hands the task to a colleague who may handle it."""
+    actor = request.user
+    task = task_or_404(actor, pk)
+    people = _people(actor, task)
+    if not people:
+        raise Http404
+    form = AssignForm(request.POST, people=people)
+    if form.is_valid():
+        assignee = backoffice.assignees_for(actor=actor, task=task).get(
+            pk=int(form.cleaned_data["assignee"])
+        )
+        try:
+            services.assign_task(actor=actor, task=task, assignee=assignee)
+        except PermissionDenied:
+            raise Http404 from None
+        except ApplicationError as exc:
+            form.add_error("assignee", str(exc))
+        else:
+            messages.success(request, _("%(name)s is now handling this task.") % {"name": assignee})
+            return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
+    return _render(request, task, assign_form=form)
