@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from yiwang.api import errors, me
 from yiwang.applications import api as applications
 from yiwang.catalogue import api as catalogue
+from yiwang.exchange import api as exchange
 
 DESCRIPTION = """\
 The yiwang (一网) platform's API, version 1.
@@ -48,3 +49,5 @@ api.add_router("", me.router)
 api.add_router("/catalogue", catalogue.router)
 api.add_router("/applications", applications.applicant_router)
 api.add_router("/tasks", applications.clerk_router)
+api.add_router("/registries", exchange.registry_router)
+api.add_router("/exchange", exchange.exchange_router)

@@ -22,6 +22,7 @@ from yiwang.exchange.constants import SYSTEM_ROLE, Reason, RecordStatus, Subject
 from yiwang.exchange.models import (
     AccessLogEntry,
     Consent,
+    DepartmentSystem,
     Flag,
     RegistryRecord,
     RegistryRecordVersion,
@@ -249,23 +250,35 @@ def _entries(kind: str, key: str) -> QuerySet[AccessLogEntry]:
     )
 
 
-def access_log_for(*, actor: Any, person: Any, limit: int | None = None) -> list[AccessLogView]:
+def _window(
+    rows: QuerySet[AccessLogEntry], limit: int | None, offset: int
+) -> QuerySet[AccessLogEntry]:
+    if limit:
+        return rows[offset : offset + limit]
+    return rows[offset:] if offset else rows
+
+
+def access_log_for(
+    *, actor: Any, person: Any, limit: int | None = None, offset: int = 0
+) -> list[AccessLogView]:
     """Who read (or tried to read) a person's data, newest first. Only the person may look."""
     own = identity_selectors.person_for(actor)
     if own is None or person is None or own.pk != person.pk or not own.national_id:
         raise PermissionDenied("a person sees only their own access log")
     rows = _entries(SubjectKind.PERSON, own.national_id)
     snap = policy.snapshot()
-    return [_entry_view(e, snap) for e in (rows[:limit] if limit else rows)]
+    return [_entry_view(e, snap) for e in _window(rows, limit, offset)]
 
 
-def access_log_for_firm(*, actor: Any, firm: Any, limit: int | None = None) -> list[AccessLogView]:
+def access_log_for_firm(
+    *, actor: Any, firm: Any, limit: int | None = None, offset: int = 0
+) -> list[AccessLogView]:
     """The same for a firm, shown to the people who may act for it today."""
     if firm is None or not identity_selectors.can_act_for_firm(actor, firm):
         raise PermissionDenied("only a firm's representatives see its access log")
     rows = _entries(SubjectKind.FIRM, firm.uscc)
     snap = policy.snapshot()
-    return [_entry_view(e, snap) for e in (rows[:limit] if limit else rows)]
+    return [_entry_view(e, snap) for e in _window(rows, limit, offset)]
 
 
 def access_log_entry_for(*, actor: Any, entry_id: int) -> AccessLogView | None:
@@ -344,6 +357,24 @@ def agreement_status(agreement: SharingAgreement, day: dt.date | None = None) ->
     )
 
 
+# --- Department systems, for the people who manage them ------------------------------------
+
+
+def systems_for(*, actor: Any) -> QuerySet[DepartmentSystem]:
+    """Systems of the departments whose systems the actor manages (their department admins and
+    data officers, as the credential services require; every one for the platform), with
+    their credentials."""
+    base = DepartmentSystem.objects.select_related("department").prefetch_related("credentials")
+    if identity_selectors.is_platform_admin(actor) or identity_selectors.is_system_actor(actor):
+        return base.order_by("department__code", "name")
+    departments = (
+        identity_selectors.memberships_of(actor)
+        .filter(role__in=(Role.DEPARTMENT_ADMIN, Role.DATA_OFFICER))
+        .values_list("department_id", flat=True)
+    )
+    return base.filter(department_id__in=departments).order_by("department__code", "name")
+
+
 # --- Records, for their own department only ---------------------------------------------------
 
 
@@ -393,13 +424,25 @@ def record_exists(*, actor: Any, registry: str, subject: str) -> bool:
 
 
 def list_records(
-    *, actor: Any, registry: str, after: str = "", limit: int = 100, include_retired: bool = False
+    *,
+    actor: Any,
+    registry: str,
+    after: str = "",
+    limit: int = 100,
+    include_retired: bool = False,
+    updated_since: dt.datetime | None = None,
 ) -> list[RecordView]:
-    """A page of records in key order; pass the last key as ``after`` for the next page."""
+    """A page of records in key order; pass the last key as ``after`` for the next page.
+
+    ``updated_since`` keeps the records changed at or after that moment (a copy kept in step
+    passes the newest ``updated_at`` it has seen; "at or after" never skips a record).
+    """
     info = _owned(actor, registry)
     rows = RegistryRecord.objects.filter(registry_id=info.id, record_key__gt=after)
     if not include_retired:
         rows = rows.filter(status=RecordStatus.ACTIVE)
+    if updated_since is not None:
+        rows = rows.filter(updated_at__gte=updated_since)
     return [_view(info, r) for r in rows.order_by("record_key")[: max(1, min(limit, 1000))]]
 
 
