@@ -500,6 +500,42 @@ def _existing(model: type[Model], field: str, keys: list[str]) -> set[str]:
     return found
 
 
+class _PlannerStatistics:
+    """Keeps PostgreSQL's statistics of the tables a bulk load grows up to date.
+
+    A table that grows from nothing to millions of rows within one load still looks small to the
+    planner until autovacuum gets round to it, and then the existence checks run as sequential
+    scans: each batch gets slower than the last. Analysing at the start and whenever the table
+    has doubled since costs a fraction of a second a time. Other databases need nothing.
+    """
+
+    def __init__(self, *models: type[Model]) -> None:
+        self.tables = [m._meta.db_table for m in models]
+        self.connection = connections[router.db_for_write(models[0])]
+        self.enabled = self.connection.vendor == "postgresql"
+        self.known_rows = 0
+        self.since = 0
+
+    def refresh(self) -> None:
+        if not self.enabled:
+            return
+        quote = self.connection.ops.quote_name
+        with self.connection.cursor() as cursor:
+            for table in self.tables:
+                cursor.execute(f"ANALYZE {quote(table)}")
+            cursor.execute(
+                "SELECT coalesce(max(reltuples), 0) FROM pg_class WHERE relname = %s",
+                [self.tables[0]],
+            )
+            self.known_rows = max(int(cursor.fetchone()[0]), 0)
+        self.since = 0
+
+    def grew(self, rows: int) -> None:
+        self.since += rows
+        if self.enabled and self.since >= max(BATCH_SIZE, self.known_rows):
+            self.refresh()
+
+
 def load_generated_people(
     *,
     actor: Any,
@@ -523,6 +559,8 @@ def load_generated_people(
     inserter = _BulkInserter(
         Person(id_kind=IdKind.NATIONAL_ID), ["national_id", "name", "birth_date"]
     )
+    statistics = _PlannerStatistics(Person)
+    statistics.refresh()
     for chunk in _chunks(generator.generate_people(seed, count), batch_size):
         keys = [p.national_id for p in chunk]
         with transaction.atomic():
@@ -550,6 +588,7 @@ def load_generated_people(
         report.created += len(new)
         report.skipped += len(existing)
         report.batches += 1
+        statistics.grew(len(new))
         if progress:
             progress(len(chunk))
     return report
@@ -591,6 +630,8 @@ def load_generated_firms(
         FirmRepresentative(role=RepresentativeRole.LEGAL_REPRESENTATIVE, valid_from=today),
         ["firm", "person"],
     )
+    statistics = _PlannerStatistics(Firm, FirmRepresentative)
+    statistics.refresh()
     for chunk in _chunks(generator.generate_firms(seed, count, people=people), batch_size):
         keys = [f.uscc for f in chunk]
         with transaction.atomic():
@@ -634,6 +675,7 @@ def load_generated_firms(
         report.created += len(fresh)
         report.skipped += len(existing)
         report.batches += 1
+        statistics.grew(len(fresh))
         if progress:
             progress(len(chunk))
     return report
