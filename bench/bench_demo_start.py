@@ -26,6 +26,8 @@ from typing import Any
 from bench._common import free_port, http_status, markdown_table, write_result
 
 POLL_SECONDS = 0.1
+# Once /healthz answers, how long GET / may keep failing before the run counts as failed.
+PAGE_GRACE_SECONDS = 60.0
 
 
 def _children_of(pid: int) -> list[int]:
@@ -79,6 +81,8 @@ def one_run(timeout: float) -> dict[str, Any]:
                     if status == 200:
                         page_at = time.monotonic() - started
                         break
+                    if time.monotonic() - started - healthy_at > PAGE_GRACE_SECONDS:
+                        break  # the server runs but the page fails: no point waiting longer
                 time.sleep(POLL_SECONDS)
             children = _children_of(process.pid)
             stop_started = time.monotonic()
