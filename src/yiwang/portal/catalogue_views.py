@@ -29,11 +29,14 @@ RESULTS_PER_PAGE = 20
 
 
 class SearchForm(forms.Form):
+    """Only displayed: the words are read straight from the query string (an empty search lists
+    everything, so there is nothing to refuse)."""
+
+    use_required_attribute = False
+
     q = forms.CharField(
         label=gettext_lazy("Search for a service"),
         help_text=gettext_lazy("For example: residence permit, 居住证, open a shop"),
-        required=False,
-        max_length=200,
     )
 
 
@@ -69,8 +72,7 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 def catalogue_search(request: HttpRequest) -> HttpResponse:
     """Services and bundles matching the words, narrowed by department and audience."""
-    form = SearchForm(request.GET or None)
-    query = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    query = " ".join(search.terms_of(str(request.GET.get("q", ""))[:200]))
     departments = dict(_department_choices())
     department = request.GET.get("department") or None
     if department not in departments:
@@ -83,7 +85,7 @@ def catalogue_search(request: HttpRequest) -> HttpResponse:
     page = Paginator(services, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     filters = {"q": query, "department": department or "", "audience": audience or ""}
     context = {
-        "form": form if form.is_bound else SearchForm(),
+        "form": SearchForm(initial={"q": query}),
         "query": query,
         "department": department,
         "department_name": departments.get(department or ""),

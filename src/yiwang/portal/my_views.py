@@ -32,7 +32,13 @@ from yiwang.notifications import selectors as notifications
 from yiwang.notifications import services as notification_services
 from yiwang.portal import presenters
 from yiwang.portal.apply_views import answer_sections, applying_as, get_application
-from yiwang.portal.forms import SchemaPageForm, display_answer, questions_for, value_at
+from yiwang.portal.forms import (
+    SchemaPageForm,
+    display_answer,
+    material_field,
+    questions_for,
+    value_at,
+)
 from yiwang.portal.text import pick
 
 PER_PAGE = 20
@@ -47,9 +53,11 @@ WITHDRAWABLE = (
 @citizen_required
 @require_safe
 def my_applications(request: HttpRequest) -> HttpResponse:
-    page = Paginator(applications.applications_for(actor=request.user), PER_PAGE).get_page(
-        request.GET.get("page")
+    # A deleted draft stays on record as withdrawn, but it is no longer the person's business.
+    listed = applications.applications_for(actor=request.user).exclude(
+        status=ApplicationStatus.WITHDRAWN, receipt_number__isnull=True
     )
+    page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     rows = [{"application": a, "applying_as": applying_as(a)} for a in page.object_list]
     return render(request, "portal/my/applications.html", {"page": page, "rows": rows})
 
@@ -175,7 +183,7 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
                 )
             except FormInvalid as exc:
                 form.set_errors(exc.errors)
-                _missing_files(form, asked, needed, exc)
+                _missing_files(request, form, application, asked, needed, exc)
             except IllegalTransition as exc:
                 messages.error(request, str(exc))
                 return redirect("portal:application_detail", pk=application.pk)
@@ -203,14 +211,28 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
     return render(request, "portal/my/correction.html", context)
 
 
-def _missing_files(form: SchemaPageForm, asked: Any, needed: list[Any], error: FormInvalid) -> None:
-    """Attach "choose a file" to each asked-for material the service says still has no file."""
+def _missing_files(
+    request: HttpRequest,
+    form: SchemaPageForm,
+    application: Any,
+    asked: Any,
+    needed: list[Any],
+    error: FormInvalid,
+) -> None:
+    """Attach "choose a file" to each asked-for material that still has no new file.
+
+    The service stops at the first kind of problem (answers before files); the person should
+    hear about every problem at once, so files given since the correction opened are looked up.
+    """
     missing = set(getattr(error, "missing_materials", []) or [])
-    for key in list(error.errors):
-        if key in asked.materials:
-            missing.add(key)
+    answered = set(
+        applications.uploads_for(actor=request.user, application=application)
+        .filter(correction_id=asked.pk)
+        .values_list("material_code", flat=True)
+    )
+    missing |= {code for code in asked.materials if code not in answered}
     for material in needed:
-        if material.code in missing:
+        if material.code in missing and not form.has_error(material_field(material.code)):
             form.add_material_error(
                 material.code,
                 _("Choose a file for “%(material)s”.") % {"material": pick(material.name)},

@@ -1,0 +1,158 @@
+"""The catalogue and the whole apply journey in headless Chromium with JavaScript off: every page,
+with and without errors, passes axe-core in Chinese and in English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from yiwang.core.testing.browser import assert_accessible
+from yiwang.portal.tests.service_world import (
+    _media,
+    citizen,
+    firm,
+    pdf_bytes,
+    world,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+__all__ = ["_media", "citizen", "firm", "world"]
+
+LANGUAGES = [("zh-hans", "zh-Hans"), ("en", "en")]
+
+CONTINUE = 'button[name="action"][value="continue"]'
+
+
+def logged_in(new_page: Callable[..., Any], live_server: Any, account: Any, **options: Any) -> Any:
+    """A browser page whose session is the account's, as after logging in at the portal."""
+    client = Client()
+    client.force_login(account)
+    page = new_page(**options)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return page
+
+
+def check_page(page: Any, lang: str, *, errors: bool = False) -> None:
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("h1").count() == 1
+    assert page.locator(".error-summary").count() == (1 if errors else 0), page.url
+    assert_accessible(page)
+
+
+def path_of(page: Any) -> str:
+    """The page's path, without the #fragment an error-summary link leaves behind."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(page.url).path
+
+
+def press(page: Any, selector: str) -> None:
+    page.locator(selector).click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize(("language", "lang"), LANGUAGES)
+def test_catalogue_pages_pass_axe(live_server: Any, new_page: Any, world: Any, language: str,
+                                  lang: str) -> None:  # fmt: skip
+    page = new_page(language=language, javascript=False)
+    for path in ("/catalogue/", "/catalogue/search/?q=school", "/services/address-change/",
+                 "/services/waste-permit/", "/bundles/move-house/"):  # fmt: skip
+        page.goto(live_server.url + path)
+        check_page(page, lang)
+
+
+@pytest.mark.parametrize(("language", "lang"), LANGUAGES)
+def test_whole_journey_works_without_javascript_and_passes_axe(
+    live_server: Any, new_page: Any, world: Any, citizen: Any, language: str, lang: str
+) -> None:
+    page = logged_in(new_page, live_server, citizen, language=language, javascript=False)
+    page.goto(live_server.url + "/bundles/move-house/")
+    press(page, 'main form[action$="/start/"] button')
+    assert "/pages/address-change.about-you/" in page.url
+    check_page(page, lang)
+
+    # Page 1, first wrong, then right.
+    press(page, CONTINUE)
+    check_page(page, lang, errors=True)
+    assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    page.locator(".error-summary a").first.click()
+    assert page.evaluate("() => document.activeElement.id") == "id_full_name"
+    page.fill("#id_full_name", "李华" if language == "zh-hans" else "Li Hua")
+    page.fill("#id_move_date", "2026-03-02")
+    press(page, CONTINUE)
+
+    # Page 2.
+    assert "/pages/address-change.new-home/" in page.url
+    check_page(page, lang)
+    page.fill("#id_household_size", "three")
+    press(page, CONTINUE)
+    check_page(page, lang, errors=True)
+    assert page.input_value("#id_household_size") == "three"
+    page.fill("#id_new_address", "12 Plum Street, East District")
+    page.fill("#id_household_size", "3")
+    page.check("#id_reason_1")
+    page.check("#id_has_children_0")
+    press(page, CONTINUE)
+
+    # Page 3 (the school transfer applies: children move too).
+    assert "/pages/school-transfer.child/" in page.url
+    check_page(page, lang)
+    page.fill("#id_child_name", "Li Xiaoming")
+    page.fill("#id_contact_email", "not an address")
+    press(page, CONTINUE)
+    check_page(page, lang, errors=True)
+    page.fill("#id_contact_email", "lihua@example.org")
+    press(page, CONTINUE)
+
+    # Uploads.
+    assert path_of(page).endswith("/materials/")
+    check_page(page, lang)
+    press(page, CONTINUE)
+    check_page(page, lang, errors=True)
+    pdf = {"mimeType": "application/pdf", "buffer": pdf_bytes()}
+    page.set_input_files("#id_file-tenancy", files=[{"name": "tenancy.pdf", **pdf}])
+    page.set_input_files("#id_file-birth-certificate", files=[{"name": "births.pdf", **pdf}])
+    press(page, CONTINUE)
+
+    # Check your answers, then submit.
+    assert path_of(page).endswith("/check/")
+    check_page(page, lang)
+    assert "tenancy.pdf" in page.locator("main").inner_text()
+    press(page, "main form:has(input[name=idempotency_key]) button")
+
+    assert path_of(page).endswith("/receipt/")
+    check_page(page, lang)
+    receipt = page.locator(".receipt-number").inner_text()
+    assert receipt.startswith("YW")
+
+    # The application page, the list and the inbox.
+    for path in (path_of(page).replace("/receipt/", "/"), "/my/applications/", "/my/inbox/"):
+        page.goto(live_server.url + path)
+        check_page(page, lang)
+
+
+@pytest.mark.parametrize(("language", "lang"), LANGUAGES)
+def test_firm_choice_page_passes_axe(live_server: Any, new_page: Any, world: Any, citizen: Any,
+                                     firm: Any, language: str, lang: str) -> None:  # fmt: skip
+    page = logged_in(new_page, live_server, citizen, language=language, javascript=False)
+    page.goto(live_server.url + "/services/waste-permit/")
+    press(page, 'main form[action$="/start/"] button')
+    check_page(page, lang)
+    press(page, "main form button")  # nothing chosen
+    check_page(page, lang, errors=True)
+    page.check("#id_applicant_1")
+    press(page, "main form button")
+    assert "/pages/site/" in page.url
+    check_page(page, lang)
