@@ -41,8 +41,8 @@ def page_questions(spec: Any, page: Any, data: Mapping[str, Any]) -> list[Questi
 
 @dataclass(frozen=True)
 class Position:
-    number: int  # 1-based among the pages that apply
-    total: int
+    """Where the pages before and after a page are, among the pages that apply."""
+
     previous_url: str
     next_url: str
 
@@ -74,13 +74,11 @@ def position(spec: Any, application_pk: int, page_id: str, data: Mapping[str, An
         index = all_ids.index(page_id)
         before = [p for p in pages if all_ids.index(p.id) < index]
         after = [p for p in pages if all_ids.index(p.id) > index]
-        number = len(before) + 1
     else:
         index = ids.index(page_id)
         before, after = pages[:index], pages[index + 1 :]
-        number = index + 1
     previous_url = page_url(application_pk, before[-1].id) if before else start_url
     next_url = (
         page_url(application_pk, after[0].id) if after else after_pages_url(spec, application_pk)
     )
-    return Position(number, max(len(pages), number), previous_url, next_url)
+    return Position(previous_url, next_url)

@@ -275,3 +275,21 @@ def test_a_firm_cannot_be_forged_into_the_choice(world: Any, citizen: Any, firm:
     assert response.status_code == 200
     assert summary_links(parse(response.content)) == ["#id_applicant_0"]
     assert selectors.applications_for(actor=citizen).count() == 0
+
+
+def test_form_pages_speak_chinese_with_the_definitions_texts(world: Any, citizen: Any) -> None:
+    from django.utils import translation
+
+    client = client_for(citizen, language="zh-hans")
+    pk = start(client, "bundle", "move-house")
+    doc = html(save(client, pk, BUNDLE_PAGES[0], {"full_name": "", "move_date": ""}))
+    assert doc.one("html").get("lang") == "zh-Hans"
+    assert doc.one("h1").text == "个人信息"
+    assert doc.one("label", for_="id_full_name").text == "姓名"
+    assert doc.by_id("id_full_name-hint").text == "与身份证一致。"
+    with translation.override("zh-hans"):
+        required = translation.gettext("Enter “%(question)s”.") % {"question": "姓名"}
+        button = translation.gettext("Save and continue")
+    assert doc.by_id("id_full_name-error").text.endswith(required)
+    assert doc.one("button", value="continue").text == button
+    assert required != "Enter “姓名”."  # the Chinese catalogue has the message
