@@ -14,7 +14,7 @@ from pydantic import Field
 
 from yiwang.api.auth import anyone_auth, principal
 from yiwang.api.errors import error_responses
-from yiwang.exchange.models import DepartmentSystem
+from yiwang.exchange import selectors as exchange
 from yiwang.identity import selectors as identity
 
 router = Router(tags=["me"])
@@ -42,7 +42,7 @@ class Me(Schema):
 
 
 def _describe(principal: Any) -> dict[str, Any]:
-    if isinstance(principal, DepartmentSystem):
+    if exchange.is_department_system(principal):
         return {
             "kind": "system",
             "name": principal.name,

@@ -42,6 +42,7 @@ from yiwang.applications.models import Application, MaterialUpload, Task
 from yiwang.applications.types import Timeline
 from yiwang.core import clock
 from yiwang.core.pagination import BadCursor, Cursor, keyset_page
+from yiwang.exchange import selectors as exchange
 from yiwang.identity import selectors as identity
 
 applicant_router = Router(tags=["applications"], auth=citizen_auth)
@@ -465,6 +466,15 @@ def _task_detail(actor: Any, task: Task) -> dict[str, Any]:
     }
 
 
+def _clerk_only(actor: Any, task: Task) -> Task:
+    """A department system reads its department's tasks; claiming and deciding are acts of a
+    named clerk, so a system is refused them (after the task was found: 403, not 404)."""
+    if exchange.is_department_system(actor):
+        message = _("A department system can read tasks; claiming and deciding need a clerk.")
+        raise ApiError(403, "clerk_required", message)
+    return task
+
+
 # --- Operations: applications -------------------------------------------------------------------
 
 
@@ -665,7 +675,8 @@ def get_task(request: HttpRequest, task_id: int = IdParam) -> dict[str, Any]:
 )
 def claim_task(request: HttpRequest, task_id: int = IdParam) -> dict[str, Any]:
     actor = principal(request)
-    task = services.claim_task(actor=actor, task=selectors.task_for(actor=actor, pk=task_id))
+    task = _clerk_only(actor, selectors.task_for(actor=actor, pk=task_id))
+    task = services.claim_task(actor=actor, task=task)
     return _task(selectors.task_for(actor=actor, pk=task.pk), _today())
 
 
@@ -680,7 +691,7 @@ def decide_task(
     actor = principal(request)
     task = services.decide_task(
         actor=actor,
-        task=selectors.task_for(actor=actor, pk=task_id),
+        task=_clerk_only(actor, selectors.task_for(actor=actor, pk=task_id)),
         decision=payload.decision,
         reason=payload.reason,
         correction_fields=payload.correction_fields,

@@ -56,6 +56,21 @@ clerk_api = schema.include(tag="tasks")
 
 
 @pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Any:
+    # The requests go through Django's real WSGI handler, which closes the database connection
+    # when a request ends; inside a test that would close the test's own transaction (on
+    # PostgreSQL). Django's test client unhooks the same signal for the same reason.
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
 def _allow_schemathesis_host(settings: Any) -> None:
     settings.ALLOWED_HOSTS = [*django_settings.ALLOWED_HOSTS, "localhost", "testserver"]
 

@@ -192,6 +192,26 @@ def test_a_department_system_reads_its_departments_queue(world: w.World, bearer:
     assert one.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("claim", None), ("decision", {"decision": "approve"})],
+)
+def test_a_department_system_may_not_claim_or_decide(
+    world: w.World, bearer: Any, path: str, body: dict[str, Any] | None
+) -> None:
+    _system, token = w.department_system(world.licensing)
+    task = w.open_task(w.submitted(w.citizen()))
+
+    response = bearer(token).post(
+        f"/api/v1/tasks/{task.pk}/{path}", body or {}, content_type="application/json"
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "clerk_required"
+    task.refresh_from_db()
+    assert task.status == "open" and task.assignee is None
+
+
 def test_a_revoked_token_is_unauthenticated(world: w.World, bearer: Any) -> None:
     from yiwang.exchange.services import revoke_credential
 
