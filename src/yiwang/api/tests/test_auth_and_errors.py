@@ -170,3 +170,15 @@ def test_an_unexpected_failure_is_a_500_in_the_error_format_and_is_logged(
     assert response.json()["error"]["code"] == "server_error"
     assert "database" not in response.json()["error"]["message"]
     assert any("GET /api/v1/catalogue/services" in r.getMessage() for r in caplog.records)
+
+
+def test_the_docs_page_and_document_are_served_without_any_other_site(db: Any) -> None:
+    docs = Client().get("/api/v1/docs")
+    document = Client().get("/api/v1/openapi.json")
+
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn." not in html and "https://" not in html.split("<body")[0]
+    assert document.status_code == 200
+    assert document.json()["info"]["title"] == "yiwang"
