@@ -69,3 +69,77 @@ def policies() -> None:
     from yiwang.exchange import selectors
 
     typer.echo(selectors.policy_text() or "// no approved agreements: every read is refused")
+
+
+@app.command("status")
+def status(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON, for monitoring scripts.")
+    ] = False,
+) -> None:
+    """Show every registry and, for remote ones, whether its department system answers.
+
+    A remote registry's circuit is closed (lookups are sent), open (it failed too often: reads
+    are refused as registry_unavailable until the cool-off ends) or half-open (one trial lookup
+    is under way). Exits with status 3 when any circuit is not closed.
+    """
+    _setup()
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from yiwang.exchange import selectors
+    from yiwang.exchange.connectors.status import remote_registry_statuses
+
+    remote = {s.registry: s for s in remote_registry_statuses()}
+    rows: list[dict[str, Any]] = []
+    for info in selectors.registries():
+        if not info.is_active:
+            continue
+        found = remote.get(info.code)
+        rows.append(
+            {
+                "registry": info.code,
+                "department": info.department_code,
+                "storage": info.storage,
+                "connector": found.connector_type if found else None,
+                "circuit": found.state if found else None,
+                "failures": found.failures if found else None,
+                "failure_threshold": found.failure_threshold if found else None,
+                "opened_at": found.opened_at.isoformat() if found and found.opened_at else None,
+                "next_trial_at": (
+                    found.next_trial_at.isoformat() if found and found.next_trial_at else None
+                ),
+                "last_error": found.last_error if found else None,
+            }
+        )
+    down = [s.registry for s in remote.values() if not s.available]
+    if as_json:
+        typer.echo(json.dumps({"registries": rows, "unavailable": down}, indent=2))
+    else:
+        table = Table(title="Registries")
+        for column in ("Registry", "Department", "Storage", "Circuit", "Failures", "Since"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("Next trial", no_wrap=True)
+        table.add_column("Last error", overflow="fold")
+        for row in rows:
+            circuit = "" if row["circuit"] is None else row["circuit"]
+            failures = (
+                "" if row["failures"] is None else f"{row['failures']}/{row['failure_threshold']}"
+            )
+            table.add_row(
+                row["registry"],
+                row["department"],
+                row["storage"] + (f" ({row['connector']})" if row["connector"] else ""),
+                circuit,
+                failures,
+                row["opened_at"] or "",
+                row["next_trial_at"] or "",
+                row["last_error"] or "",
+            )
+        Console().print(table)
+        if down:
+            typer.echo(f"unavailable: {', '.join(down)}")
+    if down:
+        raise typer.Exit(3)

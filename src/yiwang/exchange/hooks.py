@@ -10,14 +10,18 @@ Case checkers
 Connectors
     A remote registry (``storage: remote``) is read through the connector registered for its
     ``connector.type``. With none registered the read is refused as ``registry_unavailable``.
+    A connector may also offer ``check_config(config, *, fields, subject_field, record_key)``
+    returning ``(path, reason)`` problems; the definition loader then refuses a registry file
+    whose connector options it finds wrong. yiwang registers its ``http`` connector at start-up
+    (:mod:`yiwang.exchange.connectors`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 from yiwang.exchange.types import Connector
 
@@ -84,6 +88,21 @@ def unregister_connector(kind: str) -> None:
 
 def connector_for(kind: str) -> Connector | None:
     return _connectors.get(kind)
+
+
+def check_connector_config(
+    config: Mapping[str, Any], *, fields: Iterable[str], subject_field: str, record_key: str
+) -> list[tuple[str, str]]:
+    """Problems the registered connector of ``config["type"]`` finds in its options, as
+    ``(path inside connector, reason)``. A type nobody registered is not checked: its connector
+    may be installed later, and until then reads are refused as ``registry_unavailable``."""
+    connector = connector_for(str(config.get("type", "")))
+    check = getattr(connector, "check_config", None)
+    if check is None:
+        return []
+    return list(
+        check(config, fields=tuple(fields), subject_field=subject_field, record_key=record_key)
+    )
 
 
 def registered_case_checkers() -> tuple[Callable[..., bool], ...]:

@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from yiwang.core.errors import LoadError, LoadProblem
-from yiwang.exchange import constants, domain, policy
+from yiwang.exchange import constants, domain, hooks, policy
 from yiwang.exchange.constants import AgreementState, ElementType, Storage
 from yiwang.exchange.models import (
     DataElement,
@@ -355,6 +355,12 @@ def _registry_problems(doc: Document, path: str, item: dict[str, Any]) -> list[L
             problem(where, f"the {what} field {name!r} must be required: true")
         elif names[name] in elements and elements[names[name]].type != ElementType.STRING:
             problem(where, f"the {what} field {name!r} must be a string element")
+    connector = item.get("connector")
+    if item.get("storage") == Storage.REMOTE and isinstance(connector, dict):
+        for where, reason in hooks.check_connector_config(
+            connector, fields=list(names), subject_field=subject_field, record_key=record_key
+        ):
+            problem(f"connector.{where}" if where else "connector", reason)
     existing = Registry.objects.filter(code=item["code"]).first()
     if existing is None:
         return problems

@@ -393,3 +393,8 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"flag {self.pk} on {self.entry_id}"
+
+
+# The remote registries' circuit breakers live beside their connectors; importing the model
+# here makes it part of this app (and of its migrations).
+from yiwang.exchange.connectors.models import ConnectorCircuit  # noqa: E402, F401
