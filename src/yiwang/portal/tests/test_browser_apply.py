@@ -156,3 +156,38 @@ def test_firm_choice_page_passes_axe(live_server: Any, new_page: Any, world: Any
     press(page, "main form button")
     assert "/pages/site/" in page.url
     check_page(page, lang)
+
+
+@pytest.mark.parametrize(("language", "lang"), LANGUAGES)
+def test_correction_withdraw_and_message_pages_pass_axe(
+    live_server: Any, new_page: Any, world: Any, citizen: Any, language: str, lang: str
+) -> None:
+    from yiwang.applications import services as application_services
+    from yiwang.applications.constants import Decision
+    from yiwang.applications.models import CorrectionRequest, Task
+    from yiwang.portal.tests.service_world import client_for, submitted_bundle
+
+    pk = submitted_bundle(client_for(citizen))
+    application_services.decide_task(
+        actor=world["clerks"]["police.reviewer"],
+        task=Task.objects.get(case__application_id=pk, step_code="check"),
+        decision=Decision.REQUEST_CORRECTION,
+        correction_fields=["household_size"],
+        correction_materials=["tenancy"],
+        note="Please upload the signed agreement.",
+    )
+    correction = CorrectionRequest.objects.get(case__application_id=pk)
+    page = logged_in(new_page, live_server, citizen, language=language, javascript=False)
+    page.goto(f"{live_server.url}/my/applications/{pk}/")
+    check_page(page, lang)
+    page.goto(f"{live_server.url}/my/applications/{pk}/corrections/{correction.pk}/")
+    check_page(page, lang)
+    page.fill("#id_household_size", "")
+    press(page, "main form[enctype] button")
+    check_page(page, lang, errors=True)
+    page.goto(f"{live_server.url}/my/applications/{pk}/withdraw/")
+    check_page(page, lang)
+    page.goto(f"{live_server.url}/my/inbox/")
+    page.locator("main li a").first.click()
+    page.wait_for_load_state()
+    check_page(page, lang)
