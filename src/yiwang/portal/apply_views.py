@@ -36,6 +36,7 @@ from yiwang.portal.forms import (
     display_answer,
     material_field,
     questions_for,
+    specific_message,
     value_at,
 )
 from yiwang.portal.text import pick
@@ -259,8 +260,10 @@ def _problems(spec: Any, application: Any, error: FormInvalid) -> list[dict[str,
             else ""
         )
         for text in texts:
-            problems.append({"text": _("%(question)s: %(problem)s") % {
-                "question": title, "problem": text}, "href": href})  # fmt: skip
+            said = specific_message(found[0], text) if found and key == name else text
+            if said == text:
+                said = _("%(question)s: %(problem)s") % {"question": title, "problem": text}
+            problems.append({"text": said, "href": href})
     for code in getattr(error, "missing_materials", []):
         material = spec.material(code)
         name = pick(material.name) if material else code

@@ -284,7 +284,7 @@ class SchemaPageForm(forms.Form):
             bucket = self._extra_errors.setdefault(target, [])
             question = self._leaves.get(target)
             for message in messages:
-                text = _specific(question, message) if question else message
+                text = specific_message(question, message) if question else message
                 if text not in bucket:
                     bucket.append(text)
         self._errors = None  # type: ignore[assignment]  # recomputed by full_clean
@@ -347,7 +347,7 @@ class SchemaPageForm(forms.Form):
         ]
 
 
-def _specific(question: Question, message: str) -> str:
+def specific_message(question: Question, message: str) -> str:
     """A "required" message that says what to do with this question (GOV.UK style)."""
     if message != _("This field is required."):
         return message

@@ -200,6 +200,10 @@ def test_submitting_too_early_lists_what_is_missing_with_links(world: Any, citiz
     links = summary_links(doc)
     assert f"{page_url(pk, BUNDLE_PAGES[1])}?return=check#id_new_address" in links
     assert f"/my/applications/{pk}/materials/?return=check#id_file-tenancy" in links
+    problems = [li.text for li in doc.one(class_="error-summary").find_all("li")]
+    assert "Enter “New address”." in problems
+    assert "Choose an answer to “Why you moved”." in problems
+    assert "Choose a file for “Proof of address”." in problems
     assert doc.one("title").text.startswith("Error:")
     assert selectors.application_for(actor=citizen, pk=pk).is_draft
 
