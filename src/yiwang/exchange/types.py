@@ -146,6 +146,16 @@ class RecordView:
 
 
 @dataclass(frozen=True)
+class RecordImport:
+    """What one call of ``bulk_import_records`` did."""
+
+    registry: str
+    created: int
+    skipped: int
+    audit_event_id: Any = None
+
+
+@dataclass(frozen=True)
 class AccessLogView:
     """One line of a person's "who used my data" page."""
 

@@ -10,9 +10,16 @@ from yiwang.exchange.services.agreements import (
     suspend_agreement,
 )
 from yiwang.exchange.services.consent import grant_consent, revoke_consent
+from yiwang.exchange.services.corrections import request_registry_correction
 from yiwang.exchange.services.exchange import read
 from yiwang.exchange.services.flags import flag_access
-from yiwang.exchange.services.records import create_record, retire_record, update_record
+from yiwang.exchange.services.platform import PLATFORM_SYSTEM_NAME, platform_requester
+from yiwang.exchange.services.records import (
+    bulk_import_records,
+    create_record,
+    retire_record,
+    update_record,
+)
 from yiwang.exchange.services.systems import (
     authenticate_system,
     deactivate_system,
@@ -23,18 +30,22 @@ from yiwang.exchange.services.systems import (
 )
 
 __all__ = [
+    "PLATFORM_SYSTEM_NAME",
     "approve_agreement",
     "authenticate_system",
+    "bulk_import_records",
     "check_terms",
     "create_record",
     "deactivate_system",
     "flag_access",
     "grant_consent",
     "issue_credential",
+    "platform_requester",
     "read",
     "register_system",
     "reject_agreement",
     "request_agreement",
+    "request_registry_correction",
     "resume_agreement",
     "retire_record",
     "revoke_agreement",
