@@ -230,7 +230,7 @@ def scheduler_command() -> None:
 # --- The demo -------------------------------------------------------------------------------
 
 
-def _load_demo(*, people: int, firms: int, seed: int) -> None:
+def _load_demo(*, people: int, firms: int, seed: int, cases: int = 0) -> None:
     from yiwang.core.errors import LoadError
     from yiwang.demo import loader, services
 
@@ -291,6 +291,34 @@ def _load_demo(*, people: int, firms: int, seed: int) -> None:
             f"Generated {label}: {result.created} created, {result.skipped} already "
             f"there ({count / seconds:,.0f} {label}/s)."
         )
+    if cases > 0:
+        _load_cases(actor=actor, seed=seed, cases=cases, people=people)
+
+
+def _load_cases(*, actor: Any, seed: int, cases: int, people: int) -> None:
+    from yiwang.core.errors import LoadError
+    from yiwang.demo import cases as generated
+
+    started = time.monotonic()
+    with _progress() as progress:
+        task = progress.add_task(f"Generated cases (seed {seed})", total=cases)
+
+        def advance(done: int) -> None:
+            progress.advance(task, done)
+
+        try:
+            report = generated.load_generated_cases(
+                actor=actor, seed=seed, count=cases, people=people, progress=advance
+            )
+        except LoadError as exc:
+            err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from exc
+    seconds = max(time.monotonic() - started, 1e-9)
+    console.print(
+        f"Generated cases: {report.cases:,} created in {report.applications:,} applications "
+        f"with {report.tasks:,} tasks; {report.skipped_cases:,} already there "
+        f"({(report.cases + report.skipped_cases) / seconds:,.0f} cases/s)."
+    )
 
 
 @app.command("load-demo")
@@ -298,6 +326,9 @@ def load_demo(
     people: int = typer.Option(DEMO_PEOPLE, help="Generated people to add (no logins)."),
     firms: int = typer.Option(DEMO_FIRMS, help="Generated firms to add."),
     seed: int = typer.Option(DEMO_SEED, help="Generator seed: the same seed, the same world."),
+    cases: int = typer.Option(
+        0, help="Generated cases to add: submitted applications of the generated people."
+    ),
 ) -> None:
     """Load the demo world (Demo City, 演示市). Loading it again changes nothing.
 
@@ -305,7 +336,7 @@ def load_demo(
     mode.
     """
     _setup()
-    _load_demo(people=people, firms=firms, seed=seed)
+    _load_demo(people=people, firms=firms, seed=seed, cases=cases)
 
 
 def _print_logins(base_url: str) -> None:
