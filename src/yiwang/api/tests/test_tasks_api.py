@@ -222,3 +222,23 @@ def test_a_revoked_token_is_unauthenticated(world: w.World, bearer: Any) -> None
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
+
+
+def test_the_queue_costs_the_same_number_of_queries_for_few_and_many_tasks(
+    world: w.World, logged_in: Login
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = logged_in(w.clerk(world.licensing, Role.TEAM_LEAD))
+    w.submitted(w.citizen())
+    client.get("/api/v1/tasks")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/tasks")
+    for _ in range(5):
+        w.submitted(w.citizen())
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/api/v1/tasks")
+
+    assert len(response.json()["items"]) == 6
+    assert len(many.captured_queries) == len(few.captured_queries)
