@@ -481,3 +481,35 @@ class MaterialUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.material_code}: {self.original_name}"
+
+
+# --- Prefill ----------------------------------------------------------------------------------
+
+
+class PrefillSnapshot(models.Model):
+    """What the registries said about the applicant when the platform prefilled the form.
+
+    ``fields`` maps each form field that a definition says a registry can answer to what the read
+    gave: the value and where it came from (registry, record, version, as of when), or why the
+    person has to answer it themself (the registry refused, could not be reached, holds nothing,
+    or the person reported the value as wrong). ``materials`` does the same for materials a
+    registry can stand in for. Nothing here is used until the person confirms it
+    (``confirmed_at``); ``locked_fields`` are then the answers the person cannot change in this
+    application, because they are the registry's, not theirs.
+    """
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="prefill"
+    )
+    fields = models.JSONField(default=dict, blank=True)
+    materials = models.JSONField(default=dict, blank=True)
+    locked_fields = models.JSONField(default=list, blank=True)
+    satisfied_materials = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("prefill snapshot")
+
+    def __str__(self) -> str:
+        return f"prefill of {self.application_id}"

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from yiwang.applications import domain, workflow
+from yiwang.applications import domain, prefill, workflow
 from yiwang.applications.constants import (
     QUEUE_TASK_STATUSES,
     CorrectionStatus,
@@ -177,6 +177,7 @@ def materials_required(*, application: Application) -> list[MaterialRequirement]
         u.material_code: u
         for u in MaterialUpload.objects.filter(application=application, superseded=False)
     }
+    provided = prefill.satisfied_materials(application)
     return [
         MaterialRequirement(
             code=m.code,
@@ -186,9 +187,21 @@ def materials_required(*, application: Application) -> list[MaterialRequirement]
             max_size_mb=m.max_size_mb,
             optional=m.optional,
             upload=current.get(m.code),
+            provided_by=provided.get(m.code),
         )
         for m in spec.materials_needed(application.form_data)
     ]
+
+
+def prefill_for(*, actor: Any, application: Application) -> Any:
+    """The application's prefill snapshot (or None), for the applicant's side only."""
+    from yiwang.applications.models import PrefillSnapshot
+
+    if not _visible_applications(actor).filter(pk=application.pk).exists():
+        return None
+    if not workflow.is_applicant_side(actor, application):
+        return None
+    return PrefillSnapshot.objects.filter(application=application).first()
 
 
 def materials_for(*, actor: Any, upload: MaterialUpload | int) -> MaterialUpload:

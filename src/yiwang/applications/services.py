@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from yiwang.applications import domain, workflow
+from yiwang.applications import domain, prefill, workflow
 from yiwang.applications.constants import (
     ACTIVE_TASK_STATUSES,
     ApplicationKind,
@@ -49,6 +49,11 @@ from yiwang.applications.models import (
     CorrectionRequest,
     MaterialUpload,
     Task,
+)
+from yiwang.applications.prefill import (
+    confirm_prefill,
+    prefill_application,
+    report_prefill_error,
 )
 from yiwang.applications.types import (
     AlreadySubmitted,
@@ -69,9 +74,12 @@ __all__ = [
     "add_upload",
     "assign_task",
     "claim_task",
+    "confirm_prefill",
     "decide_task",
+    "prefill_application",
     "release_task",
     "remove_upload",
+    "report_prefill_error",
     "resubmit_correction",
     "save_draft",
     "start_application",
@@ -207,6 +215,9 @@ def save_draft(
             raise IllegalTransition(
                 _("This application has been submitted and is no longer a draft.")
             )
+        # Answers confirmed from a registry are the registry's: a change goes through a report
+        # of the wrong value (prefill.report_prefill_error), not through the form.
+        prefill.refuse_locked_changes(app, data)
         spec, _pinned = workflow.form_of(app)
         if page is not None:
             page_spec = spec.page(page)
@@ -440,7 +451,11 @@ def remove_upload(*, actor: Any, upload: MaterialUpload) -> None:
 def _missing_materials(
     app: Application, spec: domain.FormSpec, data: Mapping[str, Any]
 ) -> list[str]:
-    needed = [m.code for m in spec.materials_needed(data) if not m.optional]
+    # Registry data the person confirmed stands in for these: nobody uploads them.
+    provided = prefill.satisfied_materials(app)
+    needed = [
+        m.code for m in spec.materials_needed(data) if not m.optional and m.code not in provided
+    ]
     if not needed:
         return []
     have = set(
@@ -957,6 +972,7 @@ def resubmit_correction(
                 raise UploadRefused(
                     _("The correction does not ask for this material; it cannot be changed.")
                 )
+            prefill.refuse_locked_changes(app, data)
             spec, _pinned = workflow.form_of(app)
             answers = dict(app.form_data)
             previous = {name: answers.get(name) for name in locked.fields}

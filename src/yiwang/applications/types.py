@@ -84,6 +84,8 @@ class MaterialRequirement:
     max_size_mb: float
     optional: bool
     upload: Any = None  # the current MaterialUpload, or None
+    # When registry data stands in for it (confirmed prefill): registry, its name, as-of time.
+    provided_by: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,23 @@ def _facts() -> validation.Facts:
             stored[code] = validation.StoredDefinition(
                 kind, code, version.number, version.definition, version.source
             )
-    return validation.Facts(departments=departments, stored=stored)
+    return validation.Facts(departments=departments, stored=stored, exchange=_exchange_facts())
+
+
+def _exchange_facts() -> validation.ExchangeFacts | None:
+    """The exchange's registries, elements and purposes, or None while it defines none."""
+    from yiwang.exchange import selectors as exchange
+
+    registries = exchange.registries()
+    if not registries:
+        return None
+    return validation.ExchangeFacts(
+        registries={
+            r.code: {name: info.element.code for name, info in r.fields.items()} for r in registries
+        },
+        elements=frozenset(exchange.element_codes()),
+        purposes=frozenset(p.code for p in exchange.purposes()),
+    )
 
 
 # --- Loading ----------------------------------------------------------------------------------

@@ -82,9 +82,22 @@ class StoredDefinition:
     source: str
 
 
+@dataclass(frozen=True)
+class ExchangeFacts:
+    """What the exchange defines, for checking ``prefill`` references. ``registries`` maps each
+    registry code to its fields (field name → data element code)."""
+
+    registries: Mapping[str, Mapping[str, str]]
+    elements: frozenset[str]
+    purposes: frozenset[str]
+
+
 @dataclass
 class Facts:
     departments: Mapping[str, bool]  # code → is active
+    # None while no exchange definitions are loaded: prefill is then checked for shape only, so
+    # a catalogue can be loaded before (or without) the data exchange.
+    exchange: ExchangeFacts | None = None
     stored: Mapping[str, StoredDefinition] = field(default_factory=dict)
     # Some files of the run could not be read, so a "missing" service may be in one of them.
     incomplete_run: bool = False
@@ -241,6 +254,7 @@ def check_service(parsed: Parsed, facts: Facts) -> list[LoadProblem]:
     problems += _check_department(doc, ("department",), data.get("department"), facts)
     problems += _check_form(doc, form)
     problems += _check_materials(doc, data, form)
+    problems += _check_prefills(doc, data, form, facts)
     problems += _check_process(doc, data, form, facts)
     problems += _check_limits_and_fee(doc, data)
     problems += _unique_codes(doc, ("outputs",), _list(data.get("outputs")), "code")
@@ -462,6 +476,116 @@ def _check_materials(
         if "condition" in _dict(material):
             path = ("materials", index, "condition")
             problems += check_condition(doc, path, material["condition"], form)
+    return problems
+
+
+def _prefill_refs(data: dict[str, Any], form: dict[str, Any]) -> list[tuple[PathParts, Any]]:
+    refs: list[tuple[PathParts, Any]] = []
+    for index, material in enumerate(_list(data.get("materials"))):
+        if "prefill" in _dict(material):
+            refs.append((("materials", index, "prefill"), material["prefill"]))
+    for name, schema in domain.form_fields(form).items():
+        if _is_dict(schema) and "x-prefill" in schema:
+            refs.append((("form", "properties", name, "x-prefill"), schema["x-prefill"]))
+    return refs
+
+
+def _check_prefills(
+    doc: Document, data: dict[str, Any], form: dict[str, Any], facts: Facts
+) -> list[LoadProblem]:
+    """``prefill`` / ``x-prefill`` name a registry, a field of it, a purpose and a subject the
+    exchange knows. Registry, element and purpose are checked only when the exchange has
+    definitions; the subject (a form field) always."""
+    fields = domain.form_fields(form)
+    problems: list[LoadProblem] = []
+    for path, ref in _prefill_refs(data, form):
+        if not _is_dict(ref):
+            continue
+        subject = ref.get("subject", "applicant")
+        if isinstance(subject, str) and subject != "applicant" and subject not in fields:
+            message = _(
+                "subject '%(name)s' is neither 'applicant' nor a field of the form "
+                "(form.properties)"
+            )
+            problems.append(_problem(doc, (*path, "subject"), message, name=subject))
+        if facts.exchange is not None:
+            problems += _check_prefill_ref(doc, path, ref, facts.exchange)
+    return problems
+
+
+def _check_prefill_ref(
+    doc: Document, path: PathParts, ref: dict[str, Any], exchange: ExchangeFacts
+) -> list[LoadProblem]:
+    problems: list[LoadProblem] = []
+    registry, purpose = ref.get("registry"), ref.get("purpose")
+    element, field_name = ref.get("element"), ref.get("field")
+    if isinstance(purpose, str) and purpose not in exchange.purposes:
+        message = _("unknown purpose '%(code)s'; known purposes: %(known)s")
+        known = ", ".join(sorted(exchange.purposes)) or "-"
+        problems.append(_problem(doc, (*path, "purpose"), message, code=purpose, known=known))
+    if isinstance(element, str) and element not in exchange.elements:
+        message = _("unknown data element '%(code)s'")
+        problems.append(_problem(doc, (*path, "element"), message, code=element))
+        element = None
+    if not isinstance(registry, str):
+        return problems
+    holds = exchange.registries.get(registry)
+    if holds is None:
+        message = _("unknown registry '%(code)s'; known registries: %(known)s")
+        known = ", ".join(sorted(exchange.registries)) or "-"
+        problems.append(_problem(doc, (*path, "registry"), message, code=registry, known=known))
+        return problems
+    if isinstance(field_name, str):
+        if field_name not in holds:
+            message = _(
+                "the registry '%(registry)s' has no field '%(name)s'; its fields: %(known)s"
+            )
+            problems.append(
+                _problem(
+                    doc,
+                    (*path, "field"),
+                    message,
+                    registry=registry,
+                    name=field_name,
+                    known=", ".join(holds),
+                )
+            )
+        elif isinstance(element, str) and holds[field_name] != element:
+            message = _(
+                "the registry field '%(name)s' holds the element '%(held)s', not '%(code)s'"
+            )
+            problems.append(
+                _problem(
+                    doc,
+                    (*path, "field"),
+                    message,
+                    name=field_name,
+                    held=holds[field_name],
+                    code=element,
+                )
+            )
+    elif isinstance(element, str):
+        holding = [name for name, code in holds.items() if code == element]
+        if not holding:
+            message = _("the registry '%(registry)s' does not hold the element '%(code)s'")
+            problems.append(
+                _problem(doc, (*path, "element"), message, registry=registry, code=element)
+            )
+        elif len(holding) > 1:
+            message = _(
+                "the registry '%(registry)s' holds '%(code)s' in several fields (%(names)s); "
+                "name one with 'field'"
+            )
+            problems.append(
+                _problem(
+                    doc,
+                    (*path, "element"),
+                    message,
+                    registry=registry,
+                    code=element,
+                    names=", ".join(holding),
+                )
+            )
     return problems
 
 

@@ -395,6 +395,39 @@ class Flag(models.Model):
         return f"flag {self.pk} on {self.entry_id}"
 
 
+class RegistryCorrectionRequest(models.Model):
+    """A person's report that a registry holds a wrong value about them (数据纠错).
+
+    Routed to the department that owns the registry: only it may change its records. The person
+    says what is wrong in their own words; the value they believe right stays with the
+    application that prompted the report, not here.
+    """
+
+    registry = models.ForeignKey(Registry, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey("identity.Department", on_delete=models.PROTECT, related_name="+")
+    subject_kind = models.CharField(max_length=16, choices=SubjectKind.choices)
+    subject_key = models.CharField(max_length=32)
+    record_key = models.CharField(max_length=128, blank=True)
+    record_version = models.PositiveIntegerField(null=True, blank=True)
+    field = models.CharField(max_length=64)
+    note = models.TextField()
+    # Where the person noticed it (an application's reference), for the provider's follow-up.
+    case_ref = models.CharField(max_length=64, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["provider", "status"], name="registry_correction_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"correction {self.pk} of {self.field} in {self.registry_id}"
+
+
 # The remote registries' circuit breakers live beside their connectors; importing the model
 # here makes it part of this app (and of its migrations).
 from yiwang.exchange.connectors.models import ConnectorCircuit  # noqa: E402, F401

@@ -57,6 +57,13 @@ def purposes() -> list[policy.PurposeInfo]:
     return sorted(policy.snapshot().purposes.values(), key=lambda p: p.code)
 
 
+def element_codes() -> list[str]:
+    """Every data element's code (definitions, not personal data)."""
+    from yiwang.exchange.models import DataElement
+
+    return sorted(DataElement.objects.values_list("code", flat=True))
+
+
 def element_spec(registry: str, field: str) -> ElementSpec | None:
     info = registry_info(registry)
     if info is None or field not in info.fields:
