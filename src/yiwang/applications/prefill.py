@@ -75,6 +75,8 @@ class _Want:
     registry_field: str
     purpose: str
     subject: str
+    # Registry value -> form value, for enums the two spell differently ("2" -> "female").
+    values: tuple[tuple[str, Any], ...] = ()
 
 
 def application_reference(application: Application) -> str:
@@ -129,8 +131,30 @@ def _wants(application: Application) -> list[_Want]:
                 registry_field=registry_field,
                 purpose=str(ref["purpose"]),
                 subject=str(ref.get("subject", APPLICANT)),
+                values=tuple((str(k), v) for k, v in dict(ref.get("values") or {}).items()),
             )
-    return list(found.values())
+    return [w for w in found.values() if _applies(w, application)]
+
+
+def _applies(want: _Want, application: Application) -> bool:
+    """A firm's record is asked for only when the person applies for a firm."""
+    from yiwang.exchange import selectors as exchange
+
+    info = exchange.registry_info(want.registry)
+    if info is None:
+        return False
+    return not (
+        want.subject == APPLICANT and info.subject_kind == "firm" and application.firm is None
+    )
+
+
+def _as_answer(want: _Want, value: Any, schema: Mapping[str, Any]) -> Any:
+    """The registry's value as the form's question takes it."""
+    if want.values:
+        value = dict(want.values).get(str(value), value)
+    if isinstance(value, str) and schema.get("type") in ("number", "integer", "boolean"):
+        value = domain.coerce_answer(schema, value)
+    return value
 
 
 def prefillable_count(definition: Mapping[str, Any]) -> int:
@@ -219,6 +243,8 @@ def _read_group(
             )
         else:
             value = record.values.get(want.registry_field)
+            if want.kind == "field" and value not in (None, ""):
+                value = _as_answer(want, value, spec.fields.get(want.name, {}))
             provenance = record.provenance
             entry.update(
                 record_key=provenance.record_key,

@@ -343,3 +343,50 @@ def test_prefill_is_only_shape_checked_without_exchange_definitions(
     shutil.copytree(FIXTURES / "services", folder)
     _parsed, problems = catalogue.check_files([folder])
     assert problems == []
+
+
+def test_demo_services_prefill_from_registries_the_demo_exchange_defines(db: Any) -> None:
+    """The demo's services and its exchange definitions are written apart; they must agree."""
+    import yaml
+
+    from yiwang.catalogue import services as catalogue
+
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    definitions = demo / "data" / "exchange" / "definitions"
+    departments = yaml.safe_load((demo / "data" / "departments.yaml").read_text(encoding="utf-8"))
+    rows = departments.get("departments", departments) if isinstance(departments, dict) else []
+    codes = {str(d["code"]) for d in rows if isinstance(d, dict) and "code" in d}
+    for code in codes:
+        DepartmentFactory(code=code)
+    # Elements, purposes and registries only: agreements need the providers' officers.
+    load_exchange(
+        [p for p in sorted(definitions.glob("*.yaml")) if "agreement" not in p.name],
+        actor=None,
+    )
+    assert exchange_selectors.registry_info("birth_medical_certificate") is not None
+    _parsed, problems = catalogue.check_files([demo / "services"])
+    assert [str(p) for p in problems] == []
+    prefilled = sum(
+        text.count("x-prefill:") + text.count("  prefill:")
+        for text in (p.read_text(encoding="utf-8") for p in (demo / "services").glob("*.yaml"))
+    )
+    assert prefilled >= 20
+
+
+def test_registry_values_are_turned_into_the_forms_answers() -> None:
+    want = prefill._Want(
+        kind="field",
+        name="baby_sex",
+        department="health",
+        registry="births",
+        registry_field="newborn_sex",
+        purpose="check",
+        subject=prefill.APPLICANT,
+        values=(("1", "male"), ("2", "female")),
+    )
+    assert prefill._as_answer(want, "2", {"type": "string", "enum": ["female", "male"]}) == "female"
+    plain = prefill._Want(
+        "field", "capital", "market", "firms", "capital", "licensing", "applicant"
+    )
+    assert prefill._as_answer(plain, "812.50", {"type": "number"}) == 812.5
+    assert prefill._as_answer(plain, "12", {"type": "integer"}) == 12
