@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import policy
-from yiwang.exchange.constants import SYSTEM_ROLE, Reason, RecordStatus, SubjectKind
+from yiwang.exchange.constants import (
+    SYSTEM_ROLE,
+    AgreementState,
+    Reason,
+    RecordStatus,
+    SubjectKind,
+)
 from yiwang.exchange.models import (
     AccessLogEntry,
     Consent,
@@ -265,27 +271,88 @@ def _window(
     return rows[offset:] if offset else rows
 
 
+@dataclass(frozen=True)
+class AccessLogFilter:
+    """What a person narrows their access log to: one reading department, a span of days
+    (inclusive, in the platform's time zone)."""
+
+    department: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def _filtered(
+    rows: QuerySet[AccessLogEntry], where: AccessLogFilter | None
+) -> QuerySet[AccessLogEntry]:
+    if where is None:
+        return rows
+    from django.utils import timezone
+
+    if where.department:
+        rows = rows.filter(consumer_code=where.department)
+    zone = timezone.get_current_timezone()
+    if where.since is not None:
+        start = dt.datetime.combine(where.since, dt.time.min, tzinfo=zone)
+        rows = rows.filter(created_at__gte=start)
+    if where.until is not None:
+        end = dt.datetime.combine(where.until + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        rows = rows.filter(created_at__lt=end)
+    return rows
+
+
 def access_log_for(
-    *, actor: Any, person: Any, limit: int | None = None, offset: int = 0
+    *,
+    actor: Any,
+    person: Any,
+    limit: int | None = None,
+    offset: int = 0,
+    where: AccessLogFilter | None = None,
 ) -> list[AccessLogView]:
     """Who read (or tried to read) a person's data, newest first. Only the person may look."""
     own = identity_selectors.person_for(actor)
     if own is None or person is None or own.pk != person.pk or not own.national_id:
         raise PermissionDenied("a person sees only their own access log")
-    rows = _entries(SubjectKind.PERSON, own.national_id)
+    rows = _filtered(_entries(SubjectKind.PERSON, own.national_id), where)
     snap = policy.snapshot()
     return [_entry_view(e, snap) for e in _window(rows, limit, offset)]
 
 
 def access_log_for_firm(
-    *, actor: Any, firm: Any, limit: int | None = None, offset: int = 0
+    *,
+    actor: Any,
+    firm: Any,
+    limit: int | None = None,
+    offset: int = 0,
+    where: AccessLogFilter | None = None,
 ) -> list[AccessLogView]:
     """The same for a firm, shown to the people who may act for it today."""
     if firm is None or not identity_selectors.can_act_for_firm(actor, firm):
         raise PermissionDenied("only a firm's representatives see its access log")
-    rows = _entries(SubjectKind.FIRM, firm.uscc)
+    rows = _filtered(_entries(SubjectKind.FIRM, firm.uscc), where)
     snap = policy.snapshot()
     return [_entry_view(e, snap) for e in _window(rows, limit, offset)]
+
+
+def access_log_departments(*, actor: Any, firm: Any = None) -> list[tuple[str, str]]:
+    """``(code, name)`` of every department that appears in the actor's own access log (or in
+    the log of a firm they act for), for the page's department filter."""
+    if firm is not None:
+        if not identity_selectors.can_act_for_firm(actor, firm):
+            raise PermissionDenied("only a firm's representatives see its access log")
+        kind, key = SubjectKind.FIRM, firm.uscc
+    else:
+        own = identity_selectors.person_for(actor)
+        if own is None or not own.national_id:
+            return []
+        kind, key = SubjectKind.PERSON, own.national_id
+    codes = (
+        AccessLogEntry.objects.filter(subject_kind=kind, subject_key=key)
+        .values_list("consumer_code", flat=True)
+        .distinct()
+    )
+    found = set(codes)
+    names = {d.code: d.name for d in Department.objects.filter(code__in=found)}
+    return sorted(((c, names.get(c, c)) for c in found), key=lambda pair: pair[1])
 
 
 def access_log_entry_for(*, actor: Any, entry_id: int) -> AccessLogView | None:
@@ -311,13 +378,68 @@ def may_see_entry(actor: Any, entry: AccessLogEntry) -> bool:
     return firms.filter(uscc=entry.subject_key).exists()
 
 
-def flags_for(*, actor: Any) -> list[FlagView]:
-    """Open and closed flags on reads of registries of the actor's departments (data officers)."""
-    departments = list(
+def _flag_departments(actor: Any) -> list[int]:
+    return list(
         identity_selectors.memberships_of(actor)
         .filter(role=Role.DATA_OFFICER)
         .values_list("department_id", flat=True)
     )
+
+
+@dataclass(frozen=True)
+class FlagDetail:
+    """A flag with the access-log entry it is about, for the provider's data officers."""
+
+    flag: FlagView
+    entry: AccessLogView
+    provider_code: str
+
+
+def flag_details_for(*, actor: Any, status: str | None = None) -> list[FlagDetail]:
+    """The flags :func:`flags_for` shows, each with its whole access-log entry."""
+    rows = (
+        Flag.objects.filter(provider_id__in=_flag_departments(actor))
+        .select_related(
+            "provider",
+            "raised_by",
+            "entry",
+            "entry__consumer",
+            "entry__account",
+            "entry__system",
+            "entry__registry",
+            "entry__purpose",
+        )
+        .order_by("-created_at", "-pk")
+    )
+    if status:
+        rows = rows.filter(status=status)
+    snap = policy.snapshot()
+    out = []
+    for f in rows:
+        entry = f.entry
+        entry.is_flagged = True  # type: ignore[attr-defined]  # the annotation _entries adds
+        out.append(
+            FlagDetail(
+                flag=FlagView(
+                    id=f.pk,
+                    created_at=f.created_at,
+                    status=f.status,
+                    reason=f.reason,
+                    access_log_id=f.entry_id,
+                    registry_code=entry.registry.code,
+                    consumer_code=entry.consumer_code,
+                    raised_by=str(f.raised_by),
+                ),
+                entry=_entry_view(entry, snap),
+                provider_code=f.provider.code,
+            )
+        )
+    return out
+
+
+def flags_for(*, actor: Any) -> list[FlagView]:
+    """Open and closed flags on reads of registries of the actor's departments (data officers)."""
+    departments = _flag_departments(actor)
     rows = (
         Flag.objects.filter(provider_id__in=departments)
         .select_related("entry", "entry__registry", "raised_by")
@@ -352,6 +474,73 @@ def agreements_for(*, actor: Any) -> QuerySet[SharingAgreement]:
     return base.filter(
         Q(consumer_id__in=departments) | Q(registry__department_id__in=departments)
     ).order_by("code")
+
+
+def consentable_agreements() -> list[SharingAgreement]:
+    """Agreements in force that need the person's consent: what a person may consent to.
+
+    Definitions, not personal data, so no actor: anyone may know which departments could ask.
+    """
+    from django.utils import timezone
+
+    day = timezone.localdate(clock.now())
+    rows = (
+        SharingAgreement.objects.filter(
+            state=AgreementState.APPROVED,
+            requires_consent=True,
+            registry__subject_kind=SubjectKind.PERSON,
+            valid_from__lte=day,
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .select_related("consumer", "registry")
+        .prefetch_related("purposes")
+        .order_by("consumer__code", "registry__code", "code")
+    )
+    return list(rows)
+
+
+def agreement_for(*, actor: Any, code: str) -> SharingAgreement | None:
+    """One agreement the actor's departments consume or provide, or None."""
+    return agreements_for(actor=actor).filter(code=code).first()
+
+
+@dataclass(frozen=True)
+class AgreementEvent:
+    """One step in an agreement's history, as the audit log recorded it."""
+
+    at: dt.datetime
+    action: str
+    actor: str
+    department: str
+    note: str
+
+
+def agreement_history(*, actor: Any, agreement: SharingAgreement) -> list[AgreementEvent]:
+    """The audit events about an agreement, oldest first, for the people who may see it.
+
+    Read here rather than through the auditors' selector: the data officers of both sides
+    answer for the agreement and see its history, not the rest of the audit log.
+    """
+    import json
+
+    from django.apps import apps
+
+    if agreement_for(actor=actor, code=agreement.code) is None:
+        raise PermissionDenied("only the agreement's departments see its history")
+    events = (
+        apps.get_model("audit", "AuditEvent")
+        .objects.filter(object_type="sharing_agreement", object_id=agreement.code)
+        .order_by("id")
+        .values_list("created_at", "action", "actor_label", "actor_department", "data_json")
+    )
+    out = []
+    for at, action, label, department, data_json in events:
+        try:
+            data = json.loads(data_json or "{}")
+        except ValueError:
+            data = {}
+        out.append(AgreementEvent(at, action, label, department, str(data.get("note", ""))))
+    return out
 
 
 def agreement_status(agreement: SharingAgreement, day: dt.date | None = None) -> str:

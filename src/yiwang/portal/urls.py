@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from yiwang.portal import apply_views, catalogue_views, my_views, views
+from yiwang.portal import apply_views, catalogue_views, my_views, prefill_views, views, views_data
 
 app_name = "portal"
 urlpatterns = [
@@ -26,6 +26,12 @@ urlpatterns = [
     path("my/applications/", my_views.my_applications, name="my_applications"),
     path("my/applications/<int:pk>/", my_views.application_detail, name="application_detail"),
     path("my/applications/<int:pk>/continue/", apply_views.apply_continue, name="apply_continue"),
+    path("my/applications/<int:pk>/prefill/", prefill_views.apply_prefill, name="apply_prefill"),
+    path(
+        "my/applications/<int:pk>/prefill/<str:field>/wrong/",
+        prefill_views.apply_prefill_report,
+        name="apply_prefill_report",
+    ),
     path(
         "my/applications/<int:pk>/pages/<str:page_id>/",
         apply_views.apply_page,
@@ -45,4 +51,10 @@ urlpatterns = [
     path("my/applications/<int:pk>/files/<int:upload_pk>/", my_views.download, name="download"),
     path("my/inbox/", my_views.inbox, name="inbox"),
     path("my/inbox/<int:pk>/", my_views.inbox_message, name="inbox_message"),
+    path("my/data/", views_data.access_log, name="data_access_log"),
+    path("my/data/<int:pk>/flag/", views_data.flag_entry, name="data_flag"),
+    path("my/data/<int:pk>/flagged/", views_data.flagged, name="data_flagged"),
+    path("my/consents/", views_data.consents, name="data_consents"),
+    path("my/consents/new/", views_data.consent_grant, name="data_consent_grant"),
+    path("my/consents/<int:pk>/revoke/", views_data.consent_revoke, name="data_consent_revoke"),
 ]

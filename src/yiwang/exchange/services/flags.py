@@ -12,8 +12,9 @@ from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import constants, domain, selectors
 from yiwang.exchange.models import AccessLogEntry, Flag
-from yiwang.exchange.services._common import record
+from yiwang.exchange.services._common import is_data_officer, record
 from yiwang.exchange.types import AccessLogView, FlagView
+from yiwang.identity.constants import Role
 
 
 def flag_access(*, actor: Any, entry: AccessLogView | int, reason: str) -> FlagView:
@@ -64,4 +65,46 @@ def flag_access(*, actor: Any, entry: AccessLogView | int, reason: str) -> FlagV
         registry_code=found.registry.code,
         consumer_code=found.consumer_code,
         raised_by=str(actor),
+    )
+
+
+def close_flag(*, actor: Any, flag_id: int, note: str) -> FlagView:
+    """A data officer of the provider closes a flag, saying what was found or done.
+
+    The note is kept in the audit event, the record of who answered the person and how.
+    """
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say what you found or did about this use.")})
+    with transaction.atomic():
+        flag = (
+            Flag.objects.select_for_update()
+            .select_related("entry", "entry__registry", "provider")
+            .filter(pk=flag_id)
+            .first()
+        )
+        if flag is None or not is_data_officer(actor, flag.provider_id):
+            raise PermissionDenied("only the provider's data officers may close a flag")
+        if flag.status == constants.FlagStatus.CLOSED:
+            raise ValidationError({"note": _("This flag is already closed.")})
+        flag.status = constants.FlagStatus.CLOSED
+        flag.save(update_fields=["status"])
+        record(
+            actor=actor,
+            action=constants.ACTION_FLAG_CLOSED,
+            object_type="access_log_entry",
+            object_id=str(flag.entry_id),
+            subjects=[domain.subject_ref(flag.entry.subject_kind, flag.entry.subject_key)],
+            data={"flag": flag.pk, "provider": flag.provider.code, "note": note},
+            department=flag.provider.code,
+            role=Role.DATA_OFFICER,
+        )
+    return FlagView(
+        id=flag.pk,
+        created_at=flag.created_at,
+        status=flag.status,
+        reason=flag.reason,
+        access_log_id=flag.entry_id,
+        registry_code=flag.entry.registry.code,
+        consumer_code=flag.entry.consumer_code,
     )

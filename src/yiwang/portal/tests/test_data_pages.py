@@ -1,0 +1,239 @@
+"""数据使用记录 and consent pages: a person sees who read their data, flags a read, gives and
+revokes consent — and never sees anyone else's log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from yiwang.core import clock
+from yiwang.core.testing.html import parse
+from yiwang.exchange import selectors as exchange
+from yiwang.exchange import services
+from yiwang.exchange.constants import FlagStatus, Reason
+from yiwang.exchange.models import Consent, Flag
+from yiwang.exchange.tests.conftest import (  # the exchange's own small world
+    World,
+    clean_hooks,
+    loaded,
+    populated,
+    signing_key,
+    world,
+)
+from yiwang.exchange.types import Requester
+from yiwang.identity.constants import Role
+
+pytestmark = pytest.mark.django_db
+__all__ = ["clean_hooks", "loaded", "populated", "signing_key", "world"]
+
+LANGUAGES = ["zh-hans", "en"]
+
+
+def client_for(account: Any, language: str = "en") -> Client:
+    client = Client(HTTP_HOST="localhost")
+    client.cookies["django_language"] = language
+    client.force_login(account)
+    return client
+
+
+def welfare_reads(w: World, **kwargs: Any) -> Any:
+    asked: dict[str, Any] = {
+        "subject": w.national_id,
+        "fields": ["person_name", "birth_date"],
+        "purpose": "benefit_assessment",
+        "registry": "people",
+    }
+    asked.update(kwargs)
+    requester = Requester.official(w.welfare_reviewer, department="welfare", role=Role.REVIEWER)
+    return services.read(requester=requester, **asked)
+
+
+def contributions_read(w: World) -> Any:
+    return welfare_reads(w, registry="contributions", fields=["insured", "monthly_contribution"])
+
+
+def grant(w: World) -> Any:
+    return services.grant_consent(
+        actor=w.citizen,
+        consumer="welfare",
+        registry="contributions",
+        purpose="benefit_assessment",
+        fields=["insured", "monthly_contribution"],
+        expires_at=clock.now() + dt.timedelta(days=30),
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_access_log_lists_each_read_in_the_persons_language(
+    populated: World, language: str
+) -> None:
+    result = welfare_reads(populated)
+    assert result.allowed
+    response = client_for(populated.citizen, language).get("/my/data/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert ("Welfare" if language == "en" else "民政局") in text
+    # The officials' own name is shown where the agreement does not hide it.
+    assert str(populated.welfare_reviewer) in text
+    assert ("Example Regulation, article 10" if language == "en" else "《示例条例》第十条") in text
+    assert f"/my/data/{result.access_log_id}/flag/" in text
+
+
+def test_restricted_identity_shows_the_role_not_the_name(populated: World) -> None:
+    grant(populated)
+    assert contributions_read(populated).allowed
+    text = client_for(populated.citizen).get("/my/data/").content.decode()
+    assert str(Role.REVIEWER.label) in text
+    assert str(populated.welfare_reviewer) not in text
+
+
+def test_a_person_sees_only_their_own_log(populated: World) -> None:
+    result = welfare_reads(populated)
+    other = client_for(populated.other_citizen)
+    response = other.get("/my/data/")
+    assert response.status_code == 200
+    assert f"/my/data/{result.access_log_id}/flag/" not in response.content.decode()
+    assert other.get(f"/my/data/{result.access_log_id}/flag/").status_code == 404
+    refused = other.post(f"/my/data/{result.access_log_id}/flag/", {"reason": "not mine"})
+    assert refused.status_code == 404
+    assert not Flag.objects.exists()
+
+
+def test_filter_by_department_and_date(populated: World) -> None:
+    welfare_reads(populated)
+    client = client_for(populated.citizen)
+    today = timezone.localdate(clock.now())
+    kept = client.get("/my/data/", {"department": "welfare", "since": today.isoformat()})
+    assert "Welfare" in parse(kept.content).find("main").text
+    assert kept.content.decode().count("/flag/") == 1
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    none = client.get("/my/data/", {"since": tomorrow})
+    assert "No use of the data matches this filter." in none.content.decode()
+    wrong = client.get("/my/data/", {"since": tomorrow, "until": today.isoformat()})
+    assert "error-summary" in wrong.content.decode()
+
+
+def test_pages_after_the_first(populated: World) -> None:
+    for _ in range(30):
+        welfare_reads(populated)
+    client = client_for(populated.citizen)
+    first = client.get("/my/data/").content.decode()
+    assert first.count("/flag/") == 25 and "page=2" in first
+    second = client.get("/my/data/", {"page": 2}).content.decode()
+    assert second.count("/flag/") == 5 and "page=3" not in second
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_flag_a_read_reaches_the_providers_data_officer_only(
+    populated: World, language: str
+) -> None:
+    w = populated
+    result = welfare_reads(w)
+    client = client_for(w.citizen, language)
+    form = client.get(f"/my/data/{result.access_log_id}/flag/")
+    assert form.status_code == 200
+    empty = client.post(f"/my/data/{result.access_log_id}/flag/", {"reason": " "})
+    assert empty.status_code == 200
+    assert 'class="error-summary"' in empty.content.decode()
+    sent = client.post(
+        f"/my/data/{result.access_log_id}/flag/", {"reason": "I have no case at welfare"}
+    )
+    assert sent.status_code == 302
+    assert client.get(sent["Location"]).status_code == 200
+    flag = Flag.objects.get()
+    assert flag.provider == w.registrar and flag.status == FlagStatus.OPEN
+    assert [f.id for f in exchange.flags_for(actor=w.registrar_officer)] == [flag.pk]
+    assert exchange.flags_for(actor=w.commerce_officer) == []
+    assert exchange.flags_for(actor=w.welfare_officer) == []
+    # The entry now says it was flagged instead of offering the button again.
+    listed = client.get("/my/data/").content.decode()
+    assert f"/my/data/{result.access_log_id}/flag/" not in listed
+
+
+def test_firm_representative_sees_the_firms_log_on_its_own_tab(populated: World) -> None:
+    from yiwang.identity.constants import RepresentativeRole
+    from yiwang.identity.models import Firm, FirmRepresentative
+
+    w = populated
+    firm = Firm.objects.create(uscc=w.firm_uscc, name="示例餐饮有限公司")
+    FirmRepresentative.objects.create(
+        firm=firm, person=w.person, role=RepresentativeRole.LEGAL_REPRESENTATIVE
+    )
+    system = services.register_system(actor=w.welfare_officer, department="welfare", name="stats")
+    services.read(
+        requester=Requester.for_system(system),
+        subject=w.firm_uscc,
+        registry="firms",
+        fields=["firm_name"],
+        purpose="statistics",
+    )
+    client = client_for(w.citizen)
+    page = client.get("/my/data/", {"firm": w.firm_uscc})
+    assert page.status_code == 200
+    assert page.content.decode().count("/flag/") == 1
+    assert "Department system" in page.content.decode() or "stats" in page.content.decode()
+    assert client.get("/my/data/").content.decode().count("/flag/") == 0
+    assert client_for(w.other_citizen).get("/my/data/", {"firm": w.firm_uscc}).status_code == 404
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_consent_pages_render(populated: World, language: str) -> None:
+    grant(populated)
+    client = client_for(populated.citizen, language)
+    listing = client.get("/my/consents/")
+    assert listing.status_code == 200
+    assert ("Welfare" if language == "en" else "民政局") in listing.content.decode()
+    assert client.get("/my/consents/new/").status_code == 200
+
+
+def test_grant_consent_lets_the_department_read_and_revoking_stops_it(
+    populated: World,
+) -> None:
+    w = populated
+    assert contributions_read(w).reason == Reason.CONSENT_MISSING
+    client = client_for(w.citizen)
+    until = (timezone.localdate(clock.now()) + dt.timedelta(days=10)).isoformat()
+    response = client.post(
+        "/my/consents/new/",
+        {
+            "choice": "welfare_contributions:benefit_assessment",
+            "fields": ["insured", "monthly_contribution"],
+            "expires_on": until,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    consent = Consent.objects.get()
+    assert contributions_read(w).allowed
+    assert client.get(f"/my/consents/{consent.pk}/revoke/").status_code == 200
+    assert client.post(f"/my/consents/{consent.pk}/revoke/").status_code == 302
+    denied = contributions_read(w)
+    assert not denied.allowed and denied.reason == Reason.CONSENT_REVOKED
+
+
+def test_consent_form_reports_each_mistake_beside_its_field(populated: World) -> None:
+    client = client_for(populated.citizen)
+    response = client.post("/my/consents/new/", {"expires_on": "2001-01-01"})
+    doc = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="error-summary"' in doc
+    assert "Choose a department and what it may use your data for." in doc
+    assert "Choose at least one kind of data." in doc
+    assert "Choose an end date in the future." in doc
+    assert not Consent.objects.exists()
+
+
+def test_another_persons_consent_cannot_be_revoked(populated: World) -> None:
+    consent = grant(populated)
+    other = client_for(populated.other_citizen)
+    assert other.post(f"/my/consents/{consent.id}/revoke/").status_code == 404
+    assert Consent.objects.get(pk=consent.id).revoked_at is None
+
+
+def test_pages_need_a_portal_login(populated: World) -> None:
+    anonymous = Client(HTTP_HOST="localhost")
+    for url in ("/my/data/", "/my/consents/", "/my/consents/new/"):
+        assert anonymous.get(url).status_code == 302
