@@ -266,6 +266,22 @@ def _load_demo(*, people: int, firms: int, seed: int, cases: int = 0) -> None:
         console.print(f"Demo services: {len(changed)} definition(s) loaded and published.")
     else:
         console.print("Demo services: already published, nothing changed.")
+    try:
+        with console.status("Loading the demo data exchange (registries, agreements, records)..."):
+            exchange = services.load_exchange(actor=actor, world=world)
+    except LoadError as exc:
+        err_console.print("[red]The demo data exchange was not loaded; nothing was written:[/red]")
+        for problem in exc.problems:
+            err_console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    if exchange.changed:
+        console.print(
+            f"Demo data exchange: {len(exchange.approved)} agreement(s) approved, "
+            f"{sum(exchange.records_created.values())} record(s) created, "
+            f"{sum(exchange.records_updated.values())} updated."
+        )
+    else:
+        console.print("Demo data exchange: already loaded, nothing changed.")
 
     for label, count, load in (
         ("people", people, services.load_generated_people),
@@ -289,7 +305,7 @@ def _load_demo(*, people: int, firms: int, seed: int, cases: int = 0) -> None:
         seconds = max(time.monotonic() - started, 1e-9)
         console.print(
             f"Generated {label}: {result.created} created, {result.skipped} already "
-            f"there ({count / seconds:,.0f} {label}/s)."
+            f"there, {result.records} registry record(s) added ({count / seconds:,.0f} {label}/s)."
         )
     if cases > 0:
         _load_cases(actor=actor, seed=seed, cases=cases, people=people)

@@ -250,3 +250,75 @@ def generate_firms(seed: int, m: int, *, people: int = 0) -> Iterator[GeneratedF
             region_code=place.code,
             representative_national_id=representative,
         )
+
+
+# --- Registry data of generated people and firms ----------------------------------------------
+# Derived from the identifier and the seed alone (not from the order of generation), so a
+# person's address is the same however many people are loaded and whichever batch holds them.
+
+ESTABLISHED_FIRST = dt.date(1995, 1, 1)
+ESTABLISHED_LAST = dt.date(2025, 12, 31)
+_ESTABLISHED_DAYS = (ESTABLISHED_LAST - ESTABLISHED_FIRST).days + 1
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedFirmRecord:
+    registered_address: str
+    established_on: dt.date
+    registered_capital: str  # 10,000 yuan, two decimals
+    status: str  # active / revoked / deregistered
+
+
+@cache
+def _streets() -> tuple[str, ...]:
+    with (DATA_DIR / "exchange" / "streets.yaml").open(encoding="utf-8") as fh:
+        return tuple(yaml.safe_load(fh)["streets"])
+
+
+@cache
+def _district_names() -> dict[str, str]:
+    return {d.code: d.name_zh for d in districts()}
+
+
+def _draw(seed: int, purpose: str, key: str) -> int:
+    """64 deterministic bits for ``key``: the same on every machine and in every process."""
+    digest = hashlib.sha256(f"yiwang-demo:{purpose}:{seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _address(district_code: str, bits: int, *, flat: bool) -> str:
+    streets = _streets()
+    place = city().name_zh + _district_names().get(district_code, "")
+    street = streets[bits % len(streets)]
+    number = 1 + (bits >> 8) % 199
+    if not flat:
+        return f"{place}{street}{number}号"
+    building = 1 + (bits >> 16) % 12
+    floor = 1 + (bits >> 24) % 28
+    door = 1 + (bits >> 32) % 4
+    return f"{place}{street}{number}号{building}栋{floor}{door:02d}室"
+
+
+def sex_of(national_id: str) -> str:
+    """GB 11643: the 17th character is odd for men ("1") and even for women ("2")."""
+    return "1" if int(national_id[16]) % 2 else "2"
+
+
+def household_address(seed: int, national_id: str) -> str:
+    """A generated person's registered address, in the district of their national id."""
+    return _address(national_id[:6], _draw(seed, "household-address", national_id), flat=True)
+
+
+def firm_record(seed: int, firm: GeneratedFirm) -> GeneratedFirmRecord:
+    """A generated firm's registration details: address, founding day, capital and status."""
+    bits = _draw(seed, "firm-record", firm.uscc)
+    founded = ESTABLISHED_FIRST + dt.timedelta(days=(bits >> 40) % _ESTABLISHED_DAYS)
+    capital = (10 + (bits >> 20) % 990) * 10  # 100 to 9,990 ten-thousand yuan
+    roll = (bits >> 12) % 100
+    status = "deregistered" if roll < 3 else "revoked" if roll < 5 else "active"
+    return GeneratedFirmRecord(
+        registered_address=_address(firm.region_code, bits, flat=False),
+        established_on=founded,
+        registered_capital=f"{capital}.00",
+        status=status,
+    )

@@ -29,10 +29,10 @@ from django.utils import timezone
 
 from yiwang.core import clock
 from yiwang.core.errors import LoadError, LoadProblem, PermissionDenied, YiwangError
-from yiwang.demo import generator
-from yiwang.demo.loader import World
+from yiwang.demo import generator, loader
+from yiwang.demo.loader import RecordSpec, World
 from yiwang.identity import services as identity
-from yiwang.identity.constants import AccountKind, IdKind, RepresentativeRole
+from yiwang.identity.constants import AccountKind, IdKind, RepresentativeRole, Role
 from yiwang.identity.models import (
     Account,
     Department,
@@ -417,6 +417,165 @@ def load_catalogue(*, actor: Any) -> list[str]:
     return [f"{o.kind} {o.code} v{o.version} {o.action}" for o in report.changed]
 
 
+# --- Data exchange: registries, agreements and the hand-written people's records ------------
+
+EXCHANGE_DEFINITIONS = Path(__file__).resolve().parent / "data" / "exchange" / "definitions"
+# The registries generated people and firms are entered in.
+POPULATION = "population"
+LEGAL_ENTITY = "legal_entity"
+RECORDS_REASON = "Demo City: initial load of the registry"
+
+
+@dataclass
+class ExchangeReport:
+    definitions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    approved: list[str] = field(default_factory=list)
+    records_created: Counter[str] = field(default_factory=Counter)
+    records_updated: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.definitions.get("created")
+            or self.definitions.get("updated")
+            or self.approved
+            or sum(self.records_created.values())
+            or sum(self.records_updated.values())
+        )
+
+
+def _data_officers(world: World) -> list[str]:
+    return [
+        s.username
+        for s in world.staff
+        if any(role == Role.DATA_OFFICER for _, role in s.memberships)
+    ]
+
+
+def registry_officer(department_code: str) -> Account | None:
+    """The account that writes a demo registry: its department's first active data officer."""
+    membership = (
+        Membership.objects.filter(
+            department__code=department_code,
+            role=Role.DATA_OFFICER,
+            is_active=True,
+            account__is_active=True,
+        )
+        .select_related("account")
+        .order_by("account__username")
+        .first()
+    )
+    return membership.account if membership else None
+
+
+def _validation_problem(spec: RecordSpec, exc: ValidationError) -> list[LoadProblem]:
+    if hasattr(exc, "error_dict"):
+        return [
+            LoadProblem(loader.RECORDS_FILE, f"{spec.path}.{name}", " ".join(messages))
+            for name, messages in exc.message_dict.items()
+        ]
+    return [LoadProblem(loader.RECORDS_FILE, spec.path, " ".join(exc.messages))]
+
+
+def _load_records(
+    records: tuple[RecordSpec, ...], report: ExchangeReport, today: dt.date
+) -> list[LoadProblem]:
+    from yiwang.exchange import selectors as exchange_selectors
+    from yiwang.exchange import services as exchange
+
+    problems: list[LoadProblem] = []
+    for spec in records:
+        info = exchange_selectors.registry_info(spec.registry)
+        if info is None:
+            problems.append(
+                LoadProblem(
+                    loader.RECORDS_FILE,
+                    f"records.{spec.registry}",
+                    f"no registry {spec.registry!r} in data/exchange/definitions",
+                )
+            )
+            continue
+        officer = registry_officer(info.department_code)
+        if officer is None:
+            problems.append(
+                LoadProblem(
+                    loader.RECORDS_FILE,
+                    f"records.{spec.registry}",
+                    f"no data officer of {info.department_code!r} in staff.yaml to write it",
+                )
+            )
+            continue
+        key = spec.values.get(info.record_key_field)
+        if not isinstance(key, str) or not key:
+            problems.append(
+                LoadProblem(
+                    loader.RECORDS_FILE,
+                    f"{spec.path}.{info.record_key_field}",
+                    "the record key is missing",
+                )
+            )
+            continue
+        try:
+            found = exchange_selectors.read_record(
+                actor=officer, registry=spec.registry, record_key=key
+            )
+            if found is None:
+                exchange.create_record(
+                    actor=officer,
+                    registry=spec.registry,
+                    values=spec.resolved(today),
+                    reason=RECORDS_REASON,
+                )
+                report.records_created[spec.registry] += 1
+            else:
+                # Dates relative to the first load stay as they were: the newborn of the
+                # demo was born N days before the demo was set up, not before every reload.
+                changed = exchange.update_record(
+                    actor=officer,
+                    registry=spec.registry,
+                    record_key=key,
+                    changes=spec.fixed,
+                    reason=f"{loader.RECORDS_FILE} changed",
+                )
+                if changed.version != found.version:
+                    report.records_updated[spec.registry] += 1
+        except ValidationError as exc:
+            problems.extend(_validation_problem(spec, exc))
+        except PermissionDenied as exc:
+            problems.append(LoadProblem(loader.RECORDS_FILE, spec.path, str(exc)))
+    return problems
+
+
+def load_exchange(
+    *, actor: Any, world: World, records: tuple[RecordSpec, ...] | None = None
+) -> ExchangeReport:
+    """Load the demo's data elements, purposes, registries and sharing agreements (approved by
+    the providers' data officers), then the hand-written people's and firms' registry records,
+    all or nothing. Needs the demo world (its staff) loaded first. Loading again changes
+    nothing; a changed file is applied as an update, audited like any other.
+    """
+    refuse_in_production()
+    from yiwang.exchange.loaders import load_definitions
+
+    if records is None:
+        records = loader.read_exchange_records()
+    report = ExchangeReport()
+    today: dt.date = timezone.localdate(clock.now())
+    with transaction.atomic():
+        definitions = load_definitions(
+            [EXCHANGE_DEFINITIONS], actor=actor, approve_as=_data_officers(world)
+        )
+        report.definitions = {
+            "created": definitions.created,
+            "updated": definitions.updated,
+        }
+        report.approved = list(definitions.approved)
+        problems = _load_records(records, report, today)
+        if problems:
+            raise LoadError(problems)
+    return report
+
+
 # --- Generated people and firms -------------------------------------------------------------
 
 
@@ -425,6 +584,103 @@ class BulkReport:
     created: int = 0
     skipped: int = 0
     batches: int = 0
+    # Registry records added for them (population, legal entities); 0 without the exchange.
+    records: int = 0
+
+
+class _RegistryImport:
+    """Enters generated people or firms in their registry, if the demo exchange is loaded.
+
+    Goes through the exchange's ``bulk_import_records``: each row checked against the data
+    elements, one audit event per batch, rows already there skipped. Written by the
+    registry's department's data officer, as an initial load by that department would be.
+    Like :class:`_PlannerStatistics`, keeps PostgreSQL's view of the growing record tables
+    current, through the exchange (their tables are the exchange's business).
+    """
+
+    def __init__(self, registry: str) -> None:
+        from yiwang.exchange import selectors as exchange_selectors
+
+        self.registry = registry
+        self.officer: Account | None = None
+        self.known_rows = 0
+        self.since = 0
+        info = exchange_selectors.registry_info(registry)
+        if info is None or not info.is_active:
+            return
+        self.officer = registry_officer(info.department_code)
+        if self.officer is None:
+            raise LoadError(
+                [
+                    LoadProblem(
+                        "staff.yaml",
+                        "staff",
+                        f"no data officer of {info.department_code!r} to write the "
+                        f"{registry!r} registry",
+                    )
+                ]
+            )
+        self._refresh()
+
+    def _refresh(self) -> None:
+        from yiwang.exchange import services as exchange
+
+        self.known_rows = exchange.refresh_record_statistics()
+        self.since = 0
+
+    def add(self, rows: list[dict[str, Any]]) -> int:
+        if self.officer is None:
+            return 0
+        from yiwang.exchange import services as exchange
+
+        try:
+            result = exchange.bulk_import_records(
+                actor=self.officer,
+                registry=self.registry,
+                rows=rows,
+                reason=RECORDS_REASON,
+                skip_existing=True,
+            )
+        except ValidationError as exc:
+            # The generator and the definitions disagree: name it as precisely as we can.
+            raise LoadError(
+                [
+                    LoadProblem("exchange/definitions", f"{self.registry}: {name}", message)
+                    for name, messages in exc.message_dict.items()
+                    for message in messages
+                ]
+            ) from exc
+        return result.created
+
+    def grew(self, rows: int) -> None:
+        self.since += rows
+        if self.officer is not None and self.since >= max(BATCH_SIZE, self.known_rows):
+            self._refresh()
+
+
+def population_row(seed: int, person: generator.GeneratedPerson) -> dict[str, Any]:
+    """A generated person's population record: identity from the generator, the rest derived
+    from the national id and the seed."""
+    return {
+        "national_id": person.national_id,
+        "person_name": person.name,
+        "sex": generator.sex_of(person.national_id),
+        "birth_date": person.birth_date.isoformat(),
+        "household_address": generator.household_address(seed, person.national_id),
+    }
+
+
+def legal_entity_row(seed: int, firm: generator.GeneratedFirm) -> dict[str, Any]:
+    details = generator.firm_record(seed, firm)
+    return {
+        "uscc": firm.uscc,
+        "firm_name": firm.name,
+        "legal_representative_id": firm.representative_national_id,
+        "registered_address": details.registered_address,
+        "established_on": details.established_on.isoformat(),
+        "registered_capital": details.registered_capital,
+        "status": details.status,
+    }
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -561,9 +817,13 @@ def load_generated_people(
     )
     statistics = _PlannerStatistics(Person)
     statistics.refresh()
+    registry = _RegistryImport(POPULATION)
     for chunk in _chunks(generator.generate_people(seed, count), batch_size):
         keys = [p.national_id for p in chunk]
         with transaction.atomic():
+            # Every person of the batch, not only the new ones: people loaded before the
+            # exchange get their records now. Rows already in the registry are skipped.
+            records = registry.add([population_row(seed, p) for p in chunk])
             existing = _existing(Person, "national_id", keys)
             new = [
                 (p.national_id, p.name, p.birth_date)
@@ -588,7 +848,9 @@ def load_generated_people(
         report.created += len(new)
         report.skipped += len(existing)
         report.batches += 1
+        report.records += records
         statistics.grew(len(new))
+        registry.grew(records)
         if progress:
             progress(len(chunk))
     return report
@@ -632,9 +894,11 @@ def load_generated_firms(
     )
     statistics = _PlannerStatistics(Firm, FirmRepresentative)
     statistics.refresh()
+    registry = _RegistryImport(LEGAL_ENTITY)
     for chunk in _chunks(generator.generate_firms(seed, count, people=people), batch_size):
         keys = [f.uscc for f in chunk]
         with transaction.atomic():
+            records = registry.add([legal_entity_row(seed, f) for f in chunk])
             existing = _existing(Firm, "uscc", keys)
             fresh = [f for f in chunk if f.uscc not in existing]
             links = 0
@@ -675,7 +939,9 @@ def load_generated_firms(
         report.created += len(fresh)
         report.skipped += len(existing)
         report.batches += 1
+        report.records += records
         statistics.grew(len(fresh))
+        registry.grew(records)
         if progress:
             progress(len(chunk))
     return report

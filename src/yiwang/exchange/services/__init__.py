@@ -17,6 +17,7 @@ from yiwang.exchange.services.platform import PLATFORM_SYSTEM_NAME, platform_req
 from yiwang.exchange.services.records import (
     bulk_import_records,
     create_record,
+    refresh_record_statistics,
     retire_record,
     update_record,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "issue_credential",
     "platform_requester",
     "read",
+    "refresh_record_statistics",
     "register_system",
     "reject_agreement",
     "request_agreement",
