@@ -119,26 +119,23 @@ def status(
         typer.echo(json.dumps({"registries": rows, "unavailable": down}, indent=2))
     else:
         table = Table(title="Registries")
-        for column in ("Registry", "Department", "Storage", "Circuit", "Failures", "Since"):
+        for column in ("Registry", "Department", "Storage", "Circuit"):
             table.add_column(column, no_wrap=True)
-        table.add_column("Next trial", no_wrap=True)
-        table.add_column("Last error", overflow="fold")
         for row in rows:
-            circuit = "" if row["circuit"] is None else row["circuit"]
-            failures = (
-                "" if row["failures"] is None else f"{row['failures']}/{row['failure_threshold']}"
-            )
-            table.add_row(
-                row["registry"],
-                row["department"],
-                row["storage"] + (f" ({row['connector']})" if row["connector"] else ""),
-                circuit,
-                failures,
-                row["opened_at"] or "",
-                row["next_trial_at"] or "",
-                row["last_error"] or "",
-            )
+            storage = row["storage"] + (f" ({row['connector']})" if row["connector"] else "")
+            table.add_row(row["registry"], row["department"], storage, row["circuit"] or "-")
         Console().print(table)
+        # The details of every remote registry that has failed lately, one line each.
+        for row in rows:
+            if row["circuit"] is None or not (row["failures"] or row["circuit"] != "closed"):
+                continue
+            parts = [f"{row['failures']}/{row['failure_threshold']} failures in a row"]
+            if row["opened_at"]:
+                parts.append(f"open since {row['opened_at']}")
+            if row["next_trial_at"]:
+                parts.append(f"next trial at {row['next_trial_at']}")
+            parts.append(f"last error: {row['last_error']}")
+            typer.echo(f"{row['registry']}: {row['circuit']}; {'; '.join(parts)}")
         if down:
             typer.echo(f"unavailable: {', '.join(down)}")
     if down:

@@ -78,6 +78,8 @@ def test_status_as_a_table_names_the_unavailable_registries(remote_loaded: World
     result = CliRunner().invoke(app, ["status"])
     assert result.exit_code == 3
     assert "population_remote" in result.stdout
+    assert "population_remote: open; 3/3 failures in a row; open since " in result.stdout
+    assert "last error: GET …: answered HTTP 503" in result.stdout
     assert "unavailable: population_remote" in result.stdout
 
 
