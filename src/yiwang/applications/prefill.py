@@ -325,18 +325,21 @@ def _draft_of(actor: Any, application: Application, *, lock: bool) -> Applicatio
     return app
 
 
-def prefill_application(*, actor: Any, application: Application) -> PrefillSnapshot:
+def prefill_application(*, actor: Any, application: Application) -> PrefillSnapshot | None:
     """Read what the registries hold for the draft's prefillable answers and materials.
 
     Each (department, registry, purpose, subject) is one exchange read, made before the draft is
     locked so a slow remote registry holds no row lock. Reading again replaces an unconfirmed
-    snapshot; a confirmed one is returned as it is (the person already decided).
+    snapshot; a confirmed one is returned as it is (the person already decided). Returns None,
+    reading and writing nothing, when the definition names no registry.
     """
     app = _draft_of(actor, application, lock=False)
     existing = PrefillSnapshot.objects.filter(application=app).first()
     if existing is not None and existing.confirmed_at is not None:
         return existing
     wants = _wants(app)
+    if not wants and existing is None:
+        return None  # nothing in the definition comes from a registry: nothing to read or keep
     results = _read_all(app, wants, dict(app.form_data)) if wants else {}
     fields = {name: entry for (kind, name), entry in results.items() if kind == "field"}
     materials = {name: entry for (kind, name), entry in results.items() if kind == "material"}

@@ -204,6 +204,13 @@ def prefill_for(*, actor: Any, application: Application) -> Any:
     return PrefillSnapshot.objects.filter(application=application).first()
 
 
+def locked_answers(*, application: Application) -> dict[str, Any]:
+    """Answers confirmed from official records, by field: value, registry and its name, as-of
+    time. They are shown, not asked. Takes no actor: the caller got the application through a
+    selector."""
+    return prefill.locked_fields(application)
+
+
 def materials_for(*, actor: Any, upload: MaterialUpload | int) -> MaterialUpload:
     """One uploaded file, for serving it: only to the applicant's side and the case's clerks.
 

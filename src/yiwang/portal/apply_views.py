@@ -87,6 +87,25 @@ def _returning(request: HttpRequest) -> bool:
     return RETURN_TO_CHECK in (request.GET.get("return"), request.POST.get("return"))
 
 
+def _open_questions(spec: Any, page: Any, application: Any, locked: Any) -> list[Any]:
+    """The page's questions the person answers: not those fixed from official records."""
+    return [q for q in journey.page_questions(spec, page, application.form_data)
+            if q.top not in locked]  # fmt: skip
+
+
+def _locked_rows(spec: Any, names: Any, locked: Any) -> list[dict[str, str]]:
+    fields = spec.fields
+    return [
+        {
+            "title": pick(fields.get(name, {}).get("x-title")) or name,
+            "value": display_answer(fields.get(name, {}), locked[name].get("value")),
+            "registry": pick(locked[name].get("registry_name")),
+        }
+        for name in names
+        if name in locked
+    ]
+
+
 @citizen_required
 @require_safe
 def apply_continue(request: HttpRequest, pk: int) -> HttpResponse:
@@ -114,8 +133,9 @@ def apply_page(request: HttpRequest, pk: int, page_id: str) -> HttpResponse:
     if page is None:
         raise Http404
     returning = _returning(request)
+    locked = applications.locked_answers(application=application)
     if request.method == "POST":
-        posted = SchemaPageForm(journey.page_questions(spec, page, application.form_data),
+        posted = SchemaPageForm(_open_questions(spec, page, application, locked),
                                 data=request.POST)  # fmt: skip
         try:
             result = application_services.save_draft(
@@ -133,11 +153,11 @@ def apply_page(request: HttpRequest, pk: int, page_id: str) -> HttpResponse:
                                      start_url(application))  # fmt: skip
             return redirect(where.next_url)
         # Required marks follow the new answers (a yes may make another question required).
-        form = SchemaPageForm(journey.page_questions(spec, page, application.form_data),
+        form = SchemaPageForm(_open_questions(spec, page, application, locked),
                               data=request.POST)  # fmt: skip
         form.set_errors(result.errors)
     else:
-        form = SchemaPageForm(journey.page_questions(spec, page, application.form_data),
+        form = SchemaPageForm(_open_questions(spec, page, application, locked),
                               answers=application.form_data)  # fmt: skip
     where = journey.position(spec, application.pk, page.id, application.form_data,
                              start_url(application))  # fmt: skip
@@ -145,6 +165,7 @@ def apply_page(request: HttpRequest, pk: int, page_id: str) -> HttpResponse:
         "application": application,
         "applying_as": applying_as(application),
         "form": form,
+        "locked_rows": _locked_rows(spec, page.fields, locked),
         "page_title": pick(page.title),
         "position": where,
         "back_url": journey.check_url(application.pk) if returning else where.previous_url,
@@ -171,7 +192,8 @@ def apply_materials(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The file %(name)s was removed.") % {
                     "name": upload.original_name})  # fmt: skip
             return redirect(journey.materials_url(application.pk))
-        posted = SchemaPageForm([], data=request.POST, files=request.FILES, materials=required)
+        posted = SchemaPageForm([], data=request.POST, files=request.FILES,
+                                materials=_to_upload(required))  # fmt: skip
         errors: dict[str, str] = {}
         for code, uploaded in posted.uploaded().items():
             try:
@@ -188,7 +210,7 @@ def apply_materials(request: HttpRequest, pk: int) -> HttpResponse:
         required = applications.materials_required(application=application)
         action = request.POST.get("action")
         if action == "continue":
-            for item in required:
+            for item in _to_upload(required):
                 if not item.optional and item.upload is None and item.code not in errors:
                     errors[item.code] = _("Choose a file for “%(material)s”.") % {
                         "material": pick(item.name)
@@ -197,7 +219,8 @@ def apply_materials(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "later":
                 return _later(request)
             return redirect(journey.check_url(application.pk))
-        form = SchemaPageForm([], data=request.POST, files=request.FILES, materials=required)
+        form = SchemaPageForm([], data=request.POST, files=request.FILES,
+                              materials=_to_upload(required))  # fmt: skip
         for item in required:
             if item.code in errors:
                 form.add_material_error(item.code, errors[item.code])
@@ -205,13 +228,14 @@ def apply_materials(request: HttpRequest, pk: int) -> HttpResponse:
             if code not in {item.code for item in required}:
                 form.add_material_error(code, message)
     else:
-        form = SchemaPageForm([], materials=required)
+        form = SchemaPageForm([], materials=_to_upload(required))
     pages = journey.pages_applying(spec, application.form_data)
     context = {
         "application": application,
         "applying_as": applying_as(application),
         "form": form,
         "requirements": required,
+        "provided": [item for item in required if item.provided_by],
         "back_url": journey.check_url(application.pk)
         if _returning(request)
         else journey.page_url(application.pk, pages[-1].id)
@@ -221,9 +245,16 @@ def apply_materials(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/apply/materials.html", context)
 
 
+def _to_upload(required: Any) -> list[Any]:
+    """Materials the person uploads: not those official records stand in for."""
+    return [item for item in required if not item.provided_by]
+
+
 def answer_sections(spec: Any, application: Any, *, change: bool = True) -> list[dict[str, Any]]:
-    """Every page that applies with each question, its answer, and where to change it."""
+    """Every page that applies with each question, its answer, and where to change it (answers
+    fixed from official records say where they came from instead)."""
     data = application.form_data
+    locked = applications.locked_answers(application=application)
     required = set(spec.required_fields(data))
     sections = []
     for page in journey.pages_applying(spec, data):
@@ -232,12 +263,14 @@ def answer_sections(spec: Any, application: Any, *, change: bool = True) -> list
         for question in journey.page_questions(spec, page, data):
             value = value_at(data, question.path)
             shown = display_answer(question.schema, value)
+            source = locked.get(question.top)
             rows.append(
                 {
                     "question": question,
                     "answer": shown,
                     "missing": not shown and question.top in required,
-                    "change_url": f"{url}#{question.anchor}" if change else "",
+                    "change_url": f"{url}#{question.anchor}" if change and not source else "",
+                    "source": pick(source.get("registry_name")) if source else "",
                 }
             )
         sections.append({"title": pick(page.title), "change_url": url, "rows": rows})

@@ -227,4 +227,7 @@ def start(request: HttpRequest, kind: str, code: str) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc))
         return redirect(detail_url)
-    return redirect("portal:apply_continue", pk=application.pk)
+    from yiwang.portal.prefill_views import prefill_after_start
+
+    # "What we already know" comes first when official records can answer part of the form.
+    return redirect(prefill_after_start(request, application))
