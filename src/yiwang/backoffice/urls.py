@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from yiwang.backoffice.views import home, materials, queue, task
+from yiwang.backoffice.views import exchange, home, materials, queue, task
 
 app_name = "backoffice"
 urlpatterns = [
@@ -10,6 +10,38 @@ urlpatterns = [
     path("tasks/<int:pk>/claim/", queue.claim, name="claim"),
     path("tasks/<int:pk>/assign/", task.assign, name="assign"),
     path("materials/<int:pk>/", materials.material, name="material"),
+    path("exchange/agreements/", exchange.agreements, name="exchange_agreements"),
+    path(
+        "exchange/agreements/new/",
+        exchange.agreement_request,
+        name="exchange_agreement_request",
+    ),
+    path(
+        "exchange/agreements/<slug:code>/",
+        exchange.agreement_detail,
+        name="exchange_agreement",
+    ),
+    path(
+        "exchange/agreements/<slug:code>/<slug:action>/",
+        exchange.agreement_action,
+        name="exchange_agreement_action",
+    ),
+    path("exchange/flags/", exchange.flags, name="exchange_flags"),
+    path("exchange/flags/<int:pk>/close/", exchange.flag_close, name="exchange_flag_close"),
+    path("exchange/systems/", exchange.systems, name="exchange_systems"),
+    path(
+        "exchange/systems/<int:pk>/issue/", exchange.system_issue, name="exchange_system_issue"
+    ),
+    path(
+        "exchange/systems/<int:pk>/rotate/",
+        exchange.system_rotate,
+        name="exchange_system_rotate",
+    ),
+    path(
+        "exchange/systems/<int:pk>/revoke/",
+        exchange.system_revoke,
+        name="exchange_system_revoke",
+    ),
     # Log-in and log-out (backoffice:login, backoffice:logout) come from the identity app.
     path("", include("yiwang.identity.urls_backoffice")),
 ]

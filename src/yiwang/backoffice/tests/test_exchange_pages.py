@@ -1,0 +1,246 @@
+"""The exchange in the back office: agreements for data officers (request on the consumer's
+side, decide on the provider's), flags routed to the provider, and department systems' tokens
+shown once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from yiwang.core import clock
+from yiwang.exchange import services
+from yiwang.exchange.constants import AgreementState, FlagStatus, Reason
+from yiwang.exchange.models import Flag, SharingAgreement, SystemCredential
+from yiwang.exchange.tests.conftest import (  # the exchange's own small world
+    World,
+    clean_hooks,
+    loaded,
+    populated,
+    signing_key,
+    world,
+)
+from yiwang.exchange.tests.helpers import read
+from yiwang.exchange.types import Requester
+from yiwang.identity.constants import Role
+from yiwang.identity.tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+__all__ = ["clean_hooks", "loaded", "populated", "signing_key", "world"]
+
+LANGUAGES = ["zh-hans", "en"]
+
+
+def client_for(account: Any, language: str = "en") -> Client:
+    client = Client(HTTP_HOST="localhost")
+    client.cookies["django_language"] = language
+    client.force_login(account)
+    return client
+
+
+def request_form(**overrides: Any) -> dict[str, Any]:
+    today = timezone.localdate(clock.now())
+    data: dict[str, Any] = {
+        "registry": "people",
+        "consumer": "tax_office",
+        "code": "tax_people",
+        "name_zh": "税务读取人口信息",
+        "name_en": "Tax office reads people data",
+        "fields": ["person_name", "birth_date"],
+        "purposes": ["benefit_assessment"],
+        "legal_basis_zh": "《示例税法》第三条",
+        "legal_basis_en": "Example Tax Act, article 3",
+        "legal_basis_url": "https://law.example.org/tax/3",
+        "sharing_class": "unconditional",
+        "mask_birth_date": "year_month",
+        "valid_from": today.isoformat(),
+        "valid_until": (today + dt.timedelta(days=365)).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+def requested(w: World) -> str:
+    response = client_for(w.tax_officer).post(
+        "/backoffice/exchange/agreements/new/", request_form()
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return "tax_people"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_agreement_pages_render_for_data_officers(loaded: World, language: str) -> None:
+    client = client_for(loaded.registrar_officer, language)
+    listing = client.get("/backoffice/exchange/agreements/")
+    assert listing.status_code == 200
+    text = listing.content.decode()
+    assert "welfare_people_basic" in text
+    assert ("Provider" if language == "en" else "提供方") in text
+    detail = client.get("/backoffice/exchange/agreements/welfare_people_basic/")
+    assert detail.status_code == 200
+    assert ("Approved" if language == "en" else "已批准") in detail.content.decode()
+    assert client.get("/backoffice/exchange/flags/").status_code == 200
+    tax = client_for(loaded.tax_officer, language)
+    assert tax.get("/backoffice/exchange/agreements/new/").status_code == 200
+    form = tax.get("/backoffice/exchange/agreements/new/", {"registry": "people"})
+    assert form.status_code == 200
+    assert 'name="mask_birth_date"' in form.content.decode()
+
+
+def test_request_approve_suspend_revoke_by_the_right_officers(populated: World) -> None:
+    w = populated
+    code = requested(w)
+    agreement = SharingAgreement.objects.get(code=code)
+    assert agreement.state == AgreementState.REQUESTED
+    assert agreement.masking == {"birth_date": "year_month"}
+    assert agreement.requested_by == w.tax_officer
+    url = f"/backoffice/exchange/agreements/{code}/"
+    # The consumer cannot approve its own request; a department with no part in it sees nothing.
+    assert client_for(w.tax_officer).post(url + "approve/").status_code == 403
+    assert client_for(w.commerce_officer).post(url + "approve/").status_code == 404
+    assert client_for(w.commerce_officer).get(url).status_code == 404
+    provider = client_for(w.registrar_officer)
+    assert provider.post(url + "approve/").status_code == 302
+    assert SharingAgreement.objects.get(code=code).state == AgreementState.APPROVED
+    assert read(w).allowed
+    # A suspension needs a reason, said next to the field.
+    missing = provider.post(url + "suspend/", {"suspend-note": ""})
+    assert missing.status_code == 400
+    assert 'class="error-summary"' in missing.content.decode()
+    assert SharingAgreement.objects.get(code=code).state == AgreementState.APPROVED
+    assert provider.post(url + "suspend/", {"suspend-note": "Audit"}).status_code == 302
+    assert read(w).reason == Reason.SUSPENDED
+    assert provider.post(url + "resume/").status_code == 302
+    assert read(w).allowed
+    # The consumer may withdraw (revoke) its agreement.
+    assert client_for(w.tax_officer).post(url + "revoke/", {"revoke-note": "No longer needed"})
+    assert SharingAgreement.objects.get(code=code).state == AgreementState.REVOKED
+    assert read(w).reason == Reason.REVOKED
+    history = provider.get(url).content.decode()
+    for word in ("Requested", "Approved", "Suspended", "Resumed", "Revoked", "No longer needed"):
+        assert word in history
+
+
+def test_reject_needs_a_reason_and_is_for_the_provider(loaded: World) -> None:
+    w = loaded
+    code = requested(w)
+    url = f"/backoffice/exchange/agreements/{code}/reject/"
+    assert client_for(w.tax_officer).post(url, {"reject-note": "x"}).status_code == 403
+    assert client_for(w.registrar_officer).post(url, {"reject-note": "No legal basis"})
+    assert SharingAgreement.objects.get(code=code).state == AgreementState.REJECTED
+
+
+def test_request_form_reports_mistakes_beside_the_fields(loaded: World) -> None:
+    response = client_for(loaded.tax_officer).post(
+        "/backoffice/exchange/agreements/new/",
+        request_form(
+            fields=[],
+            sharing_class="conditional",
+            valid_until="2000-01-01",
+            code="welfare_people_basic",
+        ),
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'class="error-summary"' in text
+    assert "Choose at least one kind of data." in text
+    assert "Conditional sharing needs at least one condition" in text
+    assert "The end date must be on or after the start date." in text
+    assert not SharingAgreement.objects.filter(code="tax_people").exists()
+
+
+def test_only_data_officers_reach_the_agreement_pages(loaded: World) -> None:
+    reviewer = client_for(loaded.tax_reviewer)
+    assert reviewer.get("/backoffice/exchange/agreements/").status_code == 403
+    assert reviewer.get("/backoffice/exchange/agreements/new/").status_code == 403
+    assert reviewer.get("/backoffice/exchange/flags/").status_code == 403
+
+
+def test_flags_reach_the_providers_officer_who_closes_them(populated: World) -> None:
+    w = populated
+    result = read(
+        w,
+        requester=Requester.official(w.welfare_reviewer, department="welfare", role=Role.REVIEWER),
+        fields=["person_name"],
+    )
+    assert result.allowed
+    services.flag_access(actor=w.citizen, entry=result.access_log_id, reason="Not my case")
+    flag = Flag.objects.get()
+    provider = client_for(w.registrar_officer)
+    page = provider.get("/backoffice/exchange/flags/").content.decode()
+    assert "Not my case" in page and "Welfare" in page
+    for other in (w.commerce_officer, w.welfare_officer):
+        assert (
+            "Not my case"
+            not in client_for(other).get("/backoffice/exchange/flags/").content.decode()
+        )
+        assert (
+            client_for(other)
+            .post(f"/backoffice/exchange/flags/{flag.pk}/close/", {f"flag{flag.pk}-note": "x"})
+            .status_code
+            == 404
+        )
+    empty = provider.post(f"/backoffice/exchange/flags/{flag.pk}/close/", {})
+    assert empty.status_code == 400
+    closed = provider.post(
+        f"/backoffice/exchange/flags/{flag.pk}/close/",
+        {f"flag{flag.pk}-note": "Welfare had an open case; read was lawful"},
+    )
+    assert closed.status_code == 302
+    assert Flag.objects.get().status == FlagStatus.CLOSED
+    assert "Not my case" not in provider.get("/backoffice/exchange/flags/").content.decode()
+    assert (
+        "Not my case" in provider.get("/backoffice/exchange/flags/?status=closed").content.decode()
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_token_is_shown_once_and_works(loaded: World, language: str) -> None:
+    w = loaded
+    admin = StaffFactory(
+        username="tax.admin",
+        membership__department=w.tax_office,
+        membership__role=Role.DEPARTMENT_ADMIN,
+    )
+    system = services.register_system(actor=admin, department="tax_office", name="tax-core")
+    client = client_for(admin, language)
+    listing = client.get("/backoffice/exchange/systems/")
+    assert listing.status_code == 200 and "tax-core" in listing.content.decode()
+    issued = client.post(f"/backoffice/exchange/systems/{system.pk}/issue/")
+    assert issued.status_code == 200
+    assert issued["Cache-Control"] == "no-store"
+    credential = SystemCredential.objects.get(system=system)
+    token = next(
+        word
+        for word in issued.content.decode().replace("<", " ").replace(">", " ").split()
+        if word.startswith(f"ywds_{credential.prefix}_")
+    )
+    found = services.authenticate_system(token)
+    assert found is not None and found.pk == system.pk
+    # Never again: the list shows the prefix only.
+    again = client.get("/backoffice/exchange/systems/").content.decode()
+    assert credential.prefix in again and token not in again
+    rotated = client.post(f"/backoffice/exchange/systems/{system.pk}/rotate/")
+    assert rotated.status_code == 200
+    assert services.authenticate_system(token) is None
+    live = SystemCredential.objects.get(system=system, revoked_at__isnull=True)
+    assert (
+        client.post(
+            f"/backoffice/exchange/systems/{system.pk}/revoke/", {"prefix": live.prefix}
+        ).status_code
+        == 302
+    )
+    assert not SystemCredential.objects.filter(system=system, revoked_at__isnull=True).exists()
+
+
+def test_systems_of_other_departments_are_out_of_reach(loaded: World) -> None:
+    w = loaded
+    system = services.register_system(actor=w.tax_officer, department="tax_office", name="core")
+    outsider = client_for(w.commerce_officer)
+    assert "core" not in outsider.get("/backoffice/exchange/systems/").content.decode()
+    assert outsider.post(f"/backoffice/exchange/systems/{system.pk}/issue/").status_code == 404
+    assert not SystemCredential.objects.exists()
+    assert client_for(w.tax_reviewer).get("/backoffice/exchange/systems/").status_code == 403
