@@ -176,14 +176,12 @@ def _detail(
     for name, action in ACTIONS.items():
         if agreement.state not in action["from"] or not sides & set(action["sides"]):
             continue
-        actions.append(
-            {
-                "name": name,
-                "label": action["label"],
-                "note_required": action["note"],
-                "form": form if name == failed and form is not None else NoteForm(prefix=name),
-            }
-        )
+        shown = form if name == failed and form is not None else NoteForm(prefix=name)
+        if action["note"]:
+            # Shown as required, and said why; the view and the service check it again.
+            shown.fields["note"].required = True
+            shown.fields["note"].help_text = _("The other department reads it.")
+        actions.append({"name": name, "label": action["label"], "form": shown})
     masking = [
         (name, Masking(m).label if m in Masking.values else m)
         for name, m in sorted(agreement.masking.items())
