@@ -256,9 +256,20 @@ def _existing_keys(registry_id: int, keys: list[str]) -> set[str]:
 _INSERT_CHUNK = 500
 
 
-def _prepared(model: type[models.Model], name: str, value: Any, connection: Any) -> Any:
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     field = model._meta.get_field(name)
-    return field.get_db_prep_save(value, connection=connection)  # type: ignore[union-attr]
+    assert isinstance(field, models.Field)  # a concrete column, not a reverse relation
+    return field
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    column = _field(model, name).column
+    assert column is not None
+    return column
+
+
+def _prepared(model: type[models.Model], name: str, value: Any, connection: Any) -> Any:
+    return _field(model, name).get_db_prep_save(value, connection=connection)
 
 
 def _insert(
@@ -276,7 +287,7 @@ def _insert(
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)  # type: ignore[union-attr]
+    names = ", ".join(quote(_column(model, c)) for c in columns)
     marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
     out: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
@@ -284,7 +295,7 @@ def _insert(
             chunk = rows[start : start + _INSERT_CHUNK]
             sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(chunk))}"  # noqa: S608  # names from the model
             if returning:
-                sql += f" RETURNING {quote(model._meta.get_field(returning).column)}"  # type: ignore[union-attr]
+                sql += f" RETURNING {quote(_column(model, returning))}"
             cursor.execute(sql, [value for row in chunk for value in row])
             if returning:
                 out.extend(cursor.fetchall())
@@ -468,7 +479,7 @@ def bulk_import_records(
         now = clock.now()
         system = actor if is_department_system(actor) else None
         # Each record's values made JSON once, for its current row and its first version.
-        values_field = RegistryRecord._meta.get_field("values")
+        values_field = _field(RegistryRecord, "values")
         connection = connections[router.db_for_write(RegistryRecord)]
         prepared = [(c, values_field.get_db_prep_save(c, connection=connection)) for c in fresh]
         ids = _insert_records(info, prepared, now=now)
