@@ -246,6 +246,13 @@ def test_reporting_a_wrong_value_asks_the_registry_owner_and_frees_the_field(pwo
     assert AuditEvent.objects.filter(
         action="exchange.registry_correction.requested", object_id=str(row.pk)
     ).exists()
+    # The registry's data officers see it; the department that read the value does not.
+    seen = exchange_selectors.registry_corrections_for(actor=registrar_officer_of())
+    assert [(c.id, c.field, c.note) for c in seen] == [(row.pk, "address", "We moved in May.")]
+    from yiwang.identity.models import Account
+
+    civil = Account.objects.get(username="civ.officer")
+    assert exchange_selectors.registry_corrections_for(actor=civil) == []
     app.refresh_from_db()
     assert "address" not in app.form_data
     assert app.fields_prefilled == 2
