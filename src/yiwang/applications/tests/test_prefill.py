@@ -397,3 +397,87 @@ def test_registry_values_are_turned_into_the_forms_answers() -> None:
     )
     assert prefill._as_answer(plain, "812.50", {"type": "number"}) == 812.5
     assert prefill._as_answer(plain, "12", {"type": "integer"}) == 12
+
+
+PARTNER_SERVICE = """
+kind: service
+code: partner-check
+name: {zh: 配偶核验, en: Partner check}
+description: {zh: 测试用事项。, en: A service for tests.}
+department: civil
+legal_basis:
+  - citation: {zh: 测试条例, en: Test regulations}
+audience: person
+form:
+  type: object
+  required: [partner_id]
+  properties:
+    partner_id:
+      type: string
+      format: national-id
+      x-title: {zh: 配偶身份证号码, en: "Partner's citizen ID number"}
+    partner_certificate:
+      type: string
+      x-title: {zh: 配偶证书编号, en: "Partner's certificate number"}
+      x-prefill: {registry: certificates, field: certificate_number, purpose: registration,
+                  subject: partner_id}
+    partner_name:
+      type: string
+      x-title: {zh: 配偶姓名, en: "Partner's name"}
+      x-prefill: {registry: people, field: person_name, purpose: registration,
+                  subject: partner_id}
+materials: []
+process:
+  stages:
+    - id: review
+      steps:
+        - {code: review, name: {zh: 审查, en: Review}, department: civil, role: reviewer,
+           promised_days: 1}
+time_limits: {statutory_days: 5, promised_days: 1}
+fee: {amount: 0, currency: CNY}
+online_level: fully_online
+outputs:
+  - {code: decision, name: {zh: 决定, en: Decision}, kind: decision}
+"""
+
+
+def test_a_form_field_can_name_whose_record_is_read(pworld: Any, tmp_path: Path) -> None:
+    """The subject may be someone else named in the form; an open-case agreement still refuses
+    it, because the open case is the applicant's, not theirs."""
+    from yiwang.audit.actors import system_actor
+    from yiwang.catalogue import services as catalogue
+
+    folder = tmp_path / "partner"
+    folder.mkdir()
+    (folder / "partner-check.yaml").write_text(PARTNER_SERVICE, encoding="utf-8")
+    catalogue.load_definitions([folder], actor=system_actor("test"), publish=True)
+    citizen = pworld["citizen"]
+    partner = CitizenFactory(username="partner").person.national_id
+    exchange.create_record(
+        actor=registrar_officer_of(),
+        registry="certificates",
+        reason="initial load",
+        values={
+            "certificate_number": "C7654321",
+            "holder_national_id": partner,
+            "holder_name": "王芳",
+        },
+    )
+    exchange.create_record(
+        actor=registrar_officer_of(),
+        registry="people",
+        reason="initial load",
+        values={"national_id": partner, "person_name": "王芳"},
+    )
+    app = services.start_application(actor=citizen, service_code="partner-check")
+    first = services.prefill_application(actor=citizen, application=app)
+    assert first.fields["partner_certificate"]["status"] == prefill.Status.NO_SUBJECT
+
+    services.save_draft(actor=citizen, application=app, data={"partner_id": partner})
+    again = services.prefill_application(actor=citizen, application=app)
+    assert again.fields["partner_certificate"]["value"] == "C7654321"
+    assert again.fields["partner_name"]["status"] == prefill.Status.REFUSED
+    assert again.fields["partner_name"]["reason"] == "no_open_case"
+    # The partner sees both attempts on their own access log.
+    logged = AccessLogEntry.objects.filter(subject_key=partner)
+    assert sorted(logged.values_list("outcome", flat=True)) == ["denied", "served"]
