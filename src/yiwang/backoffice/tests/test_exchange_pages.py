@@ -244,3 +244,59 @@ def test_systems_of_other_departments_are_out_of_reach(loaded: World) -> None:
     assert outsider.post(f"/backoffice/exchange/systems/{system.pk}/issue/").status_code == 404
     assert not SystemCredential.objects.exists()
     assert client_for(w.tax_reviewer).get("/backoffice/exchange/systems/").status_code == 403
+
+
+# --- In the browser: axe-core on each page, in both languages ----------------------------------
+
+
+def logged_in(new_page: Any, live_server: Any, account: Any, language: str) -> Any:
+    from django.conf import settings
+
+    client = Client()
+    client.force_login(account)
+    page = new_page(language=language, javascript=False)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("language", "lang"), [("zh-hans", "zh-Hans"), ("en", "en")])
+def test_agreement_pages_pass_axe(
+    live_server: Any, new_page: Any, populated: World, language: str, lang: str
+) -> None:
+    from yiwang.core.testing.browser import assert_accessible
+
+    w = populated
+    requested(w)
+    page = logged_in(new_page, live_server, w.registrar_officer, language)
+    page.goto(live_server.url + "/backoffice/exchange/agreements/")
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("tbody tr").count() == 3
+    assert_accessible(page)
+    page.goto(live_server.url + "/backoffice/exchange/agreements/tax_people/")
+    assert page.locator("form.panel").count() == 3  # approve, reject, revoke
+    assert_accessible(page)
+    # Reject without a reason: the error summary and the message beside the field.
+    page.locator('form[action$="/reject/"] button[type=submit]').click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary").is_visible()
+    assert_accessible(page)
+    page.goto(live_server.url + "/backoffice/exchange/flags/")
+    assert_accessible(page)
+    officer = logged_in(new_page, live_server, w.tax_officer, language)
+    officer.goto(live_server.url + "/backoffice/exchange/agreements/new/?registry=people")
+    officer.locator("main form button[type=submit]").click()
+    officer.wait_for_load_state()
+    assert officer.locator(".error-summary").is_visible()
+    assert_accessible(officer)
+    officer.goto(live_server.url + "/backoffice/exchange/systems/")
+    assert_accessible(officer)

@@ -237,3 +237,58 @@ def test_pages_need_a_portal_login(populated: World) -> None:
     anonymous = Client(HTTP_HOST="localhost")
     for url in ("/my/data/", "/my/consents/", "/my/consents/new/"):
         assert anonymous.get(url).status_code == 302
+
+
+# --- In the browser: axe-core on each page, in both languages ----------------------------------
+
+
+def logged_in(new_page: Any, live_server: Any, account: Any, language: str) -> Any:
+    """A browser page whose session is the account's, as after logging in at the portal."""
+    from django.conf import settings
+
+    client = Client()
+    client.force_login(account)
+    page = new_page(language=language, javascript=False)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("language", "lang"), [("zh-hans", "zh-Hans"), ("en", "en")])
+def test_data_pages_pass_axe(
+    live_server: Any, new_page: Any, populated: World, language: str, lang: str
+) -> None:
+    from yiwang.core.testing.browser import assert_accessible
+
+    result = welfare_reads(populated)
+    grant(populated)
+    page = logged_in(new_page, live_server, populated.citizen, language)
+    page.goto(live_server.url + "/my/data/")
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator(f'a[href="/my/data/{result.access_log_id}/flag/"]').count() == 1
+    assert_accessible(page)
+    page.goto(live_server.url + "/my/data/?since=2030-01-02&until=2030-01-01")
+    assert page.locator(".error-summary").is_visible()
+    assert_accessible(page)
+    page.goto(live_server.url + f"/my/data/{result.access_log_id}/flag/")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary").is_visible()
+    assert_accessible(page)
+    page.goto(live_server.url + "/my/consents/")
+    assert page.locator("tbody tr").count() == 1
+    assert_accessible(page)
+    page.goto(live_server.url + "/my/consents/new/")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary").is_visible()
+    assert_accessible(page)
