@@ -33,6 +33,12 @@ from yiwang.identity.access import citizen_required
 PER_PAGE = 25
 
 
+def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 class AccessLogFilterForm(forms.Form):
     department = forms.ChoiceField(label=gettext_lazy("Department"), required=False)
     since = forms.DateField(
@@ -48,7 +54,7 @@ class AccessLogFilterForm(forms.Form):
 
     def __init__(self, *args: Any, departments: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", _("All departments")), *departments]
+        _set_choices(self, "department", [("", _("All departments")), *departments])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -93,7 +99,7 @@ def _application_links(request: HttpRequest, refs: set[str]) -> dict[str, int]:
     if not refs:
         return {}
     rows = applications.applications_for(actor=request.user).filter(receipt_number__in=refs)
-    return dict(rows.values_list("receipt_number", "pk"))
+    return {ref: pk for ref, pk in rows.values_list("receipt_number", "pk") if ref}
 
 
 @citizen_required
@@ -210,7 +216,7 @@ class ConsentForm(forms.Form):
             ),
         },
     )
-    fields = forms.MultipleChoiceField(
+    data_items = forms.MultipleChoiceField(
         label=gettext_lazy("Which data"),
         help_text=gettext_lazy("Only the data the chosen department's agreement covers is used."),
         widget=forms.CheckboxSelectMultiple,
@@ -234,18 +240,22 @@ class ConsentForm(forms.Form):
     def __init__(self, *args: Any, options: list[dict[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.options = {f"{o['agreement'].code}:{o['purpose'].code}": o for o in options}
-        self.fields["choice"].choices = [
-            (
-                key,
-                _("%(department)s — %(registry)s, for %(purpose)s")
-                % {
-                    "department": o["agreement"].consumer.name,
-                    "registry": o["agreement"].registry.name,
-                    "purpose": o["purpose"].name,
-                },
-            )
-            for key, o in self.options.items()
-        ]
+        _set_choices(
+            self,
+            "choice",
+            [
+                (
+                    key,
+                    _("%(department)s — %(registry)s, for %(purpose)s")
+                    % {
+                        "department": o["agreement"].consumer.name,
+                        "registry": o["agreement"].registry.name,
+                        "purpose": o["purpose"].name,
+                    },
+                )
+                for key, o in self.options.items()
+            ],
+        )
         names: dict[str, str] = {}
         for o in options:
             info = exchange.registry_info(o["agreement"].registry.code)
@@ -253,17 +263,17 @@ class ConsentForm(forms.Form):
                 spec = info.fields[name].element if info and name in info.fields else None
                 label = (spec.name_en if _english() else spec.name_zh) if spec else name
                 names.setdefault(name, label or name)
-        self.fields["fields"].choices = sorted(names.items(), key=lambda kv: kv[1])
+        _set_choices(self, "data_items", sorted(names.items(), key=lambda kv: kv[1]))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         option = self.options.get(data.get("choice", ""))
-        chosen = data.get("fields") or []
+        chosen = data.get("data_items") or []
         if option is not None and chosen:
             outside = [f for f in chosen if f not in option["agreement"].fields]
             if outside:
                 self.add_error(
-                    "fields", _("Choose only data the chosen department's agreement covers.")
+                    "data_items", _("Choose only data the chosen department's agreement covers.")
                 )
         day = data.get("expires_on")
         if day is not None and day <= timezone.localdate(clock.now()):
@@ -323,7 +333,7 @@ def consent_grant(request: HttpRequest) -> HttpResponse:
                 consumer=option["agreement"].consumer.code,
                 registry=option["agreement"].registry.code,
                 purpose=option["purpose"].code,
-                fields=form.cleaned_data["fields"],
+                fields=form.cleaned_data["data_items"],
                 expires_at=end,
             )
         except PermissionDenied:

@@ -49,7 +49,7 @@ def request_form(**overrides: Any) -> dict[str, Any]:
         "code": "tax_people",
         "name_zh": "税务读取人口信息",
         "name_en": "Tax office reads people data",
-        "fields": ["person_name", "birth_date"],
+        "data_items": ["person_name", "birth_date"],
         "purposes": ["benefit_assessment"],
         "legal_basis_zh": "《示例税法》第三条",
         "legal_basis_en": "Example Tax Act, article 3",
@@ -137,7 +137,7 @@ def test_request_form_reports_mistakes_beside_the_fields(loaded: World) -> None:
     response = client_for(loaded.tax_officer).post(
         "/backoffice/exchange/agreements/new/",
         request_form(
-            fields=[],
+            data_items=[],
             sharing_class="conditional",
             valid_until="2000-01-01",
             code="welfare_people_basic",

@@ -46,6 +46,12 @@ OFFICERS = [Role.DATA_OFFICER, Role.PLATFORM_ADMIN]
 MANAGERS = [Role.DEPARTMENT_ADMIN, Role.DATA_OFFICER, Role.PLATFORM_ADMIN]
 
 
+def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 def _english() -> bool:
     return (get_language() or "").lower().startswith("en")
 
@@ -237,11 +243,10 @@ def agreement_action(request: HttpRequest, code: str, action: str) -> HttpRespon
         for message in exc.messages:
             form.add_error(None, message)
         return _detail(request, agreement, failed=action, form=form, status=400)
-    messages.success(
-        request,
-        _("The agreement is now “%(state)s”.")
-        % {"state": exchange.agreement_for(actor=request.user, code=code).get_state_display()},
-    )
+    changed = exchange.agreement_for(actor=request.user, code=code)
+    if changed is not None:
+        state = AgreementState(changed.state).label
+        messages.success(request, _("The agreement is now “%(state)s”.") % {"state": state})
     return redirect("backoffice:exchange_agreement", code=code)
 
 
@@ -253,7 +258,7 @@ class RegistryChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["registry"].choices = [("", _("Choose a registry")), *_registry_choices()]
+        _set_choices(self, "registry", [("", _("Choose a registry")), *_registry_choices()])
 
 
 def _registry_choices() -> list[tuple[str, str]]:
@@ -285,7 +290,7 @@ class AgreementRequestForm(forms.Form):
         max_length=200,
         error_messages={"required": gettext_lazy("Enter the agreement's name in English.")},
     )
-    fields = forms.MultipleChoiceField(
+    data_items = forms.MultipleChoiceField(
         label=gettext_lazy("Data"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": gettext_lazy("Choose at least one kind of data.")},
@@ -353,18 +358,26 @@ class AgreementRequestForm(forms.Form):
     def __init__(self, *args: Any, registry: Any, departments: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.registry = registry
-        self.fields["consumer"].choices = [(d.code, d.name) for d in departments]
-        self.fields["fields"].choices = [
-            (name, _pick(f.element.name_zh, f.element.name_en) or name)
-            for name, f in registry.fields.items()
-        ]
-        self.fields["purposes"].choices = [
-            (p.code, _pick(p.name_zh, p.name_en)) for p in exchange.purposes()
-        ]
-        self.fields["roles"].choices = [
-            *[(r.value, r.label) for r in Role if r != Role.PLATFORM_ADMIN],
-            (SYSTEM_ROLE, _("Department system")),
-        ]
+        _set_choices(self, "consumer", [(d.code, d.name) for d in departments])
+        _set_choices(
+            self,
+            "data_items",
+            [
+                (name, _pick(f.element.name_zh, f.element.name_en) or name)
+                for name, f in registry.fields.items()
+            ],
+        )
+        _set_choices(
+            self, "purposes", [(p.code, _pick(p.name_zh, p.name_en)) for p in exchange.purposes()]
+        )
+        _set_choices(
+            self,
+            "roles",
+            [
+                *[(r.value, r.label) for r in Role if r != Role.PLATFORM_ADMIN],
+                (SYSTEM_ROLE, _("Department system")),
+            ],
+        )
         # One masking choice per field, shown next to each other under "Masking".
         for name, f in registry.fields.items():
             allowed = [
@@ -404,7 +417,7 @@ class AgreementRequestForm(forms.Form):
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end < start:
             self.add_error("valid_until", _("The end date must be on or after the start date."))
-        chosen = set(data.get("fields") or ())
+        chosen = set(data.get("data_items") or ())
         for name in self.registry.fields:
             mask = data.get(f"mask_{name}") or Masking.NONE
             if mask != Masking.NONE and name not in chosen:
@@ -419,7 +432,7 @@ class AgreementRequestForm(forms.Form):
             name_en=d["name_en"],
             consumer=d["consumer"],
             registry=self.registry.code,
-            fields=tuple(d["fields"]),
+            fields=tuple(d["data_items"]),
             purposes=tuple(d["purposes"]),
             legal_basis=LegalBasis(
                 d["legal_basis_zh"], d["legal_basis_en"], d.get("legal_basis_url") or ""
@@ -432,7 +445,7 @@ class AgreementRequestForm(forms.Form):
             roles=tuple(d.get("roles") or ()),
             masking={
                 name: d[f"mask_{name}"]
-                for name in d["fields"]
+                for name in d["data_items"]
                 if d.get(f"mask_{name}") and d[f"mask_{name}"] != Masking.NONE
             },
             official_identity_restricted=bool(d.get("official_identity_restricted")),
@@ -451,6 +464,8 @@ def _problem_field(path: str, form: AgreementRequestForm) -> str | None:
         return "legal_basis_url"
     if head == "legal_basis":
         return "legal_basis_zh"
+    if head == "fields":
+        return "data_items"
     return head if head in form.fields else None
 
 

@@ -201,7 +201,7 @@ def test_grant_consent_lets_the_department_read_and_revoking_stops_it(
         "/my/consents/new/",
         {
             "choice": "welfare_contributions:benefit_assessment",
-            "fields": ["insured", "monthly_contribution"],
+            "data_items": ["insured", "monthly_contribution"],
             "expires_on": until,
         },
     )
