@@ -30,6 +30,7 @@ from yiwang.audit import merkle
 
 EVENT_VERSION = "yiwang.audit.event/1"
 SEPARATOR = "\x1f"
+SEPARATOR_BYTE = b"\x1f"
 # The hashed fields, in order. The id is not here: it is bound in the leaf (see module doc).
 EVENT_FIELDS: tuple[str, ...] = (
     "created_at",
@@ -104,14 +105,20 @@ def event_text(fields: Sequence[str]) -> str:
     return SEPARATOR.join((EVENT_VERSION, *fields))
 
 
-def text_hash(text: str | None) -> bytes | None:
-    """Content hash of a canonical text, or None when the text cannot be a valid event."""
-    if text is None or text.count(SEPARATOR) != SEPARATORS_IN_VALID_TEXT:
+def text_hash(text: str | bytes | None) -> bytes | None:
+    """Content hash of a canonical text (``str``, or its UTF-8 bytes), or None when the text
+    cannot be a valid event."""
+    if text is None:
         return None
-    try:
-        return sha256(text.encode("utf-8")).digest()
-    except UnicodeEncodeError:
+    if isinstance(text, str):
+        try:
+            text = text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    # In UTF-8 the byte 0x1F only ever stands for U+001F, so counting bytes counts separators.
+    if text.count(SEPARATOR_BYTE) != SEPARATORS_IN_VALID_TEXT:
         return None
+    return sha256(text).digest()
 
 
 def content_hash(fields: Sequence[str]) -> bytes:
@@ -121,8 +128,10 @@ def content_hash(fields: Sequence[str]) -> bytes:
     return digest
 
 
-def text_field(text: str, index: int) -> str:
+def text_field(text: str | bytes, index: int) -> str:
     """One field of a canonical text (index 0 is the version), for messages; '' if absent."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
     parts = text.split(SEPARATOR)
     return parts[index] if 0 <= index < len(parts) else ""
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from hashlib import sha256
 from itertools import chain, islice
+from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -47,6 +48,10 @@ _EVENT_ID = struct.Struct(">q")  # the event id in a leaf: 8 bytes, big-endian, 
 _MISMATCH_MEMORY = 100_000
 
 Progress = Callable[[int], None]
+# An event as the engine sees it: its id and its canonical text, as str or as UTF-8 bytes
+# (whichever its source delivers more cheaply), or None if the record could not be read.
+Text = str | bytes | None
+Event = tuple[int, Text]
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ class Report:
         }
 
 
-def _event_problem(kind: str, event_id: int, text: str | None, detail: str = "") -> Problem:
+def _event_problem(kind: str, event_id: int, text: Text, detail: str = "") -> Problem:
     action = timestamp = ""
     if text is not None:
         action = domain.text_field(text, domain.ACTION_INDEX)
@@ -132,26 +137,26 @@ def _event_problem(kind: str, event_id: int, text: str | None, detail: str = "")
 class _Lookahead:
     """An iterator one can take several items from at once, and give some back."""
 
-    def __init__(self, items: Iterator[tuple[int, str | None]]) -> None:
+    def __init__(self, items: Iterator[Event]) -> None:
         self.items = items
-        self.back: list[tuple[int, str | None]] = []  # given back, last one first
+        self.back: list[Event] = []  # given back, last one first
 
-    def next(self) -> tuple[int, str | None] | None:
+    def next(self) -> Event | None:
         if self.back:
             return self.back.pop()
         return next(self.items, None)
 
-    def take(self, n: int) -> list[tuple[int, str | None]]:
-        taken: list[tuple[int, str | None]] = []
+    def take(self, n: int) -> list[Event]:
+        taken: list[Event] = []
         while self.back and len(taken) < n:
             taken.append(self.back.pop())
         taken.extend(islice(self.items, n - len(taken)))
         return taken
 
-    def unread(self, items: list[tuple[int, str | None]]) -> None:
+    def unread(self, items: list[Event]) -> None:
         self.back.extend(reversed(items))
 
-    def rest(self) -> Iterator[tuple[int, str | None]]:
+    def rest(self) -> Iterator[Event]:
         while self.back:
             yield self.back.pop()
         yield from self.items
@@ -173,7 +178,7 @@ class Verifier:
         self,
         *,
         leaves: Iterable[tuple[int, int, bytes]],
-        events: Iterable[tuple[int, str | None]],
+        events: Iterable[Event],
         checkpoints: Iterable[CheckpointRecord],
     ) -> Report:
         report = Report()
@@ -202,7 +207,7 @@ class _State:
         self.count = 0
         self.range_start = 0
         self.prev_event_id: int | None = None
-        self.pending: dict[int, str | None] = {}
+        self.pending: dict[int, Text] = {}
         # The first content mismatch, kept to decide at the end whether it was a swap.
         self.first_mismatch: tuple[Problem, bytes, bytes | None] | None = None
         self.later_expected: dict[bytes, int] = {}
@@ -210,8 +215,8 @@ class _State:
 
     # --- sealed part ----------------------------------------------------------------------
     def sealed(
-        self, leaves: Iterable[tuple[int, int, bytes]], events: Iterator[tuple[int, str | None]]
-    ) -> Iterator[tuple[int, str | None]]:
+        self, leaves: Iterable[tuple[int, int, bytes]], events: Iterator[Event]
+    ) -> Iterator[Event]:
         stream = _Lookahead(events)
         progress = self.verifier.progress
         leaves_iter = iter(leaves)
@@ -272,13 +277,25 @@ class _State:
         texts = [text for _, text in events if text is not None]
         # Every text has at least the separators its fields are joined with, and a valid one has
         # exactly those; so one count over the whole run proves every text in it is valid.
-        if len(texts) != n or "".join(texts).count(domain.SEPARATOR) != _SEPARATORS * n:
+        if len(texts) != n:
             stream.unread(events)
             return 0
+        actual: list[bytes | None]
         try:
-            actual: list[bytes | None] = [sha256(text.encode()).digest() for text in texts]
-        except UnicodeEncodeError:
-            actual = [None] * n
+            if isinstance(texts[0], bytes):  # one stream always delivers one type
+                as_bytes = cast(list[bytes], texts)
+                whole = b"".join(as_bytes)  # TypeError if a str slipped in
+                actual = [sha256(text).digest() for text in as_bytes]
+            else:
+                as_str = cast(list[str], texts)
+                whole = "".join(as_str).encode()
+                actual = [sha256(text.encode()).digest() for text in as_str]
+        except (TypeError, UnicodeEncodeError):
+            stream.unread(events)
+            return 0
+        if whole.count(domain.SEPARATOR_BYTE) != _SEPARATORS * n:
+            stream.unread(events)
+            return 0
         expected = [leaf[2] for leaf in batch[:n]]
         if actual != expected:
             n = next(
@@ -386,7 +403,7 @@ class _State:
             )
         # Carry on counting from what is there; every later root will differ anyway.
 
-    def _mismatch(self, leaf_index: int, event_id: int, expected: bytes, text: str | None) -> None:
+    def _mismatch(self, leaf_index: int, event_id: int, expected: bytes, text: Text) -> None:
         actual = domain.text_hash(text)
         if self.first_mismatch is None and self.report.problem is None:
             problem = _event_problem(
@@ -489,7 +506,7 @@ class _State:
         report.checkpoints += 1
 
     # --- unsealed part --------------------------------------------------------------------
-    def unsealed(self, events: Iterable[tuple[int, str | None]]) -> None:
+    def unsealed(self, events: Iterable[Event]) -> None:
         report = self.report
         progress = self.verifier.progress
         threshold = None

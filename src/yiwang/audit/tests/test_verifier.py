@@ -62,14 +62,17 @@ class Log:
             )
         )
 
-    def verify(self) -> Report:
+    def verify(self, *, as_bytes: bool = False) -> Report:
         verifier = Verifier(
             public_keys={domain.key_id(self.key.public_key()): self.key.public_key()},
             max_transaction_seconds=600,
         )
+        events: list[tuple[int, str | bytes | None]] = sorted(self.events.items())
+        if as_bytes:  # as the PostgreSQL reader delivers them
+            events = [(i, text.encode() if isinstance(text, str) else text) for i, text in events]
         return verifier.run(
             leaves=iter(self.leaves),
-            events=iter(sorted(self.events.items())),
+            events=iter(events),
             checkpoints=iter(self.checkpoints),
         )
 
@@ -166,3 +169,14 @@ def test_missing_leaf_position_is_named(log: Log) -> None:
         "leaf",
         "4500",
     )
+
+
+def test_texts_as_utf8_bytes_verify_the_same(log: Log) -> None:
+    report = log.verify(as_bytes=True)
+    assert report.ok, report.summary()
+    assert (report.events, report.sealed, report.awaiting) == (10_000, 9_975, 25)
+    log.events[7_777] = log.events[7_777].replace("例子", "例外")
+    report = log.verify(as_bytes=True)
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.ref) == ("changed", "7777")
+    assert report.problem.action == "exchange.record_read"
