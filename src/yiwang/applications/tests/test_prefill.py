@@ -426,6 +426,10 @@ form:
       x-title: {zh: 配偶姓名, en: "Partner's name"}
       x-prefill: {registry: people, field: person_name, purpose: registration,
                   subject: partner_id}
+  pages:
+    - id: partner
+      title: {zh: 配偶, en: Your partner}
+      fields: [partner_id, partner_certificate, partner_name]
 materials: []
 process:
   stages:
