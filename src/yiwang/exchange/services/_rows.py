@@ -1,0 +1,114 @@
+"""Fixed queries on the exchange's hot paths, without the ORM building them on every call.
+
+Checking a department system's token and fetching a subject's records run on every governed
+read over HTTP. Building those queries with the ORM cost more CPU than the database spent
+answering them, so their SQL is written once per process here, from the models' own table and
+column names, and their rows are turned into values (or model instances) with the very
+converters the ORM would have applied — so JSON, date-times and booleans come back the same on
+PostgreSQL and on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+
+@dataclass(frozen=True)
+class Column:
+    field: Field[Any, Any]
+    sql: str  # alias."column", quoted
+    converters: tuple[Callable[..., Any], ...]
+    expression: Any
+
+    def convert(self, value: Any) -> Any:
+        for converter in self.converters:
+            value = converter(value, self.expression, connection)
+        return value
+
+
+def _quote(name: str | None) -> str:
+    assert name, "a table or column without a name"
+    return str(connection.ops.quote_name(name))
+
+
+def _column(field: Field[Any, Any], alias: str) -> Column:
+    col = field.get_col(alias)
+    converters = (*connection.ops.get_db_converters(col), *col.get_db_converters(connection))
+    return Column(field, f"{alias}.{_quote(field.column)}", tuple(converters), col)
+
+
+def columns(model: type[Model], alias: str, names: tuple[str, ...] = ()) -> tuple[Column, ...]:
+    """The named fields of ``model`` (all concrete fields when none are named) under ``alias``."""
+    return _columns(model, alias, names, connection.ops)
+
+
+# Keyed by the connection's operations object too: connections (and the converters bound to
+# them) are per thread.
+@lru_cache(maxsize=256)
+def _columns(
+    model: type[Model], alias: str, names: tuple[str, ...], ops: Any
+) -> tuple[Column, ...]:
+    meta = model._meta
+    fields = [meta.get_field(n) for n in names] if names else list(meta.concrete_fields)
+    return tuple(_column(f, alias) for f in fields)  # type: ignore[arg-type]
+
+
+def select_list(cols: Sequence[Column]) -> str:
+    return ", ".join(c.sql for c in cols)
+
+
+def table(model: type[Model]) -> str:
+    return _quote(model._meta.db_table)
+
+
+def column_name(model: type[Model], name: str) -> str:
+    """The quoted column of field ``name`` (``"department_id"`` for ``department``)."""
+    return _quote(getattr(model._meta.get_field(name), "column", None))
+
+
+def values(cols: Sequence[Column], row: Sequence[Any]) -> list[Any]:
+    return [c.convert(v) for c, v in zip(cols, row, strict=True)]
+
+
+def instance(model: type[Model], cols: Sequence[Column], row: Sequence[Any]) -> Any:
+    """A model instance as a queryset would have loaded it from these columns."""
+    return model.from_db(connection.alias, [c.field.attname for c in cols], values(cols, row))
+
+
+def insert(obj: Model) -> None:
+    """INSERT ``obj`` as a new row, as ``obj.save(force_insert=True)`` would (the fields'
+    own ``pre_save`` and database preparation), but with the statement written once.
+
+    Models inserted this way have no save signals listened to; the access log is one.
+    """
+    if not connection.features.can_return_columns_from_insert:
+        obj.save(force_insert=True)
+        return
+    model = type(obj)
+    fields, sql = _insert_statement(model, connection.ops)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+@lru_cache(maxsize=32)
+def _insert_statement(model: type[Model], ops: Any) -> tuple[list[Any], str]:
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    quote = ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608  # names from the model only
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
+    )
+    return fields, sql
