@@ -110,6 +110,11 @@ class AccessLogQuery(Schema):
         max_length=18,
         description="The log of this firm (its USCC), which you may act for; default: yours",
     )
+    department: str | None = Field(
+        default=None, max_length=32, description="Only reads by this department (its code)"
+    )
+    since: dt.date | None = Field(default=None, description="Only reads on or after this day")
+    until: dt.date | None = Field(default=None, description="Only reads on or before this day")
     limit: int = Field(default=20, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=100_000)
 
@@ -242,18 +247,26 @@ def revoke_my_consent(request: HttpRequest, consent_id: int = id_param()) -> dic
 )
 def list_my_access_log(request: HttpRequest, params: Query[AccessLogQuery]) -> dict[str, Any]:
     actor = actor_of(request)
-    window = {"limit": params.limit + 1, "offset": params.offset}
+    limit, offset = params.limit + 1, params.offset
+    where = selectors.AccessLogFilter(
+        department=params.department or "", since=params.since, until=params.until
+    )
+    found: list[AccessLogView]
     if params.firm:
         firm = identity.firms_actor_may_act_for(actor).filter(uscc=params.firm).first()
         if firm is None:
             raise Http404
-        found = selectors.access_log_for_firm(actor=actor, firm=firm, **window)
+        found = selectors.access_log_for_firm(
+            actor=actor, firm=firm, limit=limit, offset=offset, where=where
+        )
     else:
         person = identity.person_for(actor)
         if person is None or not person.national_id:
             found = []  # data is read by citizen ID number: without one, nobody read any
         else:
-            found = selectors.access_log_for(actor=actor, person=person, **window)
+            found = selectors.access_log_for(
+                actor=actor, person=person, limit=limit, offset=offset, where=where
+            )
     return {
         "items": [_entry(e) for e in found[: params.limit]],
         "next_offset": params.offset + params.limit if len(found) > params.limit else None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,23 @@ read_api = schema.include(tag="governed read")
 agreements_api = schema.include(tag="agreements")
 person_api = schema.include(tag=["consent", "access log"])
 systems_api = schema.include(tag="department systems")
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_closing_between_requests() -> Iterator[None]:
+    # Django's WSGI handler closes "old" connections as each request starts and ends; on
+    # PostgreSQL that would end the test's own transaction half-way. Django's test client
+    # detaches the same handler for the same reason; schemathesis calls the WSGI app directly.
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
