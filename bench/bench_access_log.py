@@ -89,6 +89,7 @@ def make_world(entries: int, others: int) -> dict[str, Any]:
         ElementType,
         Outcome,
         Reason,
+        SharingClass,
         SubjectKind,
     )
     from yiwang.exchange.models import (
@@ -98,6 +99,7 @@ def make_world(entries: int, others: int) -> dict[str, Any]:
         Purpose,
         Registry,
         RegistryField,
+        SharingAgreement,
     )
     from yiwang.identity.constants import AccountKind, RegionLevel, Role
     from yiwang.identity.domain import make_national_id
@@ -139,6 +141,19 @@ def make_world(entries: int, others: int) -> dict[str, Any]:
             registry=registry, name=code, element=element, position=position
         )
     purpose = Purpose.objects.create(code="benefit", name_zh="待遇审核", name_en="Benefits")
+    for d in consumers:  # the department filter offers the consumers of agreements
+        SharingAgreement.objects.create(
+            code=f"{d.code}-people",
+            name_zh="读取人口信息",
+            name_en="Reads people data",
+            consumer=d,
+            registry=registry,
+            fields=["person_name", "birth_date"],
+            legal_basis_zh="《示例条例》第十条",
+            legal_basis_en="Example Regulation, article 10",
+            sharing_class=SharingClass.UNCONDITIONAL,
+            valid_from=dt.date(2020, 1, 1),
+        )
     officials = [
         Account.objects.create_user(
             f"official.{i}", kind=AccountKind.STAFF, display_name=f"官员{i}"
@@ -214,7 +229,8 @@ def client_for(account: Any) -> Any:
 
 def time_get(client: Any, url: str, n: int) -> list[float]:
     for _ in range(max(5, n // 20)):  # warm up: caches, connections, templates
-        assert client.get(url).status_code == 200
+        warm = client.get(url)
+        assert warm.status_code == 200 and b"error-summary" not in warm.content, url
     timings = []
     for _ in range(n):
         started = time.perf_counter()

@@ -84,14 +84,14 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def _firm_for(request: HttpRequest) -> Any:
+def _firm_for(request: HttpRequest, firms: list[Any]) -> Any:
     uscc = request.GET.get("firm", "")
     if not uscc:
         return None
-    firm = identity.firms_actor_may_act_for(request.user).filter(uscc=uscc).first()
-    if firm is None:
-        raise Http404
-    return firm
+    for firm in firms:
+        if firm.uscc == uscc:
+            return firm
+    raise Http404
 
 
 def _application_links(request: HttpRequest, refs: set[str]) -> dict[str, int]:
@@ -106,7 +106,8 @@ def _application_links(request: HttpRequest, refs: set[str]) -> dict[str, int]:
 @require_safe
 def access_log(request: HttpRequest) -> HttpResponse:
     """Every read of the person's data (or their firm's, on the firm's tab), newest first."""
-    firm = _firm_for(request)
+    firms = list(identity.firms_actor_may_act_for(request.user).order_by("name"))
+    firm = _firm_for(request, firms)
     person = identity.person_for(request.user)
     departments = exchange.access_log_departments(actor=request.user, firm=firm)
     form = AccessLogFilterForm(request.GET or None, departments=departments)
@@ -138,7 +139,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "firm": firm,
-        "firms": list(identity.firms_actor_may_act_for(request.user).order_by("name")),
+        "firms": firms,
         "entries": [
             {
                 "entry": r,
