@@ -1,10 +1,11 @@
-"""Sharing agreements (共享协议) over HTTP, for the data officers of the departments in them.
+"""Sharing agreements (共享协议) over HTTP, for the departments in them.
 
-A data officer sees the agreements in which one of their departments is the consumer or the
-provider, and no others: anything else answers 404. Who may do what follows the exchange's
-rules (``docs/exchange.md``): the consumer's data officer requests; the provider's approves,
-rejects, suspends and resumes; either side may revoke. Trying a step that is the other side's
-answers 403 ``forbidden``; a step the agreement's state does not allow answers 409 ``conflict``.
+Staff see the agreements in which one of their departments is the consumer or the provider, and
+no others: anything else answers 404. Who may do what follows the exchange's rules
+(``docs/exchange.md``): the consumer's data officer requests; the provider's approves, rejects,
+suspends and resumes; either side may revoke. Trying a step one may not take on an agreement
+one sees answers 403 ``forbidden``; a step the agreement's state does not allow answers 409
+``conflict``.
 """
 
 from __future__ import annotations
