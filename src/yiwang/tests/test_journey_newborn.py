@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
+from yiwang.applications.constants import ApplicationOutcome, ApplicationStatus, CaseStatus
+from yiwang.applications.models import Application
 from yiwang.core.testing.browser import switch_language
 from yiwang.core.testing.journey import (
     CONTINUE,
-    DECIDE,
     SUBMIT,
     USE_THESE_DETAILS,
     checked,
+    clerk_decides,
     error_summary,
     fill_form,
     load_demo_world,
@@ -61,6 +64,17 @@ ANSWERS = {
     "bank_account": "6222020200112233",  # the wrong account: Civil Affairs asks for a correction
 }
 RIGHT_BANK_ACCOUNT = "6222020200112234455"
+
+# What the five services give (their definitions' outputs).
+OUTPUTS_ZH = ("出生医学证明核验结果", "户口登记", "医保参保登记", "社会保障卡", "育儿补贴发放决定")
+OUTPUTS_EN = (
+    "Confirmation of the birth medical certificate",
+    "Household register entry",
+    "Medical insurance enrolment",
+    "Social security card",
+    "Decision on the childcare subsidy",
+)
+FIRST_CLERK = "health.reviewer"
 
 
 @pytest.fixture(autouse=True)
@@ -141,7 +155,7 @@ def test_welcome_a_newborn_from_application_to_results(
                      "hrss.reviewer", "hrss.approver"):  # fmt: skip
         decide(new_page, receipt, username, "approve")
     decide(new_page, receipt, "ca.reviewer", "request_correction",
-           fields=["bank_account"], note="银行账号少了三位，请核对后重新填写。")  # fmt: skip
+           fields=("bank_account",), note="银行账号少了三位，请核对后重新填写。")  # fmt: skip
 
     citizen.goto(application_path)
     checked(citizen, ZH)
@@ -156,47 +170,39 @@ def test_welcome_a_newborn_from_application_to_results(
     decide(new_page, receipt, "ca.reviewer", "approve")
     decide(new_page, receipt, "ca.approver", "approve")
 
+    # Done: the citizen sees the completed application and what each department gives.
     citizen.goto(application_path)
     checked(citizen, ZH)
-    print(citizen.locator("main").inner_text())
+    finished = citizen.locator("main").inner_text()
+    with translation.override("zh-hans"):
+        assert str(ApplicationStatus.COMPLETED.label) in finished
+        assert str(ApplicationOutcome.APPROVED.label) in finished
+    for output in OUTPUTS_ZH:
+        assert output in finished, output
+    assert RIGHT_BANK_ACCOUNT in finished and ANSWERS["bank_account"] not in finished
+    application = Application.objects.get(receipt_number=receipt)
+    assert application.status == ApplicationStatus.COMPLETED
+    assert application.outcome == ApplicationOutcome.APPROVED
+    assert application.form_data["bank_account"] == RIGHT_BANK_ACCOUNT
+    assert sorted(application.cases.values_list("status", flat=True)) == [CaseStatus.APPROVED] * 5
+
+    # The same pages in English, after pressing the language button.
+    switch_language(citizen, "en")
+    checked(citizen, EN)
+    finished = citizen.locator("main").inner_text()
+    assert "Completed" in finished and "Birth medical certificate check" in finished
+    for output in OUTPUTS_EN:
+        assert output in finished, output
+    for path in ("/my/applications/", "/my/inbox/", "/catalogue/", "/bundles/welcome-a-newborn/"):
+        citizen.goto(path)
+        checked(citizen, EN)
+    citizen.goto("/my/inbox/")
+    press(citizen, "main li a >> nth=0")
+    checked(citizen, EN)
 
 
-def decide(
-    new_page: Any,
-    receipt: str,
-    username: str,
-    decision: str,
-    *,
-    fields: tuple[str, ...] | list[str] = (),
-    note: str = "",
-) -> None:
-    """A clerk logs in, finds the application in their queue by receipt number, claims its task
-    and records the decision."""
-    clerk = new_page()
-    log_in(clerk, "/backoffice/login/", username, ZH)
-    checked(clerk, ZH)
-    press(clerk, 'a[href="/backoffice/queue/"] >> nth=0')
-    checked(clerk, ZH)
-    row = clerk.locator("table.queue-table tbody tr").filter(
-        has=clerk.locator(f'a.queue-table__receipt:text-is("{receipt}")')
-    )
-    assert row.count() == 1, f"{username} sees {row.count()} tasks of {receipt}"
-    if row.locator("button.queue-table__claim").count():
-        press(clerk, f"{_row(receipt)} button.queue-table__claim")
-        checked(clerk, ZH)
-    press(clerk, f"{_row(receipt)} a.queue-table__receipt")
-    checked(clerk, ZH)
-    clerk.locator(f'input[name="decision"][value="{decision}"]').check()
-    for field in fields:
-        clerk.locator(f'input[name="correction_fields"][value="{field}"]').check()
-    if note:
-        clerk.fill("#id_note", note)
-    press(clerk, DECIDE)
-    assert not error_summary(clerk), error_summary(clerk)
-    checked(clerk, ZH)
-    assert clerk.locator(".message--success").count() == 1
-    clerk.context.close()
-
-
-def _row(receipt: str) -> str:
-    return f'table.queue-table tbody tr:has(a.queue-table__receipt:text-is("{receipt}"))'
+def decide(new_page: Any, receipt: str, username: str, decision: str, **options: Any) -> None:
+    clerk_decides(
+        new_page, receipt, username, decision, lang=ZH, through_home=username == FIRST_CLERK,
+        **options,
+    )  # fmt: skip

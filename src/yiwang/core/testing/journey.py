@@ -78,6 +78,35 @@ def png_bytes(width: int = 2, height: int = 2) -> bytes:
     )
 
 
+def upload_every_material(page: Any, *, skip: tuple[str, ...] = ()) -> list[str]:
+    """Choose a file for each upload field on the page: a PDF where PDFs are taken, else a PNG.
+
+    Returns the ids of the fields given a file.
+    """
+    given = []
+    inputs = page.locator("main form input[type=file]")
+    for i in range(inputs.count()):
+        field = inputs.nth(i)
+        field_id = field.get_attribute("id") or ""
+        if field_id in skip:
+            continue
+        if "application/pdf" in (field.get_attribute("accept") or ""):
+            file = {
+                "name": f"{field_id.removeprefix('id_file-')}.pdf",
+                "mimeType": "application/pdf",
+                "buffer": pdf_bytes(),
+            }
+        else:
+            file = {
+                "name": f"{field_id.removeprefix('id_file-')}.png",
+                "mimeType": "image/png",
+                "buffer": png_bytes(),
+            }
+        field.set_input_files(files=[file])
+        given.append(field_id)
+    return given
+
+
 def path_of(page: Any) -> str:
     """The page's path, without query or #fragment."""
     return urlsplit(page.url).path
@@ -151,3 +180,67 @@ def fill_form(page: Any, answers: dict[str, str]) -> list[str]:
             control.fill(value)
         filled.append(name)
     return filled
+
+
+def queue_row(receipt: str) -> str:
+    """The queue's rows of one application, found by its receipt number."""
+    return f'table.queue-table tbody tr:has(a.queue-table__receipt:text-is("{receipt}"))'
+
+
+def clerk_decides(
+    new_page: Any,
+    receipt: str,
+    username: str,
+    decision: str,
+    *,
+    lang: str,
+    tasks: int = 1,
+    through_home: bool = False,
+    language: str | None = None,
+    fields: tuple[str, ...] = (),
+    note: str = "",
+) -> None:
+    """A clerk logs in at the back office in a fresh browser, finds the application in the queue
+    by its receipt number, claims each of its ``tasks`` there and records the decision.
+
+    ``through_home`` logs in at the log-in page and opens the queue from the menu; otherwise the
+    clerk goes straight to the queue's address and the log-in page leads there. ``language``
+    is the language the clerk chose before (the site's default without it).
+    """
+    clerk = new_page(language=language)
+    if through_home:
+        log_in(clerk, "/backoffice/login/", username, lang)
+        checked(clerk, lang)
+        press(clerk, 'a[href="/backoffice/queue/"] >> nth=0')
+    else:
+        clerk.goto("/backoffice/queue/")
+        assert path_of(clerk) == "/backoffice/login/"
+        checked(clerk, lang)
+        clerk.fill("#id_username", username)
+        clerk.fill("#id_password", DEMO_PASSWORD)
+        press(clerk, 'main form button[type="submit"]')
+    assert path_of(clerk) == "/backoffice/queue/", f"{username} could not log in"
+    checked(clerk, lang)
+    rows = clerk.locator(queue_row(receipt))
+    assert rows.count() == tasks, f"{username} has {rows.count()} tasks of {receipt}, not {tasks}"
+    for done in range(tasks):
+        if done:  # back to the queue for the next task of the same application
+            press(clerk, 'a[href="/backoffice/queue/"] >> nth=0')
+            checked(clerk, lang)
+            assert rows.count() == tasks - done
+        row = f"{queue_row(receipt)} >> nth=0"
+        if clerk.locator(f"{row} >> button.queue-table__claim").count():
+            press(clerk, f"{row} >> button.queue-table__claim")
+            checked(clerk, lang)
+        press(clerk, f"{row} >> a.queue-table__receipt")
+        checked(clerk, lang)
+        clerk.locator(f'input[name="decision"][value="{decision}"]').check()
+        for field in fields:
+            clerk.locator(f'input[name="correction_fields"][value="{field}"]').check()
+        if note:
+            clerk.fill("#id_note", note)
+        press(clerk, DECIDE)
+        assert not error_summary(clerk), error_summary(clerk)
+        checked(clerk, lang)
+        assert clerk.locator(".message--success").count() == 1
+    clerk.context.close()
