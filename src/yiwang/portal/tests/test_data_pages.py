@@ -15,7 +15,6 @@ from yiwang.core.testing.html import parse
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
 from yiwang.exchange.constants import FlagStatus, Reason
-from yiwang.exchange.models import Consent, Flag
 from yiwang.exchange.tests.conftest import (  # the exchange's own small world
     World,
     clean_hooks,
@@ -100,7 +99,7 @@ def test_a_person_sees_only_their_own_log(populated: World) -> None:
     assert other.get(f"/my/data/{result.access_log_id}/flag/").status_code == 404
     refused = other.post(f"/my/data/{result.access_log_id}/flag/", {"reason": "not mine"})
     assert refused.status_code == 404
-    assert not Flag.objects.exists()
+    assert exchange.flags_for(actor=populated.registrar_officer) == []
 
 
 def test_filter_by_department_and_date(populated: World) -> None:
@@ -144,9 +143,9 @@ def test_flag_a_read_reaches_the_providers_data_officer_only(
     )
     assert sent.status_code == 302
     assert client.get(sent["Location"]).status_code == 200
-    flag = Flag.objects.get()
-    assert flag.provider == w.registrar and flag.status == FlagStatus.OPEN
-    assert [f.id for f in exchange.flags_for(actor=w.registrar_officer)] == [flag.pk]
+    [flag] = exchange.flag_details_for(actor=w.registrar_officer)
+    assert flag.provider_code == "registrar" and flag.flag.status == FlagStatus.OPEN
+    assert flag.entry.id == result.access_log_id
     assert exchange.flags_for(actor=w.commerce_officer) == []
     assert exchange.flags_for(actor=w.welfare_officer) == []
     # The entry now says it was flagged instead of offering the button again.
@@ -206,10 +205,11 @@ def test_grant_consent_lets_the_department_read_and_revoking_stops_it(
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
-    consent = Consent.objects.get()
+    [consent] = exchange.consents_for(actor=w.citizen)
+    assert consent.fields == ("insured", "monthly_contribution")
     assert contributions_read(w).allowed
-    assert client.get(f"/my/consents/{consent.pk}/revoke/").status_code == 200
-    assert client.post(f"/my/consents/{consent.pk}/revoke/").status_code == 302
+    assert client.get(f"/my/consents/{consent.id}/revoke/").status_code == 200
+    assert client.post(f"/my/consents/{consent.id}/revoke/").status_code == 302
     denied = contributions_read(w)
     assert not denied.allowed and denied.reason == Reason.CONSENT_REVOKED
 
@@ -223,14 +223,15 @@ def test_consent_form_reports_each_mistake_beside_its_field(populated: World) ->
     assert "Choose a department and what it may use your data for." in doc
     assert "Choose at least one kind of data." in doc
     assert "Choose an end date in the future." in doc
-    assert not Consent.objects.exists()
+    assert exchange.consents_for(actor=populated.citizen) == []
 
 
 def test_another_persons_consent_cannot_be_revoked(populated: World) -> None:
     consent = grant(populated)
     other = client_for(populated.other_citizen)
     assert other.post(f"/my/consents/{consent.id}/revoke/").status_code == 404
-    assert Consent.objects.get(pk=consent.id).revoked_at is None
+    [still] = exchange.consents_for(actor=populated.citizen)
+    assert still.id == consent.id and still.revoked_at is None
 
 
 def test_pages_need_a_portal_login(populated: World) -> None:
