@@ -397,11 +397,13 @@ class _State:
             self.report.add(
                 Problem(REMOVED, "leaf", missing, f"position(s) missing before event {event_id}")
             )
+            # Carry on from the position found, so that one gap is one problem (plus the roots
+            # of the checkpoints that cover it, which cannot match any more).
+            self.count = leaf_index
         else:
             self.report.add(
                 Problem(INSERTED, "leaf", str(leaf_index), f"duplicate position for {event_id}")
             )
-        # Carry on counting from what is there; every later root will differ anyway.
 
     def _mismatch(self, leaf_index: int, event_id: int, expected: bytes, text: Text) -> None:
         actual = domain.text_hash(text)

@@ -169,6 +169,8 @@ def test_missing_leaf_position_is_named(log: Log) -> None:
         "leaf",
         "4500",
     )
+    # One gap, and the root of each checkpoint covering it: not one problem per later leaf.
+    assert report.problems == 3
 
 
 def test_texts_as_utf8_bytes_verify_the_same(log: Log) -> None:
