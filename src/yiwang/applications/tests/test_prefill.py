@@ -15,7 +15,6 @@ from yiwang.applications.types import FormInvalid, SubmissionIncomplete
 from yiwang.exchange import selectors as exchange_selectors
 from yiwang.exchange import services as exchange
 from yiwang.exchange.loaders import load_definitions as load_exchange
-from yiwang.exchange.models import AccessLogEntry, RegistryCorrectionRequest
 from yiwang.identity.constants import Role
 from yiwang.identity.tests.factories import (
     CitizenFactory,
@@ -96,15 +95,14 @@ def test_prefill_reads_through_the_exchange_into_the_persons_access_log(pworld: 
     app.refresh_from_db()
     assert "full_name" not in app.form_data
 
-    entries = AccessLogEntry.objects.filter(subject_key=citizen.person.national_id)
-    # One read per (department, registry, purpose, subject): people, certificates, residence.
-    assert entries.count() == 3
-    assert set(entries.values_list("consumer_code", flat=True)) == {"civil"}
-    assert set(entries.values_list("case_ref", flat=True)) == {f"draft-{app.pk}"}
-    served = {e.registry.code: e.outcome for e in entries.select_related("registry")}
-    assert served == {"people": "served", "certificates": "served", "residence": "denied"}
-    # The person sees them on their own "who used my data" page.
+    # One read per (department, registry, purpose, subject): people, certificates, residence,
+    # each on the person's own "who used my data" page.
     seen = exchange_selectors.access_log_for(actor=citizen, person=citizen.person)
+    assert len(seen) == 3
+    assert {row.department_code for row in seen} == {"civil"}
+    assert {row.case_ref for row in seen} == {f"draft-{app.pk}"}
+    served = {row.registry_code: row.outcome for row in seen}
+    assert served == {"people": "served", "certificates": "served", "residence": "denied"}
     assert {row.registry_code for row in seen} == {"people", "certificates", "residence"}
 
 
@@ -233,9 +231,12 @@ def test_reporting_a_wrong_value_asks_the_registry_owner_and_frees_the_field(pwo
     request = services.report_prefill_error(
         actor=citizen, application=app, field="address", note="We moved in May."
     )
-    row = RegistryCorrectionRequest.objects.get(pk=request.pk)
-    assert row.provider == pworld["registrar"]
-    assert row.registry.code == "people"
+    # The registry's data officers (its department) see it.
+    found = exchange_selectors.registry_corrections_for(actor=registrar_officer_of())
+    assert len(found) == 1
+    row = found[0]
+    assert row.id == request.pk
+    assert row.registry_code == "people"
     assert row.field == "address"
     assert row.subject_key == citizen.person.national_id
     assert row.case_ref == f"draft-{app.pk}"
@@ -244,11 +245,10 @@ def test_reporting_a_wrong_value_asks_the_registry_owner_and_frees_the_field(pwo
     from yiwang.audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(
-        action="exchange.registry_correction.requested", object_id=str(row.pk)
+        action="exchange.registry_correction.requested", object_id=str(row.id)
     ).exists()
-    # The registry's data officers see it; the department that read the value does not.
-    seen = exchange_selectors.registry_corrections_for(actor=registrar_officer_of())
-    assert [(c.id, c.field, c.note) for c in seen] == [(row.pk, "address", "We moved in May.")]
+    # The department that read the value does not see it.
+    assert row.note == "We moved in May."
     from yiwang.identity.models import Account
 
     civil = Account.objects.get(username="civ.officer")
@@ -274,7 +274,7 @@ def test_only_the_applicant_may_prefill_or_report(pworld: Any) -> None:
         services.prefill_application(actor=stranger, application=app)
     with pytest.raises(PermissionDenied):
         services.report_prefill_error(actor=stranger, application=app, field="address", note="x")
-    assert not RegistryCorrectionRequest.objects.exists()
+    assert exchange_selectors.registry_corrections_for(actor=registrar_officer_of()) == []
 
 
 # --- Loading definitions ----------------------------------------------------------------------
@@ -456,7 +456,8 @@ def test_a_form_field_can_name_whose_record_is_read(pworld: Any, tmp_path: Path)
     (folder / "partner-check.yaml").write_text(PARTNER_SERVICE, encoding="utf-8")
     catalogue.load_definitions([folder], actor=system_actor("test"), publish=True)
     citizen = pworld["citizen"]
-    partner = CitizenFactory(username="partner").person.national_id
+    partner_account = CitizenFactory(username="partner")
+    partner = partner_account.person.national_id
     exchange.create_record(
         actor=registrar_officer_of(),
         registry="certificates",
@@ -483,5 +484,5 @@ def test_a_form_field_can_name_whose_record_is_read(pworld: Any, tmp_path: Path)
     assert again.fields["partner_name"]["status"] == prefill.Status.REFUSED
     assert again.fields["partner_name"]["reason"] == "no_open_case"
     # The partner sees both attempts on their own access log.
-    logged = AccessLogEntry.objects.filter(subject_key=partner)
-    assert sorted(logged.values_list("outcome", flat=True)) == ["denied", "served"]
+    logged = exchange_selectors.access_log_for(actor=partner_account, person=partner_account.person)
+    assert sorted(row.outcome for row in logged) == ["denied", "served"]

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from yiwang.applications.tests.test_prefill import pworld
-from yiwang.exchange.models import RegistryCorrectionRequest
+from yiwang.applications.tests.test_prefill import pworld, registrar_officer_of
+from yiwang.exchange import selectors as exchange_selectors
 from yiwang.portal.tests.service_world import _media, pdf_bytes
 from yiwang.portal.tests.test_browser_apply import CONTINUE, check_page, logged_in, path_of, press
 
@@ -40,7 +40,8 @@ def test_preview_confirm_locked_fields_and_fewer_documents_pass_axe(
     press(page, 'main form button[type="submit"]')
     assert path_of(page).endswith("/prefill/")
     check_page(page, lang)
-    assert RegistryCorrectionRequest.objects.filter(field="address").count() == 1
+    reported = exchange_selectors.registry_corrections_for(actor=registrar_officer_of())
+    assert [row.field for row in reported] == ["address"]
 
     press(page, 'main form button[value="confirm"]')
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from yiwang.applications.models import Application
-from yiwang.applications.tests.test_prefill import pworld
-from yiwang.exchange.models import RegistryCorrectionRequest
+from yiwang.applications.tests.test_prefill import pworld, registrar_officer_of
+from yiwang.exchange import selectors as exchange_selectors
 from yiwang.portal.tests.service_world import _media, client_for, html, pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -106,12 +106,13 @@ def test_reporting_a_wrong_value(pworld: Any) -> None:
 
     empty = html(client.post(url, {"note": ""}))
     assert [a.get("href") for a in empty.one(class_="error-summary").find_all("a")] == ["#id_note"]
-    assert not RegistryCorrectionRequest.objects.exists()
+    officer = registrar_officer_of()
+    assert exchange_selectors.registry_corrections_for(actor=officer) == []
 
     response = client.post(url, {"note": "We moved in May."})
     assert response["Location"] == f"/my/applications/{pk}/prefill/"
-    request = RegistryCorrectionRequest.objects.get()
-    assert request.provider == pworld["registrar"] and request.field == "address"
+    (request,) = exchange_selectors.registry_corrections_for(actor=officer)
+    assert request.registry_code == "people" and request.field == "address"
     preview = html(client.get(f"/my/applications/{pk}/prefill/")).one("main").text
     assert "asked them to check it" in preview
 
