@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
+
+
+def _db() -> Any:
+    """This thread's connection, looked up once: every use of the ``connection`` proxy is a
+    thread-local lookup, and these functions run on every read."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 @dataclass(frozen=True)
@@ -26,9 +32,9 @@ class Column:
     converters: tuple[Callable[..., Any], ...]
     expression: Any
 
-    def convert(self, value: Any) -> Any:
+    def convert(self, value: Any, db: Any) -> Any:
         for converter in self.converters:
-            value = converter(value, self.expression, connection)
+            value = converter(value, self.expression, db)
         return value
 
 
@@ -45,7 +51,7 @@ def _column(field: Field[Any, Any], alias: str) -> Column:
 
 def columns(model: type[Model], alias: str, names: tuple[str, ...] = ()) -> tuple[Column, ...]:
     """The named fields of ``model`` (all concrete fields when none are named) under ``alias``."""
-    return _columns(model, alias, names, connection.ops)
+    return _columns(model, alias, names, _db().ops)
 
 
 # Keyed by the connection's operations object too: connections (and the converters bound to
@@ -73,12 +79,13 @@ def column_name(model: type[Model], name: str) -> str:
 
 
 def values(cols: Sequence[Column], row: Sequence[Any]) -> list[Any]:
-    return [c.convert(v) for c, v in zip(cols, row, strict=True)]
+    db = _db()
+    return [c.convert(v, db) for c, v in zip(cols, row, strict=True)]
 
 
 def instance(model: type[Model], cols: Sequence[Column], row: Sequence[Any]) -> Any:
     """A model instance as a queryset would have loaded it from these columns."""
-    return model.from_db(connection.alias, [c.field.attname for c in cols], values(cols, row))
+    return model.from_db(DEFAULT_DB_ALIAS, [c.field.attname for c in cols], values(cols, row))
 
 
 def insert(obj: Model) -> None:
@@ -87,18 +94,18 @@ def insert(obj: Model) -> None:
 
     Models inserted this way have no save signals listened to; the access log is one.
     """
-    if not connection.features.can_return_columns_from_insert:
+    db = _db()
+    if not db.features.can_return_columns_from_insert:
         obj.save(force_insert=True)
         return
-    model = type(obj)
-    fields, sql = _insert_statement(model, connection.ops)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
-    with connection.cursor() as cursor:
+    fields, sql = _insert_statement(type(obj), db.ops)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=db) for f in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     obj.pk = row[0]
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias
 
 
 @lru_cache(maxsize=32)

@@ -12,7 +12,7 @@ from django.contrib.sessions.models import Session
 from yiwang.audit.models import AuditEvent
 from yiwang.exchange import services
 from yiwang.exchange.constants import ACTION_READ
-from yiwang.exchange.models import AccessLogEntry
+from yiwang.exchange.models import AccessLogEntry, DepartmentSystem, RegistryRecord
 from yiwang.exchange.tests.api_support import (
     PLATFORM,
     bearer,
@@ -24,6 +24,7 @@ from yiwang.exchange.tests.api_support import (
     system_with_token,
 )
 from yiwang.exchange.tests.conftest import World
+from yiwang.exchange.types import Requester
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +271,39 @@ def test_a_malformed_request_is_422_with_the_fields_named(populated: World) -> N
     assert response.status_code == 422
     assert error(response)["code"] == "invalid"
     assert {"subject", "fields", "purpose"} <= set(error(response)["fields"])
+
+
+def test_the_token_check_and_the_record_fetch_load_what_the_orm_would(populated: World) -> None:
+    # Both run hand-written statements on the hot path; their rows must come back with the
+    # same types and values as querysets give, on SQLite and on PostgreSQL alike.
+    w = populated
+    system, token = system_with_token(w.welfare)
+
+    found = services.authenticate_system(token)
+    result = services.read(
+        requester=Requester.for_system(found),
+        subject=w.national_id,
+        registry="people",
+        fields=["person_name", "sex"],
+        purpose="benefit_assessment",
+    )
+
+    fresh = DepartmentSystem.objects.select_related("department").get(pk=system.pk)
+    assert found is not None
+    for loaded, expected in ((found, fresh), (found.department, fresh.department)):
+        for field in type(expected)._meta.concrete_fields:
+            assert getattr(loaded, field.attname) == getattr(expected, field.attname), field
+            assert type(getattr(loaded, field.attname)) is type(getattr(expected, field.attname))
+    record = RegistryRecord.objects.get(registry__code="people", record_key=w.national_id)
+    provenance = result.records[0].provenance
+    assert provenance.updated_at == record.updated_at
+    assert provenance.updated_at.tzinfo is not None
+    assert result.records[0].values == {
+        "person_name": record.values["person_name"],
+        "sex": record.values["sex"],
+    }
+    entry = AccessLogEntry.objects.get(pk=result.access_log_id)
+    assert (entry.fields, entry.records) == (
+        ["person_name", "sex"],
+        [{"key": w.national_id, "version": 1}],
+    )
