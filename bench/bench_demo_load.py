@@ -43,7 +43,11 @@ def _driver(people: int, firms: int) -> None:
 
     call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
     actor = services.demo_actor()
-    services.load_world(actor=actor, world=loader.read_world())
+    world = loader.read_world()
+    services.load_world(actor=actor, world=world)
+    # As load-demo does: with the exchange loaded, every generated person and firm is also
+    # entered in its registry (population, legal entities).
+    services.load_exchange(actor=actor, world=world)
     out: dict[str, Any] = {"database": connection.vendor, "people": people, "firms": firms}
     for label, load, kwargs in (
         ("people", services.load_generated_people, {"count": people}),
@@ -57,6 +61,7 @@ def _driver(people: int, firms: int) -> None:
         out[f"{label}_again_seconds"] = round(time.perf_counter() - started, 2)
         out[f"{label}_created"] = first.created
         out[f"{label}_created_again"] = again.created
+        out[f"{label}_records"] = first.records
     print(json.dumps(out))
 
 
@@ -167,6 +172,7 @@ def main(argv: list[str]) -> int:
         if r["people_created_again"]
         or r["firms_created_again"]
         or r["people_created"] != r["people"]
+        or r.get("people_records") != r["people"]
     ]
     if broken:
         print("\nA second load wrote rows, or the first did not write them all:", broken)

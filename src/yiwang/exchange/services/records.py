@@ -279,18 +279,26 @@ def _insert(
     *,
     returning: str | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Multi-row INSERTs of already-prepared values, ``_INSERT_CHUNK`` rows at a time.
+    """Write rows of already-prepared values: COPY on PostgreSQL, multi-row INSERTs elsewhere.
 
     ``bulk_create`` compiles every field of every object and, on a million records, spent
     most of a demo load doing so; here values are prepared once per column kind by the caller.
+    On PostgreSQL a statement with thousands of placeholders costs more to build than to run,
+    so rows go through COPY (``returning`` is then not available: look the ids up).
     """
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(_column(model, c)) for c in columns)
-    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
     out: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            assert returning is None, "COPY returns nothing"
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return out
+        marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for start in range(0, len(rows), _INSERT_CHUNK):
             chunk = rows[start : start + _INSERT_CHUNK]
             sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(chunk))}"  # noqa: S608  # names from the model
@@ -334,10 +342,9 @@ def _insert_records(
         "updated_at",
     ]
     keys = [row[1] for row in rows]
-    if connection.features.can_return_rows_from_bulk_insert:
+    if connection.vendor != "postgresql" and connection.features.can_return_rows_from_bulk_insert:
         returned = _insert(RegistryRecord, columns, rows, returning="id")
-        # Both PostgreSQL and SQLite return the ids of a multi-row INSERT in row order
-        # (bulk_create relies on it too).
+        # SQLite returns the ids of a multi-row INSERT in row order (bulk_create relies on it).
         return {key: int(row[0]) for key, row in zip(keys, returned, strict=True)}
     _insert(RegistryRecord, columns, rows)
     found: dict[str, int] = {}
@@ -345,7 +352,9 @@ def _insert_records(
         found.update(
             RegistryRecord.objects.filter(
                 registry_id=info.id, record_key__in=keys[start : start + _LOOKUP_CHUNK]
-            ).values_list("record_key", "pk")
+            )
+            .order_by()
+            .values_list("record_key", "pk")
         )
     return found
 
