@@ -29,9 +29,7 @@ urlpatterns = [
     path("exchange/flags/", exchange.flags, name="exchange_flags"),
     path("exchange/flags/<int:pk>/close/", exchange.flag_close, name="exchange_flag_close"),
     path("exchange/systems/", exchange.systems, name="exchange_systems"),
-    path(
-        "exchange/systems/<int:pk>/issue/", exchange.system_issue, name="exchange_system_issue"
-    ),
+    path("exchange/systems/<int:pk>/issue/", exchange.system_issue, name="exchange_system_issue"),
     path(
         "exchange/systems/<int:pk>/rotate/",
         exchange.system_rotate,
