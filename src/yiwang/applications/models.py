@@ -326,8 +326,10 @@ class Task(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("task")
         ordering: ClassVar = ["case_id", "position"]
         indexes: ClassVar = [
-            # The department queue: department + status, soonest (and so overdue) first.
-            models.Index(fields=["department", "status", "due_date"], name="task_queue_idx"),
+            # The department queue: department + status, soonest (and so overdue) first, then by
+            # id, the queue's exact order: a page is then the next rows of the index from the
+            # previous page's last one, however many tasks share a due date.
+            models.Index(fields=["department", "status", "due_date", "id"], name="task_queue_idx"),
             # "My tasks".
             models.Index(fields=["assignee", "status", "due_date"], name="task_assignee_idx"),
         ]

@@ -12,6 +12,11 @@ first twenty-five; asking each slice for its first twenty-six and merging them c
 ten thousand rows as at ten million. Rows with no date come after all dated rows (``NULLS LAST``,
 as a B-tree index stores them) and are asked for separately, so that both halves can use the
 index's order.
+
+The position is compared as a pair, ``(date, pk) > (cursor date, cursor pk)``: PostgreSQL starts
+an index ordered by ``(…, date, pk)`` right after the cursor. Written as "date after, or same date
+and larger key", it would read (and throw away) every earlier row sharing the cursor's date — a
+number that grows with the queue. SQLite gets the expanded form, which means the same.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
 T = TypeVar("T")
 
@@ -76,16 +82,23 @@ def _sort_key(field: str) -> Any:
     return key
 
 
+def _after(field: str, cursor: Cursor) -> Any:
+    """Rows whose ``(field, pk)`` comes after the cursor's (one row comparison)."""
+    return TupleGreaterThan(Tuple(F(field), F("pk")), (cursor.date, cursor.pk))
+
+
+def _before(field: str, cursor: Cursor) -> Any:
+    return TupleLessThan(Tuple(F(field), F("pk")), (cursor.date, cursor.pk))
+
+
 def _forward(qs: QuerySet[Any], field: str, after: Cursor | None, n: int) -> list[Any]:
     dated = qs.filter(**{f"{field}__isnull": False})
     undated = qs.filter(**{f"{field}__isnull": True})
     rows: list[Any] = []
     if after is None or after.date is not None:
         if after is not None:
-            # ">=" bounds the index scan; the OR only breaks ties inside the cursor's own date.
-            dated = dated.filter(**{f"{field}__gte": after.date}).filter(
-                Q(**{f"{field}__gt": after.date}) | Q(pk__gt=after.pk)
-            )
+            # The plain bound keeps SQLite, which spells the pair out as an OR, on the index.
+            dated = dated.filter(**{f"{field}__gte": after.date}).filter(_after(field, after))
         rows += list(dated.order_by(field, "pk")[:n])
     else:
         undated = undated.filter(pk__gt=after.pk)
@@ -101,9 +114,7 @@ def _backward(qs: QuerySet[Any], field: str, before: Cursor, n: int) -> list[Any
         undated = qs.filter(**{f"{field}__isnull": True}, pk__lt=before.pk)
         rows += list(undated.order_by("-pk")[:n])
     else:
-        dated = dated.filter(**{f"{field}__lte": before.date}).filter(
-            Q(**{f"{field}__lt": before.date}) | Q(pk__lt=before.pk)
-        )
+        dated = dated.filter(**{f"{field}__lte": before.date}).filter(_before(field, before))
     if len(rows) < n:
         rows += list(dated.order_by(f"-{field}", "-pk")[: n - len(rows)])
     return rows
