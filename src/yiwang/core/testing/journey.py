@@ -9,6 +9,7 @@ never by their words, so one journey runs in Chinese and in English.
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from typing import Any
@@ -113,15 +114,33 @@ def path_of(page: Any) -> str:
 
 
 def checked(page: Any, lang: str) -> Any:
-    """Assert the page is whole, in the expected language, and passes axe-core; return it.
+    """Assert the page came with a success status, is in the expected language, has one h1 and
+    passes axe-core; return it.
 
-    A server error page would also pass axe, so the page must have exactly one h1 and no
-    error status in its title.
+    An error page would pass axe too, so the status the browser got for the page (after any
+    redirect) is checked first.
     """
+    status = page.evaluate(
+        "() => performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0"
+    )
+    assert 200 <= status < 400, f"{page.url} answered {status}"
     assert page.locator("html").get_attribute("lang") == lang, page.url
+    if lang == "zh-Hans":
+        english = untranslated(page.locator("body").inner_text())
+        assert not english, f"{page.url} has untranslated text: {english}"
     assert page.locator("h1").count() == 1, page.url
     assert_accessible(page)
     return page
+
+
+# Three or more English words in a row, as an untranslated sentence or label shows on a Chinese
+# page; file types, sizes, receipt numbers and single Latin names do not match.
+_ENGLISH_WORDS = re.compile(r"\b[A-Za-z][a-z]+(?: [a-z]+){2,}\b")
+
+
+def untranslated(text: str) -> list[str]:
+    """English phrases in the text of a page meant to be in Chinese."""
+    return _ENGLISH_WORDS.findall(text)
 
 
 def press(page: Any, selector: str) -> None:
