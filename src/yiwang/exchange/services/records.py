@@ -342,7 +342,22 @@ def _insert_records(
         "updated_at",
     ]
     keys = [row[1] for row in rows]
-    if connection.vendor != "postgresql" and connection.features.can_return_rows_from_bulk_insert:
+    if connection.vendor == "postgresql":
+        # Take the ids from the table's sequence first, so COPY can write them and nothing
+        # has to be looked up again afterwards.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [RegistryRecord._meta.db_table, _column(RegistryRecord, "id"), len(rows)],
+            )
+            ids = [int(row[0]) for row in cursor.fetchall()]
+        _insert(
+            RegistryRecord,
+            ["id", *columns],
+            [(pk, *row) for pk, row in zip(ids, rows, strict=True)],
+        )
+        return dict(zip(keys, ids, strict=True))
+    if connection.features.can_return_rows_from_bulk_insert:
         returned = _insert(RegistryRecord, columns, rows, returning="id")
         # SQLite returns the ids of a multi-row INSERT in row order (bulk_create relies on it).
         return {key: int(row[0]) for key, row in zip(keys, returned, strict=True)}

@@ -75,6 +75,13 @@ def test_rows_become_current_records_with_a_first_version_and_one_audit_event(
     keys = sorted(r["national_id"] for r in rows)
     assert event.data["keys_sha256"] == hashlib.sha256("\n".join(keys).encode()).hexdigest()
     assert "测试3" not in json.dumps(event.data, ensure_ascii=False)  # no values
+    # Records made one at a time afterwards get ids of their own.
+    later = people_rows(1, start=500)[0]
+    made = services.create_record(
+        actor=w.registrar_officer, registry="people", values=later, reason="one more"
+    )
+    assert made.version == 1
+    assert RegistryRecordVersion.objects.filter(record__registry__code="people").count() == 31
 
 
 def test_imported_records_are_served_by_the_exchange(loaded: World) -> None:
