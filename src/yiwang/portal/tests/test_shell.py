@@ -99,7 +99,14 @@ def test_navigation_offers_personal_pages_only_to_a_logged_in_citizen(client: Cl
     response = client.post("/login/", {"username": "citizen.he", "password": "bamboo-lantern-55-q"})
     assert response.status_code == 302
     links = [a.text for a in get(client, "/", language="en").one("nav").find_all("a")]
-    assert links == ["Home", "Find a service", "My applications", "Messages", "About this site"]
+    assert links == [
+        "Home",
+        "Find a service",
+        "My applications",
+        "Who used my data",
+        "Messages",
+        "About this site",
+    ]
 
 
 def test_about_page_explains_data_use_cookies_and_accessibility(client: Client) -> None:
