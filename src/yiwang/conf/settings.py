@@ -138,6 +138,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "yiwang.identity.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
+# Successful log-ins are already on the audit log; axes keeps only failures and lock-outs.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env.value("YIWANG_LANGUAGE")
