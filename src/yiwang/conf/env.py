@@ -51,74 +51,176 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("YIWANG_DATA_DIR", parse_str, "./.yiwang",
-            "Directory for the SQLite database, uploaded files, the generated secret key and "
-            "the audit signing key."),
-    Setting("YIWANG_DATABASE_URL", parse_str, None,
-            "Database URL. sqlite:///path or postgres://user:pass@host:port/name.",
-            secret=True, default_doc="sqlite:///$YIWANG_DATA_DIR/yiwang.sqlite3"),
-    Setting("YIWANG_SECRET_KEY", parse_str, None,
-            "Django secret key. When unset it is generated once into $YIWANG_DATA_DIR/secret_key; "
-            "refused when unset with YIWANG_PRODUCTION on.", secret=True,
-            default_doc="generated into the data directory"),
-    Setting("YIWANG_PRODUCTION", parse_bool, False,
-            "Production mode: refuses generated secrets, requires HTTPS cookies and allowed hosts."),
+    Setting(
+        "YIWANG_DATA_DIR",
+        parse_str,
+        "./.yiwang",
+        "Directory for the SQLite database, uploaded files, the generated secret key and "
+        "the audit signing key.",
+    ),
+    Setting(
+        "YIWANG_DATABASE_URL",
+        parse_str,
+        None,
+        "Database URL. sqlite:///path or postgres://user:pass@host:port/name.",
+        secret=True,
+        default_doc="sqlite:///$YIWANG_DATA_DIR/yiwang.sqlite3",
+    ),
+    Setting(
+        "YIWANG_SECRET_KEY",
+        parse_str,
+        None,
+        "Django secret key. When unset it is generated once into $YIWANG_DATA_DIR/secret_key; "
+        "refused when unset with YIWANG_PRODUCTION on.",
+        secret=True,
+        default_doc="generated into the data directory",
+    ),
+    Setting(
+        "YIWANG_PRODUCTION",
+        parse_bool,
+        False,
+        "Production mode: refuses generated secrets, requires HTTPS cookies and allowed hosts.",
+    ),
     Setting("YIWANG_DEBUG", parse_bool, False, "Django debug pages. Never on in production."),
-    Setting("YIWANG_ALLOWED_HOSTS", parse_list, ["127.0.0.1", "localhost"],
-            "Comma-separated host names this site answers to."),
-    Setting("YIWANG_CSRF_TRUSTED_ORIGINS", parse_list, [],
-            "Comma-separated origins (scheme://host) trusted for CSRF behind a proxy."),
-    Setting("YIWANG_SECURE_COOKIES", parse_bool, None,
-            "Send session and CSRF cookies only over HTTPS.", default_doc="on in production"),
-    Setting("YIWANG_BEHIND_TLS_PROXY", parse_bool, False,
-            "Trust X-Forwarded-Proto from the load balancer to tell HTTPS requests."),
-    Setting("YIWANG_TIME_ZONE", parse_str, "Asia/Shanghai", "Time zone for dates shown and deadlines."),
+    Setting(
+        "YIWANG_ALLOWED_HOSTS",
+        parse_list,
+        ["127.0.0.1", "localhost"],
+        "Comma-separated host names this site answers to.",
+    ),
+    Setting(
+        "YIWANG_CSRF_TRUSTED_ORIGINS",
+        parse_list,
+        [],
+        "Comma-separated origins (scheme://host) trusted for CSRF behind a proxy.",
+    ),
+    Setting(
+        "YIWANG_SECURE_COOKIES",
+        parse_bool,
+        None,
+        "Send session and CSRF cookies only over HTTPS.",
+        default_doc="on in production",
+    ),
+    Setting(
+        "YIWANG_BEHIND_TLS_PROXY",
+        parse_bool,
+        False,
+        "Trust X-Forwarded-Proto from the load balancer to tell HTTPS requests.",
+    ),
+    Setting(
+        "YIWANG_TIME_ZONE", parse_str, "Asia/Shanghai", "Time zone for dates shown and deadlines."
+    ),
     Setting("YIWANG_LANGUAGE", parse_str, "zh-hans", "Default language: zh-hans or en."),
-    Setting("YIWANG_EMAIL_BACKEND", parse_str, "django.core.mail.backends.console.EmailBackend",
-            "Django e-mail backend dotted path."),
+    Setting(
+        "YIWANG_EMAIL_BACKEND",
+        parse_str,
+        "django.core.mail.backends.console.EmailBackend",
+        "Django e-mail backend dotted path.",
+    ),
     Setting("YIWANG_EMAIL_HOST", parse_str, "localhost", "SMTP host for the SMTP backend."),
     Setting("YIWANG_EMAIL_PORT", parse_int, 25, "SMTP port."),
     Setting("YIWANG_EMAIL_HOST_USER", parse_str, "", "SMTP user name."),
     Setting("YIWANG_EMAIL_HOST_PASSWORD", parse_str, "", "SMTP password.", secret=True),
     Setting("YIWANG_EMAIL_USE_TLS", parse_bool, False, "Use STARTTLS for SMTP."),
-    Setting("YIWANG_DEFAULT_FROM_EMAIL", parse_str, "yiwang@localhost", "Sender address of e-mails."),
-    Setting("YIWANG_SMS_BACKEND", parse_str, "yiwang.notifications.sms.LogBackend",
-            "Dotted path of the text-message backend (a subclass of "
-            "yiwang.notifications.sms.BaseBackend); the default only writes messages to the log."),
-    Setting("YIWANG_SESSION_AGE_SECONDS", parse_int, 30 * 60,
-            "Idle time after which a session expires and the person must log in again."),
-    Setting("YIWANG_SESSION_MAX_AGE_SECONDS", parse_int, 12 * 60 * 60,
-            "Longest a session may last from login, however busy; then the person logs in again."),
-    Setting("YIWANG_LOGIN_FAILURE_LIMIT", parse_int, 5,
-            "Failed log-ins for one account name or address before it is locked for a while."),
-    Setting("YIWANG_LOGIN_LOCKOUT_MINUTES", parse_int, 15,
-            "How long an account name or address stays locked after too many failures."),
-    Setting("YIWANG_AUDIT_SIGNING_KEY", parse_str, None,
-            "Ed25519 private key (PEM) that signs audit checkpoints. When unset it is generated "
-            "once into $YIWANG_DATA_DIR/audit_signing_key.pem.", secret=True,
-            default_doc="generated into the data directory"),
-    Setting("YIWANG_AUDIT_SEAL_INTERVAL_SECONDS", parse_int, 60,
-            "How often the scheduler asks a worker to seal new audit events."),
-    Setting("YIWANG_AUDIT_MAX_TRANSACTION_SECONDS", parse_int, 600,
-            "Longest a transaction may stay open. An unsealed event older than this before the "
-            "latest checkpoint can only have been inserted behind the platform's back."),
-    Setting("YIWANG_TASKS_BACKEND", parse_str, "database",
-            "Background task backend: database (django-tasks-db), immediate (run inline; tests) "
-            "or rq (needs YIWANG_REDIS_URL)."),
-    Setting("YIWANG_REDIS_URL", parse_str, "redis://127.0.0.1:6379/0", "Redis URL for the rq backend.",
-            secret=True),
+    Setting(
+        "YIWANG_DEFAULT_FROM_EMAIL", parse_str, "yiwang@localhost", "Sender address of e-mails."
+    ),
+    Setting(
+        "YIWANG_SMS_BACKEND",
+        parse_str,
+        "yiwang.notifications.sms.LogBackend",
+        "Dotted path of the text-message backend (a subclass of "
+        "yiwang.notifications.sms.BaseBackend); the default only writes messages to the log.",
+    ),
+    Setting(
+        "YIWANG_SESSION_AGE_SECONDS",
+        parse_int,
+        30 * 60,
+        "Idle time after which a session expires and the person must log in again.",
+    ),
+    Setting(
+        "YIWANG_SESSION_MAX_AGE_SECONDS",
+        parse_int,
+        12 * 60 * 60,
+        "Longest a session may last from login, however busy; then the person logs in again.",
+    ),
+    Setting(
+        "YIWANG_LOGIN_FAILURE_LIMIT",
+        parse_int,
+        5,
+        "Failed log-ins for one account name or address before it is locked for a while.",
+    ),
+    Setting(
+        "YIWANG_LOGIN_LOCKOUT_MINUTES",
+        parse_int,
+        15,
+        "How long an account name or address stays locked after too many failures.",
+    ),
+    Setting(
+        "YIWANG_AUDIT_SIGNING_KEY",
+        parse_str,
+        None,
+        "Ed25519 private key (PEM) that signs audit checkpoints. When unset it is generated "
+        "once into $YIWANG_DATA_DIR/audit_signing_key.pem.",
+        secret=True,
+        default_doc="generated into the data directory",
+    ),
+    Setting(
+        "YIWANG_AUDIT_SEAL_INTERVAL_SECONDS",
+        parse_int,
+        60,
+        "How often the scheduler asks a worker to seal new audit events.",
+    ),
+    Setting(
+        "YIWANG_AUDIT_MAX_TRANSACTION_SECONDS",
+        parse_int,
+        600,
+        "Longest a transaction may stay open. An unsealed event older than this before the "
+        "latest checkpoint can only have been inserted behind the platform's back.",
+    ),
+    Setting(
+        "YIWANG_TASKS_BACKEND",
+        parse_str,
+        "database",
+        "Background task backend: database (django-tasks-db), immediate (run inline; tests) "
+        "or rq (needs YIWANG_REDIS_URL).",
+    ),
+    Setting(
+        "YIWANG_REDIS_URL",
+        parse_str,
+        "redis://127.0.0.1:6379/0",
+        "Redis URL for the rq backend.",
+        secret=True,
+    ),
     Setting("YIWANG_WEB_WORKERS", parse_int, 2, "gunicorn worker processes for `yiwang serve`."),
-    Setting("YIWANG_MEDIA_ROOT", parse_str, None, "Directory for uploaded files.",
-            default_doc="$YIWANG_DATA_DIR/media"),
+    Setting(
+        "YIWANG_MEDIA_ROOT",
+        parse_str,
+        None,
+        "Directory for uploaded files.",
+        default_doc="$YIWANG_DATA_DIR/media",
+    ),
     Setting("YIWANG_LOG_LEVEL", parse_str, "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
-    Setting("YIWANG_SITE_NAME_ZH", parse_str, "一网通办",
-            "Site name shown in page headers and titles when the page is in Chinese."),
-    Setting("YIWANG_SITE_NAME_EN", parse_str, "One-Stop Government Services",
-            "Site name shown in page headers and titles when the page is in English."),
-    Setting("YIWANG_THEME_DIR", parse_str, None,
-            "Directory of static files that take precedence over the built-in ones; put "
-            "yiwang/css/theme.css there to rebrand the site (see docs/theming.md).",
-            default_doc="none: the built-in look"),
+    Setting(
+        "YIWANG_SITE_NAME_ZH",
+        parse_str,
+        "一网通办",
+        "Site name shown in page headers and titles when the page is in Chinese.",
+    ),
+    Setting(
+        "YIWANG_SITE_NAME_EN",
+        parse_str,
+        "One-Stop Government Services",
+        "Site name shown in page headers and titles when the page is in English.",
+    ),
+    Setting(
+        "YIWANG_THEME_DIR",
+        parse_str,
+        None,
+        "Directory of static files that take precedence over the built-in ones; put "
+        "yiwang/css/theme.css there to rebrand the site (see docs/theming.md).",
+        default_doc="none: the built-in look",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
