@@ -604,12 +604,14 @@ def measure_submission(
                 )
                 if body["status"] != "submitted":
                     raise RuntimeError(f"draft {pk} is {body['status']} after submission")
+                submitted.append(pk)
                 return bool(mine)
 
             return step
 
         return make
 
+    submitted: list[int] = []
     results: dict[str, Any] = {"me": [], "submit": [], "load": []}
     me_latencies: list[float] = []
     submit_latencies: list[float] = []
@@ -640,6 +642,7 @@ def measure_submission(
         "submit": summary(submit_latencies, submit_seconds, submit_cpu),
         "rounds": results,
         "errors": errors[:10],
+        "submitted": submitted,
     }
 
 
@@ -850,8 +853,7 @@ def run(
         raw["drafts_seconds"] = round(time.perf_counter() - started, 1)
         print(f"  {raw['drafts_seconds']} s; submitting…", flush=True)
         submission = measure_submission(server, csrf_cookie, password, drafts, args.clients)
-        first = next(pk for ids in drafts.values() for pk in ids)
-        cases_made, tasks_made = submission_shape(first)
+        cases_made, tasks_made = submission_shape(submission.pop("submitted")[0])
         submission["cases_per_submission"] = cases_made
         submission["tasks_per_submission"] = tasks_made
         raw["submission"] = submission

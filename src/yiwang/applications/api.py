@@ -649,17 +649,16 @@ def list_tasks(request: HttpRequest, params: Query[TaskParams]) -> dict[str, Any
         department = identity.departments_for(actor).filter(code=params.department).first()
         if department is None:
             return {"items": [], "next_cursor": None}
-    statuses = list(params.status or QUEUE_TASK_STATUSES)
     # One slice per status, so that each is read in the order of the queue index.
     slices = [
-        selectors.tasks_for_queue(
+        tasks.only(*TASK_ROW_FIELDS)
+        for tasks in selectors.queue_slices(
             actor=actor,
             department=department,
             service=params.service,
-            status=status,
+            statuses=list(params.status or QUEUE_TASK_STATUSES),
             due_before=params.due_before,
-        ).only(*TASK_ROW_FIELDS)
-        for status in dict.fromkeys(statuses)
+        )
     ]
     page = keyset_page(slices, field="due_date", limit=params.limit, after=after)
     today = _today()

@@ -53,6 +53,7 @@ __all__ = [
     "materials_for",
     "materials_required",
     "open_corrections_for",
+    "queue_slices",
     "task_for",
     "tasks_for_queue",
     "uploads_for",
@@ -250,7 +251,44 @@ def tasks_for_queue(
     when its due date has passed, since time on hold is added to its due date), then by age;
     ``order="new"`` puts the newest first.
     """
+    return _queue(
+        _step_roles(actor),
+        department=department,
+        service=service,
+        status=status,
+        due_before=due_before,
+        order=order,
+    )
+
+
+def queue_slices(
+    *,
+    actor: Any,
+    department: Any = None,
+    service: str | None = None,
+    statuses: list[str] | None = None,
+    due_before: dt.date | None = None,
+) -> list[QuerySet[Task]]:
+    """The work queue (as :func:`tasks_for_queue`, soonest due first) as one queryset per task
+    status (default: open and claimed), each of which the queue index returns in order: what
+    :func:`yiwang.core.pagination.keyset_page` merges into pages. The actor's roles are read
+    once for all of them."""
     roles = _step_roles(actor)
+    return [
+        _queue(roles, department=department, service=service, status=status, due_before=due_before)
+        for status in dict.fromkeys(statuses or QUEUE_TASK_STATUSES)
+    ]
+
+
+def _queue(
+    roles: dict[int, set[str]],
+    *,
+    department: Any = None,
+    service: str | None = None,
+    status: str | list[str] | None = None,
+    due_before: dt.date | None = None,
+    order: str = "due",
+) -> QuerySet[Task]:
     if department is not None:
         wanted = getattr(department, "pk", department)
         roles = {d: r for d, r in roles.items() if d == wanted}

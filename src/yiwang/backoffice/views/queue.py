@@ -135,14 +135,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     statuses = [chosen["status"]] if "status" in chosen else list(QUEUE_TASK_STATUSES)
     # One slice per status: each is read in the order of the queue index (see the module doc).
     slices = [
-        selectors.tasks_for_queue(
+        tasks.only(*ROW_FIELDS)
+        for tasks in selectors.queue_slices(
             actor=actor,
             department=department,
             service=chosen.get("service"),
-            status=status,
+            statuses=statuses,
             due_before=chosen.get("due_before"),
-        ).only(*ROW_FIELDS)
-        for status in statuses
+        )
     ]
     page = keyset_page(
         slices,

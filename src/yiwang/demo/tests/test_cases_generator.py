@@ -288,6 +288,11 @@ def test_generated_work_is_in_the_clerks_queue(demo_world: dict[str, Any]) -> No
     assert queue and {t.pk for t in queue} == set(expected.values_list("pk", flat=True))
     dates = [t.due_date for t in queue]
     assert dates == sorted(dates)
+    # The same queue, one slice per status, as the queue pages read it.
+    slices = selectors.queue_slices(actor=reviewer)
+    assert len(slices) == 2
+    assert {t.pk for s in slices for t in s} == {t.pk for t in queue}
+    assert all(len({t.status for t in s}) == 1 for s in slices)
 
 
 def test_applicants_must_have_been_loaded(demo_world: dict[str, Any]) -> None:
