@@ -139,6 +139,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Idle time after which a session expires and the person must log in again.",
     ),
     Setting(
+        "YIWANG_SESSION_REFRESH_SECONDS",
+        parse_int,
+        60,
+        "How often, at most, a busy session's idle expiry is pushed forward (each push is a "
+        "database write); the idle timeout is exact to within this many seconds.",
+    ),
+    Setting(
         "YIWANG_SESSION_MAX_AGE_SECONDS",
         parse_int,
         12 * 60 * 60,

@@ -117,7 +117,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = env.value("YIWANG_SESSION_AGE_SECONDS")
 YIWANG_SESSION_MAX_AGE_SECONDS = env.value("YIWANG_SESSION_MAX_AGE_SECONDS")
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: every request pushes the expiry forward
+# Idle timeout: SessionLimitsMiddleware pushes the expiry forward when a request comes, at most
+# once per YIWANG_SESSION_REFRESH_SECONDS, instead of a session write on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+YIWANG_SESSION_REFRESH_SECONDS = env.value("YIWANG_SESSION_REFRESH_SECONDS")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 _secure = env.value("YIWANG_SECURE_COOKIES")

@@ -25,6 +25,8 @@ from yiwang.identity.constants import Realm
 
 REALM_SESSION_KEY = "yiwang_realm"
 LOGIN_AT_SESSION_KEY = "yiwang_login_at"
+# When the session's idle expiry was last pushed forward (epoch seconds).
+REFRESHED_AT_SESSION_KEY = "yiwang_refreshed_at"
 
 BASE_TEMPLATES = {Realm.PORTAL: "portal/base.html", Realm.BACKOFFICE: "backoffice/base.html"}
 

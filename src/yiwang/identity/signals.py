@@ -11,7 +11,11 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from yiwang.core import clock
-from yiwang.identity.access import LOGIN_AT_SESSION_KEY, REALM_SESSION_KEY
+from yiwang.identity.access import (
+    LOGIN_AT_SESSION_KEY,
+    REALM_SESSION_KEY,
+    REFRESHED_AT_SESSION_KEY,
+)
 from yiwang.identity.backends import realm_of
 from yiwang.identity.middleware import LOGOUT_REASON_ATTR
 
@@ -35,7 +39,9 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
     if request is not None and hasattr(request, "session"):
         # Django has already given the session a new key; these stamps ride along with it.
         request.session[REALM_SESSION_KEY] = str(realm) if realm else None
-        request.session[LOGIN_AT_SESSION_KEY] = int(clock.now().timestamp())
+        now = int(clock.now().timestamp())
+        request.session[LOGIN_AT_SESSION_KEY] = now
+        request.session[REFRESHED_AT_SESSION_KEY] = now
     _record(
         actor=user, action="identity.login", obj=user, data={"realm": str(realm) if realm else None}
     )

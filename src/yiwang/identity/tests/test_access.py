@@ -9,7 +9,11 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from yiwang.identity.access import LOGIN_AT_SESSION_KEY, REALM_SESSION_KEY
+from yiwang.identity.access import (
+    LOGIN_AT_SESSION_KEY,
+    REALM_SESSION_KEY,
+    REFRESHED_AT_SESSION_KEY,
+)
 from yiwang.identity.constants import Role
 from yiwang.identity.tests.factories import StaffFactory
 
@@ -95,14 +99,29 @@ def test_idle_session_expires(client, citizen, login):
     assert response["Location"].startswith(reverse("portal:login"))
 
 
-def test_each_request_pushes_the_idle_expiry_forward(client, citizen, login, settings):
+def test_a_request_after_the_refresh_interval_pushes_the_idle_expiry_forward(
+    client, citizen, login, settings
+):
     login(client, "portal", "lihua")
-    key = client.session.session_key
+    session = client.session
+    session[REFRESHED_AT_SESSION_KEY] -= settings.YIWANG_SESSION_REFRESH_SECONDS + 1
+    session.save()
+    key = session.session_key
     soon = timezone.now() + dt.timedelta(seconds=5)
     Session.objects.filter(session_key=key).update(expire_date=soon)
     assert client.get(CITIZEN_PAGE).status_code == 200
     expiry = Session.objects.get(session_key=key).expire_date
     assert expiry > soon + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE // 2)
+
+
+def test_requests_within_the_refresh_interval_write_no_session(client, citizen, login):
+    login(client, "portal", "lihua")
+    key = client.session.session_key
+    soon = timezone.now() + dt.timedelta(seconds=600)
+    Session.objects.filter(session_key=key).update(expire_date=soon)
+    for _ in range(3):
+        assert client.get(CITIZEN_PAGE).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == soon
 
 
 def test_busy_session_still_ends_at_the_absolute_maximum(client, citizen, login, settings, events):
