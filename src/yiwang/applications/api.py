@@ -675,7 +675,9 @@ def list_tasks(request: HttpRequest, params: Query[TaskParams]) -> dict[str, Any
 )
 def get_task(request: HttpRequest, task_id: int = IdParam) -> dict[str, Any]:
     actor = principal(request)
-    return _task_detail(actor, selectors.task_for(actor=actor, pk=task_id))
+    task = selectors.task_for(actor=actor, pk=task_id)
+    services.record_case_view(actor=actor, task=task)  # the applicant's data: on the audit log
+    return _task_detail(actor, task)
 
 
 @clerk_router.post(

@@ -12,7 +12,7 @@ from typing import cast
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from yiwang.applications import selectors
+from yiwang.applications import selectors, services
 from yiwang.backoffice.views.task import MAX_PK
 from yiwang.core.errors import PermissionDenied
 from yiwang.identity.access import staff_required
@@ -34,6 +34,12 @@ def material(request: HttpRequest, pk: int) -> HttpResponse:
     except FileNotFoundError:
         logger.error("uploaded file %s (upload %s) is missing from storage", upload.file, pk)
         raise Http404 from None
+    # Recorded once the file is there to serve; if it cannot be recorded, it is not served.
+    try:
+        services.record_material_view(actor=request.user, upload=upload)
+    except BaseException:
+        handle.close()
+        raise
     response = FileResponse(
         handle,
         as_attachment=True,

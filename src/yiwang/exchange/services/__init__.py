@@ -1,5 +1,6 @@
 """Writes of the exchange, and the governed read. Import from here, not from the submodules."""
 
+from yiwang.exchange.services._common import audit_actor
 from yiwang.exchange.services.agreements import (
     approve_agreement,
     check_terms,
@@ -33,6 +34,7 @@ from yiwang.exchange.services.systems import (
 __all__ = [
     "PLATFORM_SYSTEM_NAME",
     "approve_agreement",
+    "audit_actor",
     "authenticate_system",
     "bulk_import_records",
     "check_terms",
