@@ -598,10 +598,10 @@ def submit_application(
     application_id: int = IdParam,
     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
 ) -> dict[str, Any]:
-    actor = principal(request)
-    app = selectors.application_for(actor=actor, pk=application_id)
+    # The service locks the draft and refuses (as "not found") anyone but its author, so
+    # the id goes straight to it: no separate read of the application first.
     submitted = services.submit_application(
-        actor=actor, application=app, idempotency_key=idempotency_key
+        actor=principal(request), application=application_id, idempotency_key=idempotency_key
     )
     return _application(submitted)
 

@@ -492,9 +492,9 @@ def _assign_receipt(app: Application, day: dt.date) -> None:
 
 
 def submit_application(
-    *, actor: Any, application: Application, idempotency_key: str | None = None
+    *, actor: Any, application: Application | int, idempotency_key: str | None = None
 ) -> Application:
-    """Submit a draft once; return the submitted application with its receipt number.
+    """Submit a draft (the application or its id) once; return it with its receipt number.
 
     Idempotent: a double click, a retry or a replay of the same draft finds it already submitted
     and returns it unchanged (one set of cases, one receipt). A replay with a *different*
@@ -509,7 +509,9 @@ def submit_application(
     with transaction.atomic():
         # The row lock makes a second submission of the same draft wait for the first and then
         # find it submitted (on SQLite the write transaction itself serialises them).
-        app = workflow.lock_application(application.pk)
+        app = workflow.lock_application(
+            application if isinstance(application, int) else application.pk
+        )
         workflow.require_applicant(actor, app, own_only=True)
         if app.status != ApplicationStatus.DRAFT:
             if app.status == ApplicationStatus.WITHDRAWN or not app.receipt_number:

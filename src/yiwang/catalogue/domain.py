@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -437,9 +438,22 @@ class BundleForm:
             ],
         }
 
+    @cached_property
+    def _condition_schema(self) -> dict[str, Any]:
+        # Conditions only read the fields' types: no need for schema()'s defensive copies.
+        return {"type": "object", "properties": {n: f.schema for n, f in self.fields.items()}}
+
     def services_applying(self, form_data: Mapping[str, Any]) -> list[str]:
-        schema = self.schema()
-        return [s.code for s in self.services if condition_holds(s.condition, form_data, schema)]
+        typed: Any = None  # typed once, for all the services' conditions
+        applying = []
+        for service in self.services:
+            if service.condition:
+                if typed is None:
+                    typed = typed_form_data(self._condition_schema, dict(form_data))
+                if not compile_condition(service.condition).evaluate(typed):
+                    continue
+            applying.append(service.code)
+        return applying
 
     def required_fields(self, form_data: Mapping[str, Any]) -> list[str]:
         applying = set(self.services_applying(form_data))

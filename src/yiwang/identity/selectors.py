@@ -150,7 +150,11 @@ def person_for(account: Any) -> Person | None:
     citizen = _account(account)
     if citizen is None or citizen.kind != AccountKind.CITIZEN:
         return None
-    return Person.objects.filter(account=citizen).first()
+    try:
+        # Cached on the account object: one read per request, however many checks ask.
+        return citizen.person
+    except Person.DoesNotExist:
+        return None
 
 
 def _valid_on(day: dt.date) -> Q:

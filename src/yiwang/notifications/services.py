@@ -129,7 +129,8 @@ def notify(
     occurrences of the same event for the same application (a case or correction id): with the
     event, application, recipient and channel it makes the idempotency key, so reporting the same
     occurrence twice creates nothing new. Call it inside the transaction of the change; delivery
-    is enqueued when that commits. Returns the notifications of this occurrence.
+    is queued so that it happens only if that commits. Returns the notifications of this
+    occurrence.
     """
     if event not in Event.values:
         raise ValueError(f"unknown event {event!r}")
@@ -201,8 +202,27 @@ def notify(
     stored = list(Notification.objects.filter(idempotency_key__in=keys))
     pending = [n.pk for n in stored if n.status == NotificationStatus.PENDING]
     if pending:
-        transaction.on_commit(lambda: _enqueue(pending))
+        _enqueue_on_commit(pending)
     return stored
+
+
+def _enqueue_on_commit(ids: list[int]) -> None:
+    """Enqueue delivery so that it happens only if the change that caused it commits.
+
+    When the queue is a table of this same database, the job is written inside the transaction:
+    it commits or rolls back with the change, and costs no commit of its own. Any other queue
+    (Redis) is told after the commit.
+    """
+    from django_tasks_db.backend import DatabaseBackend
+
+    from yiwang.notifications.tasks import deliver_notifications
+
+    if isinstance(deliver_notifications.get_backend(), DatabaseBackend) and (
+        transaction.get_connection().in_atomic_block
+    ):
+        deliver_notifications.enqueue(ids)
+    else:
+        transaction.on_commit(lambda: _enqueue(ids))
 
 
 def _enqueue(ids: list[int], run_after: dt.datetime | None = None) -> None:

@@ -213,15 +213,27 @@ def test_the_log_backend_masks_the_number(caplog: pytest.LogCaptureFixture) -> N
     assert "139****5678" in caplog.text and "13912345678" not in caplog.text
 
 
-def test_delivery_is_enqueued_only_after_the_change_commits(
-    submitted_shop: Any, django_capture_on_commit_callbacks: Any
-) -> None:
+def test_delivery_job_commits_with_the_change_that_caused_it(submitted_shop: Any) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        submitted_shop()
-        assert not DBTaskResult.objects.exists()  # nothing is queued before the commit
+    submitted_shop()
 
-    assert callbacks
     (job,) = DBTaskResult.objects.filter(task_path=deliver_notifications.module_path)
     assert sorted(job.args_kwargs["args"][0]) == sorted(pending_ids())
+
+
+def test_delivery_job_rolls_back_with_the_change_that_caused_it(submitted_shop: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        submitted_shop()
+        assert DBTaskResult.objects.exists()  # queued inside the change's transaction
+        raise Undo
+
+    assert not DBTaskResult.objects.exists()
+    assert not Notification.objects.exists()
+
+
