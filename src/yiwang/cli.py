@@ -164,6 +164,9 @@ def serve(
     workers: int | None = typer.Option(
         None, help="gunicorn worker processes. Default: YIWANG_WEB_WORKERS."
     ),
+    threads: int | None = typer.Option(
+        None, help="Threads per worker (1: sync workers). Default: YIWANG_WEB_THREADS."
+    ),
 ) -> None:
     """Serve the web application with gunicorn (access log on stdout)."""
     _setup()
@@ -171,7 +174,12 @@ def serve(
 
     from yiwang.core import server
 
-    server.serve(host=host, port=port, workers=workers or settings.YIWANG_WEB_WORKERS)
+    server.serve(
+        host=host,
+        port=port,
+        workers=workers or settings.YIWANG_WEB_WORKERS,
+        threads=threads or settings.YIWANG_WEB_THREADS,
+    )
 
 
 def _database_tasks_backend() -> bool:

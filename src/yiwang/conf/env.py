@@ -201,6 +201,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("YIWANG_WEB_WORKERS", parse_int, 2, "gunicorn worker processes for `yiwang serve`."),
     Setting(
+        "YIWANG_WEB_THREADS",
+        parse_int,
+        4,
+        "Threads per web worker (gunicorn's gthread workers): while one request waits for the "
+        "database, another runs, and browsers keep their connections open. 1 runs gunicorn's "
+        "single-threaded sync workers instead.",
+    ),
+    Setting(
         "YIWANG_MEDIA_ROOT",
         parse_str,
         None,

@@ -33,11 +33,17 @@ class YiwangServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
 OPTIONAL = frozenset({"control_socket_disable"})
 
 
-def options(*, host: str, port: int, workers: int) -> dict[str, Any]:
+def options(*, host: str, port: int, workers: int, threads: int = 1) -> dict[str, Any]:
+    if workers < 1 or threads < 1:
+        raise ValueError("workers and threads must be at least 1")
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
+        # Views stay synchronous (WSGI). With threads, a worker serves another request while one
+        # waits for the database, and keeps connections alive between requests; each thread
+        # holds its own database connection.
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "threads": threads,
         # One line per request on stdout, one per problem on stderr: what a process manager or
         # container runtime collects.
         "accesslog": "-",
@@ -55,10 +61,10 @@ def options(*, host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
-def serve(*, host: str, port: int, workers: int) -> None:
+def serve(*, host: str, port: int, workers: int, threads: int = 1) -> None:
     from django.conf import settings
 
     # WhiteNoise also serves STATIC_ROOT and warns in every worker when it is missing; with
     # finders on it may stay empty, but it must exist.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-    YiwangServer(options(host=host, port=port, workers=workers)).run()
+    YiwangServer(options(host=host, port=port, workers=workers, threads=threads)).run()

@@ -63,3 +63,12 @@ def test_serve_answers_health_checks_and_static_files(
     # SIGTERM is how process managers stop it: gunicorn shuts down cleanly.
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
+
+
+def test_threads_choose_gunicorns_threaded_workers() -> None:
+    from yiwang.core.server import options
+
+    assert options(host="127.0.0.1", port=1, workers=2, threads=4)["worker_class"] == "gthread"
+    assert options(host="127.0.0.1", port=1, workers=2, threads=1)["worker_class"] == "sync"
+    with pytest.raises(ValueError, match="at least 1"):
+        options(host="127.0.0.1", port=1, workers=2, threads=0)

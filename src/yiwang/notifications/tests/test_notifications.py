@@ -235,5 +235,3 @@ def test_delivery_job_rolls_back_with_the_change_that_caused_it(submitted_shop: 
 
     assert not DBTaskResult.objects.exists()
     assert not Notification.objects.exists()
-
-
