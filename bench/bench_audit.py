@@ -9,9 +9,11 @@ clean up after itself any other way).
 
 1. Append: events/s of ``record_event`` with 1 and 8 writer processes, one commit per event,
    beside a bare INSERT of rows of the same size into a plain table with the same indexes; and
-   a business write (one INSERT into a plain table, in a transaction) alone versus the same
-   write plus its audit event in the same transaction. Target: the audited write costs at most
-   1.2x the write alone. The kinds run in alternating rounds; medians are reported.
+   two writes, each alone versus the same write plus its audit event in the same transaction:
+   the smallest write there is (one raw INSERT), and a write as the platform's services make
+   one (lock a row with SELECT ... FOR UPDATE, change it and save it through the ORM, as
+   claiming or deciding a task does). Target: the audited write costs at most 1.2x the write
+   alone. The kinds run in alternating rounds; medians are reported.
 2. Seal: ``seal()`` over N unsealed events (target 10 s for 1,000,000), beside COPY-ing N rows of
    the same shape into a table with the same indexes.
 3. Verify: ``verify()`` of the whole log, reading included (target 5 s for 1,000,000), beside a
@@ -45,7 +47,10 @@ ACTIONS = (
     "identity.login",
     "applications.correction_requested",
 )
-KINDS = ("event", "bare", "business", "business+audit")
+KINDS = ("event", "bare", "business", "business+audit", "platform", "platform+audit")
+# Rows each writer of the "platform" kinds updates in turn (its own, so writers never wait on
+# each other's row locks).
+PLATFORM_ROWS = 200
 DEPARTMENTS = ("psb", "amr", "health", "hrss", "tax", "civil", "housing", "fire")
 
 
@@ -94,6 +99,62 @@ def setup_django(url: str, data_dir: str) -> None:
             "CREATE TABLE bench_plain_event (LIKE audit_auditevent INCLUDING DEFAULTS "
             "INCLUDING INDEXES INCLUDING IDENTITY)"
         )
+        # A record the way the platform's tables look: a reference, a status, an assignee, a
+        # due date and timestamps, with indexes on what queues filter by.
+        cursor.execute(
+            "CREATE TABLE bench_record (id bigserial PRIMARY KEY, reference text NOT NULL, "
+            "status text NOT NULL, assignee_id bigint, due_date date NOT NULL, "
+            "updated_at timestamptz NOT NULL, note text NOT NULL)"
+        )
+        cursor.execute("CREATE INDEX bench_record_status_due ON bench_record (status, due_date)")
+        cursor.execute("CREATE INDEX bench_record_assignee ON bench_record (assignee_id)")
+        cursor.execute(
+            "INSERT INTO bench_record (reference, status, due_date, updated_at, note) "
+            "SELECT 'YW2026' || lpad(g::text, 8, '0'), 'open', current_date + g %% 20, now(), '' "
+            "FROM generate_series(1, %s) g",
+            [PLATFORM_ROWS * 8],
+        )
+
+
+def _record_model() -> Any:
+    """An ORM model of bench_record (created by SQL above, so Django does not manage it)."""
+    from django.apps import apps
+    from django.db import models
+
+    try:
+        return apps.get_model("core", "BenchRecord")
+    except LookupError:
+        pass
+
+    class BenchRecord(models.Model):
+        reference = models.TextField()
+        status = models.TextField()
+        assignee_id = models.BigIntegerField(null=True)
+        due_date = models.DateField()
+        updated_at = models.DateTimeField()
+        note = models.TextField()
+
+        class Meta:
+            app_label = "core"
+            db_table = "bench_record"
+            managed = False
+
+        def __str__(self) -> str:
+            return str(self.reference)
+
+    return BenchRecord
+
+
+def _platform_write(model: Any, n: int, i: int) -> Any:
+    """Lock one of the writer's rows, change it, save it: what a claim or a decision does."""
+    from yiwang.core import clock
+
+    row = model.objects.select_for_update().get(pk=n * PLATFORM_ROWS + i % PLATFORM_ROWS + 1)
+    row.status = "claimed" if row.status == "open" else "open"
+    row.assignee_id = 1000 + n
+    row.updated_at = clock.now()
+    row.save(update_fields=["status", "assignee_id", "updated_at"])
+    return row
 
 
 # --- 1. appending ---------------------------------------------------------------------------
@@ -158,9 +219,24 @@ def _work(kind: str, n: int, ops: int) -> None:
 
     from yiwang.audit.services import record_event
 
+    model = _record_model()
     with connection.cursor() as cursor:
         for i in range(ops):
-            if kind == "event":
+            if kind == "platform":
+                with transaction.atomic():
+                    _platform_write(model, n, i)
+            elif kind == "platform+audit":
+                with transaction.atomic():
+                    row = _platform_write(model, n, i)
+                    record_event(
+                        actor=_actor(n),
+                        action="applications.task_claimed",
+                        object_type="applications.task",
+                        object_id=row.pk,
+                        subjects=[f"person:11010519491231{i % 1000:03d}X"],
+                        data={"status": row.status, "assignee": row.assignee_id},
+                    )
+            elif kind == "event":
                 record_event(
                     actor=_actor(n),
                     action=ACTIONS[i % len(ACTIONS)],
@@ -225,14 +301,13 @@ def generate_events(count: int) -> float:
     from django.db import connection
 
     from yiwang.audit import domain
-    from yiwang.audit.verify import _PG_REST
+    from yiwang.audit.verify import PG_EVENT_TEXT
 
     columns = [
         {"subjects": "subjects_json", "data": "data_json"}.get(name, name)
         for name in domain.EVENT_FIELDS
     ]
-    stamp = "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
-    text = f"'{domain.EVENT_VERSION}' || chr(31) || {stamp} || chr(31) || {_PG_REST}"
+    text = PG_EVENT_TEXT
     actions = "ARRAY[" + ", ".join(f"'{a}'" for a in ACTIONS) + "]"
     depts = "ARRAY[" + ", ".join(f"'{d}'" for d in DEPARTMENTS) + "]"
     started = time.perf_counter()
@@ -413,15 +488,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for _ in range(args.rounds):
             for kind in KINDS:
                 rounds[kind].append(run_writers(kind, writers, ops))
-        event, bare, business, audited = (statistics.median(rounds[k]) for k in KINDS)
+        event, bare, business, audited, platform, platform_audited = (
+            statistics.median(rounds[k]) for k in KINDS
+        )
         ratio = statistics.median(
             b / a for b, a in zip(rounds["business"], rounds["business+audit"], strict=True)
+        )
+        platform_ratio = statistics.median(
+            b / a for b, a in zip(rounds["platform"], rounds["platform+audit"], strict=True)
         )
         raw[f"writers_{writers}"] = {
             "audit_events_per_s": event,
             "bare_insert_per_s": bare,
             "business_writes_per_s": business,
             "audited_business_writes_per_s": audited,
+            "platform_writes_per_s": platform,
+            "audited_platform_writes_per_s": platform_audited,
             "rounds": rounds,
         }
         metrics += [
@@ -432,11 +514,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "target": "-",
             },
             {
-                "metric": f"write + audit event vs write alone, {writers} writer(s)",
+                "metric": f"one raw INSERT + audit event vs alone, {writers} writer(s)",
                 "measured": f"{ratio:.2f}x ({audited:,.0f}/s)",
                 "floor": f"write alone: {business:,.0f}/s",
                 "target": "<= 1.20x",
                 "met": "yes" if ratio <= 1.2 else "no",
+            },
+            {
+                "metric": f"platform write (lock, change, save) + audit event vs alone, "
+                f"{writers} writer(s)",
+                "measured": f"{platform_ratio:.2f}x ({platform_audited:,.0f}/s)",
+                "floor": f"write alone: {platform:,.0f}/s",
+                "target": "<= 1.20x",
+                "met": "yes" if platform_ratio <= 1.2 else "no",
             },
         ]
 

@@ -205,3 +205,31 @@ def test_report_counts_every_problem_but_names_the_first(
     assert report.problem is not None and report.problem.ref == str(log[0].pk)
     assert report.problems == 2
     assert Leaf.objects.count() == 6
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-11-27T08:22:00.123456+08:00",
+        "2026-01-01T00:00:00+00:00",  # no microseconds: still six digits
+        "2026-12-31T23:59:59.999999-05:00",  # crosses the year in UTC
+        "2024-02-29T12:00:00.000001+00:00",
+        "0999-03-04T05:06:07.000100+00:00",  # a year below 1000 keeps four digits
+    ],
+)
+def test_postgres_writes_an_events_time_exactly_as_it_was_hashed(moment: str) -> None:
+    import datetime as dt
+
+    from django.db import connection
+
+    from yiwang.audit.verify import PG_TIMESTAMP
+
+    value = dt.datetime.fromisoformat(moment)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {PG_TIMESTAMP} FROM (SELECT %s::timestamptz AS created_at) e", [value]
+        )
+        (written,) = cursor.fetchone()
+    assert written == domain.canonical_timestamp(value)
