@@ -86,6 +86,8 @@ class Reason(models.TextChoices):
     """Why a read was served or refused. Written into the audit event and the access log."""
 
     ALLOWED = "allowed", _("Allowed by the agreement")
+    # Not a decision of the exchange: the department read its own registry (the registry API).
+    REGISTRY_OWNER = "registry_owner", _("Read by the department that keeps the registry")
     NO_AGREEMENT = "no_agreement", _("No sharing agreement")
     AGREEMENT_PENDING = "agreement_pending", _("The agreement is not approved yet")
     AGREEMENT_REJECTED = "agreement_rejected", _("The agreement was rejected")
@@ -127,12 +129,21 @@ SYSTEM_ROLE = "system"
 # Prefix of department-system API tokens, so leaked tokens are recognisable by secret scanners.
 TOKEN_PREFIX = "ywds"
 
+# The purpose recorded when a department reads its own registry through the registry API: it
+# needs no agreement, and is not one of the purposes agreements name (those are loaded rows).
+OWNER_PURPOSE = "registry_owner"
+OWNER_PURPOSE_NAME = _("The department keeping its own registry")
+
 # Audit actions written by the exchange.
 ACTION_READ = "exchange.read"
 ACTION_RECORD_CREATED = "exchange.record.created"
 ACTION_RECORD_UPDATED = "exchange.record.updated"
 ACTION_RECORD_RETIRED = "exchange.record.retired"
 ACTION_RECORDS_IMPORTED = "exchange.records.imported"
+ACTION_RECORD_VIEWED = "exchange.record.viewed"
+ACTION_RECORD_CHECKED = "exchange.record.checked"
+ACTION_RECORD_HISTORY_VIEWED = "exchange.record.history_viewed"
+ACTION_RECORDS_LISTED = "exchange.records.listed"
 ACTION_AGREEMENT_REQUESTED = "exchange.agreement.requested"
 ACTION_AGREEMENT_APPROVED = "exchange.agreement.approved"
 ACTION_AGREEMENT_REJECTED = "exchange.agreement.rejected"

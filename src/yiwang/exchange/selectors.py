@@ -19,6 +19,7 @@ from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import policy
 from yiwang.exchange.constants import (
+    OWNER_PURPOSE_NAME,
     SYSTEM_ROLE,
     AgreementState,
     Reason,
@@ -222,6 +223,14 @@ def _official(entry: AccessLogEntry) -> str:
     return ""
 
 
+def _purpose_name(entry: AccessLogEntry) -> str:
+    if entry.purpose is not None:
+        return _pick(entry.purpose.name_zh, entry.purpose.name_en)
+    if entry.reason == Reason.REGISTRY_OWNER:  # the department read its own registry
+        return str(OWNER_PURPOSE_NAME)
+    return entry.purpose_code
+
+
 def _entry_view(entry: AccessLogEntry, snap: policy.Snapshot) -> AccessLogView:
     info = snap.registries.get(entry.registry.code)
     names = []
@@ -245,9 +254,7 @@ def _entry_view(entry: AccessLogEntry, snap: policy.Snapshot) -> AccessLogView:
         fields=tuple(entry.fields),
         field_names=tuple(names),
         purpose_code=entry.purpose_code,
-        purpose_name=_pick(entry.purpose.name_zh, entry.purpose.name_en)
-        if entry.purpose
-        else entry.purpose_code,
+        purpose_name=_purpose_name(entry),
         legal_basis=basis,
         case_ref=entry.case_ref,
         flagged=bool(getattr(entry, "is_flagged", False)),
@@ -335,7 +342,8 @@ def access_log_for_firm(
 
 def access_log_departments(*, actor: Any, firm: Any = None) -> list[tuple[str, str]]:
     """``(code, name)`` of the departments a person may narrow their access log (or their
-    firm's) to: those that consume an agreement on a registry about persons (or firms).
+    firm's) to: those that consume an agreement on a registry about persons (or firms), and
+    those that keep such a registry (their own reads of it are listed too).
 
     Taken from the agreements, not from the log itself: a DISTINCT over a person's whole log
     would cost as much as the log is long on every page. A read refused to a department with no
@@ -348,7 +356,11 @@ def access_log_departments(*, actor: Any, firm: Any = None) -> list[tuple[str, s
     else:
         kind = SubjectKind.PERSON
     consumers = SharingAgreement.objects.filter(registry__subject_kind=kind).values("consumer_id")
-    return [(d.code, d.name) for d in Department.objects.filter(pk__in=consumers).order_by("code")]
+    owners = {
+        r.department_id for r in policy.snapshot().registries.values() if r.subject_kind == kind
+    }
+    departments = Department.objects.filter(Q(pk__in=consumers) | Q(pk__in=owners))
+    return [(d.code, d.name) for d in departments.order_by("code")]
 
 
 def access_log_entry_for(*, actor: Any, entry_id: int) -> AccessLogView | None:

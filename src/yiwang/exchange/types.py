@@ -146,6 +146,15 @@ class RecordView:
 
 
 @dataclass(frozen=True)
+class RecordPage:
+    """A page of a registry's records in key order; ``next_after`` is the key to continue after,
+    or None on the last page."""
+
+    items: tuple[RecordView, ...]
+    next_after: str | None
+
+
+@dataclass(frozen=True)
 class RecordImport:
     """What one call of ``bulk_import_records`` did."""
 

@@ -88,6 +88,11 @@ class ReadOut(Schema):
     )
 
 
+# Reasons a governed read is never refused with: it was allowed, or it was not a governed read
+# at all (the registry's own department reading it through the registry API).
+NOT_REFUSALS = (Reason.ALLOWED, Reason.REGISTRY_OWNER)
+
+
 def _requester(actor: Any, payload: ReadIn) -> Requester:
     if selectors.is_department_system(actor):
         # A system may name its department and role, but only its own pass the exchange's check.
@@ -160,7 +165,7 @@ def _served(result: ExchangeResult) -> dict[str, Any]:
         "Allowed: the fields asked for, masked as the agreement says, with their provenance. "
         'Refused: 403 with `{"error": {"code": "denied", "reason": "<reason>", "message"}}`, '
         "`reason` being one of: "
-        + ", ".join(f"`{r}`" for r in Reason.values if r != "allowed")
+        + ", ".join(f"`{r}`" for r in Reason.values if r not in NOT_REFUSALS)
         + ". Every call, served or refused, is audited and shown to the person."
     ),
 )

@@ -8,6 +8,9 @@ registry's data elements, needs a reason and makes a new version; nothing is eve
 Anybody else — another department's system or officer — gets 404 for the registry and for every
 record in it, exactly as if neither existed. Other departments read registry data only through
 the governed read (``POST /exchange/read``).
+
+Every read here is a read of personal data: the services audit it and put it in the access log
+of each person or firm returned (see :mod:`yiwang.exchange.services.own_records`).
 """
 
 from __future__ import annotations
@@ -204,19 +207,15 @@ def create_registry_record(
 def list_registry_records(
     request: HttpRequest, params: Query[RecordQuery], registry: str = registry_param()
 ) -> dict[str, Any]:
-    found = selectors.list_records(
+    page = services.list_own_records(
         actor=actor_of(request),
         registry=registry,
         after=params.after,
-        limit=params.limit + 1,
+        limit=params.limit,
         include_retired=params.include_retired,
         updated_since=params.updated_since,
     )
-    page = found[: params.limit]
-    return {
-        "items": [_record(r) for r in page],
-        "next_after": page[-1].record_key if len(found) > params.limit else None,
-    }
+    return {"items": [_record(r) for r in page.items], "next_after": page.next_after}
 
 
 @router.get(
@@ -227,7 +226,7 @@ def list_registry_records(
 def read_registry_record(
     request: HttpRequest, registry: str = registry_param(), key: str = key_param()
 ) -> dict[str, Any]:
-    found = selectors.read_record(actor=actor_of(request), registry=registry, record_key=key)
+    found = services.read_own_record(actor=actor_of(request), registry=registry, record_key=key)
     if found is None:
         raise Http404
     return _record(found)
@@ -264,7 +263,7 @@ def update_registry_record(
 def registry_record_exists(
     request: HttpRequest, registry: str = registry_param(), key: str = key_param()
 ) -> dict[str, Any]:
-    found = selectors.read_record(actor=actor_of(request), registry=registry, record_key=key)
+    found = services.check_own_record(actor=actor_of(request), registry=registry, record_key=key)
     return {"exists": found is not None, "status": found.status if found else None}
 
 
@@ -276,7 +275,9 @@ def registry_record_exists(
 def registry_record_history(
     request: HttpRequest, registry: str = registry_param(), key: str = key_param()
 ) -> dict[str, Any]:
-    versions = selectors.record_history(actor=actor_of(request), registry=registry, record_key=key)
+    versions = services.read_own_record_history(
+        actor=actor_of(request), registry=registry, record_key=key
+    )
     if not versions:
         raise Http404
     return {"registry": registry, "record_key": key, "versions": [_version(v) for v in versions]}

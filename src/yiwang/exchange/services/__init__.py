@@ -14,6 +14,12 @@ from yiwang.exchange.services.consent import grant_consent, revoke_consent
 from yiwang.exchange.services.corrections import request_registry_correction
 from yiwang.exchange.services.exchange import read
 from yiwang.exchange.services.flags import flag_access
+from yiwang.exchange.services.own_records import (
+    check_own_record,
+    list_own_records,
+    read_own_record,
+    read_own_record_history,
+)
 from yiwang.exchange.services.platform import PLATFORM_SYSTEM_NAME, platform_requester
 from yiwang.exchange.services.records import (
     bulk_import_records,
@@ -37,14 +43,18 @@ __all__ = [
     "audit_actor",
     "authenticate_system",
     "bulk_import_records",
+    "check_own_record",
     "check_terms",
     "create_record",
     "deactivate_system",
     "flag_access",
     "grant_consent",
     "issue_credential",
+    "list_own_records",
     "platform_requester",
     "read",
+    "read_own_record",
+    "read_own_record_history",
     "refresh_record_statistics",
     "register_system",
     "reject_agreement",

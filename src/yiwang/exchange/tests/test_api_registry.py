@@ -12,7 +12,12 @@ import pytest
 from yiwang.audit.models import AuditEvent
 from yiwang.core import clock
 from yiwang.exchange import selectors, services
-from yiwang.exchange.constants import ACTION_RECORD_CREATED, ACTION_RECORD_UPDATED
+from yiwang.exchange.constants import (
+    ACTION_RECORD_CREATED,
+    ACTION_RECORD_HISTORY_VIEWED,
+    ACTION_RECORD_UPDATED,
+    ACTION_RECORD_VIEWED,
+)
 from yiwang.exchange.tests.api_support import (
     bearer,
     error,
@@ -60,9 +65,13 @@ def test_a_departments_system_creates_and_reads_a_record(
     assert read.status_code == 200
     assert read.json()["values"] == person(1)
     assert read.json()["subject_key"] == national_id_for(1)
-    [event] = AuditEvent.objects.filter(id__gt=mark)
-    assert event.action == ACTION_RECORD_CREATED
-    assert "Person 1" not in event.data_json  # field names only, never values
+    created_event, read_event = AuditEvent.objects.filter(id__gt=mark)
+    assert (created_event.action, read_event.action) == (
+        ACTION_RECORD_CREATED,
+        ACTION_RECORD_VIEWED,
+    )
+    # Field names, keys and versions only, never values.
+    assert "Person 1" not in created_event.data_json + read_event.data_json
 
 
 def test_an_update_makes_a_new_version_and_the_history_says_who_and_why(
@@ -83,7 +92,10 @@ def test_an_update_makes_a_new_version_and_the_history_says_who_and_why(
     assert updated.json()["version"] == 2
     assert updated.json()["values"]["address"] == "示例路2号"
     assert updated.json()["values"]["person_name"] == "Person 2"
-    assert [e.action for e in AuditEvent.objects.filter(id__gt=mark)] == [ACTION_RECORD_UPDATED]
+    assert [e.action for e in AuditEvent.objects.filter(id__gt=mark)] == [
+        ACTION_RECORD_UPDATED,
+        ACTION_RECORD_HISTORY_VIEWED,
+    ]
     versions = history.json()["versions"]
     assert [(v["version"], v["reason"]) for v in versions] == [(1, "birth"), (2, "moved house")]
     assert versions[1]["changed_by"] == "department-system:registrar/population-system"
