@@ -201,6 +201,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("YIWANG_WEB_WORKERS", parse_int, 2, "gunicorn worker processes for `yiwang serve`."),
     Setting(
+        "YIWANG_DB_PREPARED_STATEMENTS",
+        parse_bool,
+        True,
+        "On PostgreSQL, prepare the statement every audited write runs (the audit event insert) "
+        "once per connection. Turn off behind a pooler that cannot carry prepared statements "
+        "(PgBouncer in transaction mode before 1.21).",
+    ),
+    Setting(
         "YIWANG_WEB_THREADS",
         parse_int,
         4,
