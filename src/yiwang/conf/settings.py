@@ -145,6 +145,15 @@ AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 # Successful log-ins are already on the audit log; axes keeps only failures and lock-outs.
 AXES_DISABLE_ACCESS_LOG = True
+# axes keeps the form of each failed attempt; the change-password form's fields are passwords
+# too (a wrong current password counts as a failed log-in), so they are masked like "password".
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "current_password",
+    "new_password1",
+    "new_password2",
+]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env.value("YIWANG_LANGUAGE")

@@ -42,5 +42,9 @@ class Realm(models.TextChoices):
     BACKOFFICE = "backoffice", _("Back office")
 
 
+# Given to ``authenticate`` with the current password when a person changes it, so that the
+# check counts towards the log-in lock-out but is audited as what it is, not as a log-in.
+PASSWORD_CHANGE_CHECK = "password_change"
+
 # Roles that open the Django admin; everything else is done in the back office.
 ADMIN_ROLES = (Role.PLATFORM_ADMIN, Role.DEPARTMENT_ADMIN)

@@ -8,6 +8,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.password_validation import (
+    password_validators_help_text_html,
+    validate_password,
+)
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -122,6 +126,67 @@ class ResetPasswordForm(SetPasswordForm):
             password=self.cleaned_data["new_password1"],
             reason="reset",
         )
+
+
+class ChangePasswordForm(forms.Form):
+    """Current password, then the new one twice, for a person who is logged in.
+
+    The form checks what it can see on its own (every field given, the two new passwords equal,
+    the password rules); whether the current password is right is for the service to say, since
+    that check counts towards the log-in lock-out. :meth:`add_service_error` puts the service's
+    complaints next to the right fields.
+    """
+
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("Type the new password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    # The service's names for its inputs, and the fields that hold them here.
+    SERVICE_FIELDS = {"current": "current_password", "new": "new_password1"}
+
+    def __init__(self, user: Account, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["current_password"].error_messages["required"] = _(
+            "Enter your current password"
+        )
+        self.fields["new_password1"].error_messages["required"] = _("Enter a new password")
+        self.fields["new_password2"].error_messages["required"] = _("Type the new password again")
+        # Built here rather than at import, so the rules are listed in the page's language.
+        self.fields["new_password1"].help_text = password_validators_help_text_html()
+
+    def clean(self) -> dict[str, Any]:
+        new = self.cleaned_data.get("new_password1")
+        repeat = self.cleaned_data.get("new_password2")
+        if new and repeat and new != repeat:
+            self.add_error(
+                "new_password2", _("The two passwords are not the same. Type them again.")
+            )
+        if new:
+            try:
+                validate_password(new, user=self.user)
+            except forms.ValidationError as exc:
+                self.add_error("new_password1", exc)
+        return self.cleaned_data
+
+    def add_service_error(self, error: forms.ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for key, errors in error.error_dict.items():
+                self.add_error(self.SERVICE_FIELDS.get(key), errors)
+        else:
+            self.add_error(None, error)
 
 
 class AdminSetPasswordForm(forms.Form):

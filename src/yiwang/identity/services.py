@@ -6,16 +6,26 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.identity import domain, selectors
-from yiwang.identity.constants import AccountKind, IdKind, RegionLevel, RepresentativeRole, Role
+from yiwang.identity.backends import realm_of
+from yiwang.identity.constants import (
+    PASSWORD_CHANGE_CHECK,
+    AccountKind,
+    IdKind,
+    RegionLevel,
+    RepresentativeRole,
+    Role,
+)
 from yiwang.identity.models import (
     Account,
     Department,
@@ -245,6 +255,67 @@ def set_password(*, actor: Any, account: Account, password: str | None, reason: 
         from axes.utils import reset as axes_reset
 
         axes_reset(username=account.get_username())
+    return account
+
+
+def change_password(
+    *, actor: Any, account: Account, current: str, new: str, request: HttpRequest
+) -> Account:
+    """A logged-in person replaces their own password, proving first that they know it.
+
+    The current password is checked the way the log-in page checks one (``authenticate`` with
+    the account's user name and realm), so a wrong one is a failed log-in to django-axes: it
+    counts against the user name and the browser, and at the limit both are locked and the
+    middleware answers with the lock-out page. While a lock lasts, even the right password is
+    refused. Refusals are audited as ``identity.password_change_refused``.
+
+    On success the request's session stays logged in (under a new key) and every other session
+    of the account ends at its next request: Django ties each session to a hash of the password,
+    and that hash has changed. The failures counted against the user name are cleared, as after
+    a successful log-in. Neither password ever reaches the audit log.
+    """
+    if not (isinstance(actor, Account) and actor.pk == account.pk and account.is_active):
+        raise PermissionDenied("only the account itself may change its password this way")
+    realm = realm_of(account)
+    if new == current:
+        raise ValidationError(
+            {"new": _("The new password is the same as the current one. Choose a different one.")}
+        )
+    try:
+        validate_password(new, user=account)
+    except ValidationError as exc:
+        raise ValidationError({"new": exc.error_list}) from exc
+
+    checked = authenticate(
+        request,
+        username=account.get_username(),
+        password=current,
+        realm=realm,
+        purpose=PASSWORD_CHANGE_CHECK,
+    )
+    if checked is None or checked.pk != account.pk:
+        locked = bool(getattr(request, "axes_locked_out", False))
+        with transaction.atomic():
+            _record(
+                actor=actor,
+                action="identity.password_change_refused",
+                obj=account,
+                data={"realm": realm, "reason": "locked" if locked else "wrong_current_password"},
+            )
+        raise ValidationError(
+            {"current": _("Your current password is wrong. Type it again.")},
+            code="password_incorrect",
+        )
+
+    with transaction.atomic():
+        account.set_password(new)
+        account.save(update_fields=["password"])
+        _record(actor=actor, action="identity.password_changed", obj=account, data={"realm": realm})
+        update_session_auth_hash(request, account)
+
+    from axes.utils import reset as axes_reset
+
+    axes_reset(username=account.get_username())
     return account
 
 

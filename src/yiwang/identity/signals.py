@@ -17,6 +17,7 @@ from yiwang.identity.access import (
     REFRESHED_AT_SESSION_KEY,
 )
 from yiwang.identity.backends import realm_of
+from yiwang.identity.constants import PASSWORD_CHANGE_CHECK
 from yiwang.identity.middleware import LOGOUT_REASON_ATTR
 
 
@@ -51,6 +52,8 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
 def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    if credentials.get("purpose") == PASSWORD_CHANGE_CHECK:
+        return  # a wrong current password: audited by services.change_password, not as a log-in
     # Only the user name and the realm: the password (already masked by Django) is never kept.
     realm = credentials.get("realm")
     _record(

@@ -1,4 +1,4 @@
-"""Login, logout and password reset for staff; included into the ``backoffice`` namespace."""
+"""Login, logout, password reset and change for staff; in the ``backoffice`` namespace."""
 
 from django.urls import path
 
@@ -24,4 +24,5 @@ urlpatterns = [
         views.RealmPasswordResetCompleteView.as_view(realm=Realm.BACKOFFICE),
         name="password_reset_complete",
     ),
+    path("password/", views.BackofficePasswordChangeView.as_view(), name="password_change"),
 ]

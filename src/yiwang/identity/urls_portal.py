@@ -1,4 +1,4 @@
-"""Login, logout and password reset for citizens; included into the ``portal`` namespace."""
+"""Login, logout, password reset and change for citizens; in the ``portal`` namespace."""
 
 from django.urls import path
 
@@ -24,4 +24,5 @@ urlpatterns = [
         views.RealmPasswordResetCompleteView.as_view(realm=Realm.PORTAL),
         name="password_reset_complete",
     ),
+    path("my/password/", views.PortalPasswordChangeView.as_view(), name="password_change"),
 ]

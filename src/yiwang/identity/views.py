@@ -1,23 +1,29 @@
-"""Log in, log out, reset a password; one set of views, mounted once per realm."""
+"""Log in, log out, reset or change a password; one set of views, mounted once per realm."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView
 
-from yiwang.identity import forms
-from yiwang.identity.access import BASE_TEMPLATES
+from yiwang.identity import forms, services
+from yiwang.identity.access import BASE_TEMPLATES, CitizenRequiredMixin, StaffRequiredMixin
 from yiwang.identity.backends import realm_of
-from yiwang.identity.constants import Realm
+from yiwang.identity.constants import PASSWORD_CHANGE_CHECK, Realm
 from yiwang.identity.middleware import LOGOUT_REASON_ATTR
+from yiwang.identity.models import Account
 
 HOME_URL_NAMES = {Realm.PORTAL: "portal:home", Realm.BACKOFFICE: "backoffice:home"}
 
@@ -37,6 +43,7 @@ def realm_context(realm: Realm) -> dict[str, Any]:
         "login_url": reverse(f"{realm}:login"),
         "logout_url": reverse(f"{realm}:logout"),
         "password_reset_url": reverse(f"{realm}:password_reset"),
+        "password_change_url": reverse(f"{realm}:password_change"),
         "home_url": home_url(realm),
         "session_idle_minutes": max(1, settings.SESSION_COOKIE_AGE // 60),
     }
@@ -149,6 +156,49 @@ class RealmPasswordResetCompleteView(RealmMixin, auth_views.PasswordResetComplet
     template_name = "identity/password_reset_complete.html"
 
 
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
+class RealmPasswordChangeView(RealmMixin, FormView):
+    """A logged-in person changes their own password; the realm's mixin guards the door."""
+
+    template_name = "identity/password_change.html"
+    form_class = forms.ChangePasswordForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def form_valid(self, form: forms.ChangePasswordForm) -> HttpResponse:
+        account = cast(Account, self.request.user)
+        try:
+            services.change_password(
+                actor=account,
+                account=account,
+                current=form.cleaned_data["current_password"],
+                new=form.cleaned_data["new_password1"],
+                request=self.request,
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _(
+                "Your password has been changed. Anywhere else you were logged in with this "
+                "account, you have been logged out."
+            ),
+        )
+        return redirect(home_url(self.realm))
+
+
+class PortalPasswordChangeView(CitizenRequiredMixin, RealmPasswordChangeView):
+    realm = Realm.PORTAL
+
+
+class BackofficePasswordChangeView(StaffRequiredMixin, RealmPasswordChangeView):
+    realm = Realm.BACKOFFICE
+
+
 def _realm_of_request(request: HttpRequest) -> Realm:
     match = getattr(request, "resolver_match", None)
     namespace = match.namespaces[0] if match is not None and match.namespaces else ""
@@ -171,7 +221,10 @@ def locked_out(
     """
     realm = _realm_of_request(request)
     minutes = max(1, math.ceil(settings.AXES_COOLOFF_TIME * 60))
-    context = {**realm_context(realm), "minutes": minutes}
+    # A wrong current password on the change-password page counts as a failed log-in too; when
+    # that is what reached the limit, the page says so instead of speaking of a log-in.
+    changing_password = (credentials or {}).get("purpose") == PASSWORD_CHANGE_CHECK
+    context = {**realm_context(realm), "minutes": minutes, "changing_password": changing_password}
     response = render(request, "identity/locked_out.html", context, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
