@@ -164,7 +164,7 @@ class ChangePasswordForm(forms.Form):
         )
         self.fields["new_password1"].error_messages["required"] = _("Enter a new password")
         self.fields["new_password2"].error_messages["required"] = _("Type the new password again")
-        # Built here rather than at import, so the rules are listed in the page's language.
+        # The rules in force, listed under the field in the page's language.
         self.fields["new_password1"].help_text = password_validators_help_text_html()
 
     def clean(self) -> dict[str, Any]:
