@@ -261,10 +261,41 @@ def _entry_view(entry: AccessLogEntry, snap: policy.Snapshot) -> AccessLogView:
     )
 
 
+# What an entry's view shows, and nothing else: not the record versions read, nor the rest of
+# the account, department and registry rows (a page lists many entries).
+_ENTRY_VIEW_FIELDS = (
+    "created_at",
+    "subject_kind",
+    "subject_key",
+    "outcome",
+    "reason",
+    "consumer_code",
+    "role",
+    "identity_restricted",
+    "fields",
+    "purpose_code",
+    "legal_basis_zh",
+    "legal_basis_en",
+    "legal_basis_url",
+    "case_ref",
+    "consumer__name_zh",
+    "consumer__name_en",
+    "account__username",
+    "account__display_name",
+    "system__name",
+    "registry__code",
+    "registry__name_zh",
+    "registry__name_en",
+    "purpose__name_zh",
+    "purpose__name_en",
+)
+
+
 def _entries(kind: str, key: str) -> QuerySet[AccessLogEntry]:
     return (
         AccessLogEntry.objects.filter(subject_kind=kind, subject_key=key)
         .select_related("consumer", "account", "system", "registry", "purpose")
+        .only(*_ENTRY_VIEW_FIELDS)
         .annotate(is_flagged=Exists(Flag.objects.filter(entry=OuterRef("pk"))))
         .order_by("-created_at", "-pk")
     )

@@ -102,6 +102,9 @@ def _application_links(request: HttpRequest, refs: set[str]) -> dict[str, int]:
     return {ref: pk for ref, pk in rows.values_list("receipt_number", "pk") if ref}
 
 
+_SENTINEL = "987654321"
+
+
 @citizen_required
 @require_safe
 def access_log(request: HttpRequest) -> HttpResponse:
@@ -136,6 +139,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
     links = _application_links(request, {r.case_ref for r in rows if r.case_ref})
     query = request.GET.copy()
     query.pop("page", None)
+    # Each address reversed once for the page, not once per entry.
+    flag_url = reverse("portal:data_flag", args=[_SENTINEL])
+    application_url = reverse("portal:application_detail", args=[_SENTINEL])
     context = {
         "form": form,
         "firm": firm,
@@ -145,7 +151,10 @@ def access_log(request: HttpRequest) -> HttpResponse:
                 "entry": r,
                 "served": r.outcome == Outcome.SERVED,
                 "reason": Reason(r.reason).label if r.reason in Reason.values else r.reason,
-                "application_pk": links.get(r.case_ref),
+                "application_url": application_url.replace(_SENTINEL, str(links[r.case_ref]))
+                if r.case_ref in links
+                else "",
+                "flag_url": flag_url.replace(_SENTINEL, str(r.id)),
             }
             for r in rows
         ],
