@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from yiwang.backoffice.views import exchange, home, materials, queue, task
+from yiwang.backoffice.views import corrections, exchange, home, materials, queue, task
 
 app_name = "backoffice"
 urlpatterns = [
@@ -28,6 +28,17 @@ urlpatterns = [
     ),
     path("exchange/flags/", exchange.flags, name="exchange_flags"),
     path("exchange/flags/<int:pk>/close/", exchange.flag_close, name="exchange_flag_close"),
+    path("exchange/corrections/", corrections.corrections, name="exchange_corrections"),
+    path(
+        "exchange/corrections/<int:pk>/",
+        corrections.correction_detail,
+        name="exchange_correction",
+    ),
+    path(
+        "exchange/corrections/<int:pk>/<slug:decision>/",
+        corrections.correction_decide,
+        name="exchange_correction_decide",
+    ),
     path("exchange/systems/", exchange.systems, name="exchange_systems"),
     path("exchange/systems/<int:pk>/issue/", exchange.system_issue, name="exchange_system_issue"),
     path(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ElementType(models.TextChoices):
@@ -122,6 +123,15 @@ class FlagStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class CorrectionStatus(models.TextChoices):
+    """Where a person's report of a wrong registry value stands. Only an open one is decided."""
+
+    # With a context: "Corrected" is also a case's 补正, a different thing in Chinese.
+    OPEN = "open", pgettext_lazy("registry correction", "Open")
+    CORRECTED = "corrected", pgettext_lazy("registry correction", "Corrected")
+    REJECTED = "rejected", pgettext_lazy("registry correction", "Not corrected")
+
+
 # The role a department system acts in. Agreements that list roles may name it to let systems
 # read too; staff roles come from identity.constants.Role.
 SYSTEM_ROLE = "system"
@@ -155,6 +165,8 @@ ACTION_CONSENT_REVOKED = "exchange.consent.revoked"
 ACTION_ACCESS_FLAGGED = "exchange.access.flagged"
 ACTION_FLAG_CLOSED = "exchange.flag.closed"
 ACTION_CORRECTION_REQUESTED = "exchange.registry_correction.requested"
+ACTION_CORRECTION_CORRECTED = "exchange.registry_correction.corrected"
+ACTION_CORRECTION_REJECTED = "exchange.registry_correction.rejected"
 ACTION_SYSTEM_REGISTERED = "exchange.system.registered"
 ACTION_SYSTEM_DEACTIVATED = "exchange.system.deactivated"
 ACTION_CREDENTIAL_ISSUED = "exchange.credential.issued"

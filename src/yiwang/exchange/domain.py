@@ -346,6 +346,14 @@ def normalise_subject(kind: str, raw: str) -> str:
     raise SubjectInvalid(f"unknown subject kind {kind!r}")
 
 
+def masked_subject(kind: str, key: str) -> str:
+    """A subject as staff lists show it: a person's id number with only its last four
+    characters, a firm's USCC in full (it is printed on the firm's licence for all to see)."""
+    if kind == SubjectKind.FIRM:
+        return key
+    return mask_last4(key) or ""
+
+
 def subject_ref(kind: str, key: str) -> str:
     """The subject string the audit log uses: ``person:<national_id>`` or ``firm:<uscc>``."""
     return f"{kind}:{key}"

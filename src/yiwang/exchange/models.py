@@ -18,6 +18,7 @@ from yiwang.core.models import TimeStampedModel
 from yiwang.exchange.constants import (
     AgreementState,
     Classification,
+    CorrectionStatus,
     ElementType,
     FlagStatus,
     Outcome,
@@ -416,12 +417,26 @@ class RegistryCorrectionRequest(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    # The language the person reported in: the outcome is written to them in it.
+    language = models.CharField(max_length=16, blank=True)
+    status = models.CharField(
+        max_length=16, choices=CorrectionStatus.choices, default=CorrectionStatus.OPEN
+    )
     created_at = models.DateTimeField()
+    # The data officer's decision: what was fixed, or why not. The person reads it.
+    decision_note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes: ClassVar = [
             models.Index(fields=["provider", "status"], name="registry_correction_provider"),
+            # The person's own reports, newest first, on their "my data" pages.
+            models.Index(
+                fields=["reported_by", "-created_at"], name="registry_correction_reporter"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -702,56 +702,10 @@ def record_history(*, actor: Any, registry: str, record_key: str) -> list[Record
 
 # --- Corrections people asked for ------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class RegistryCorrectionView:
-    """A person's report that a value in one of the department's registries is wrong."""
-
-    id: int
-    created_at: dt.datetime
-    status: str
-    registry_code: str
-    registry_name: str
-    subject_kind: str
-    subject_key: str
-    record_key: str
-    record_version: int | None
-    field: str
-    note: str
-    case_ref: str
-
-
-def registry_corrections_for(
-    *, actor: Any, status: str | None = None
-) -> list[RegistryCorrectionView]:
-    """Correction requests on the registries of the departments where the actor is a data
-    officer (they alone change their records), newest first."""
-    from yiwang.exchange.models import RegistryCorrectionRequest
-
-    departments = list(
-        identity_selectors.memberships_of(actor)
-        .filter(role=Role.DATA_OFFICER)
-        .values_list("department_id", flat=True)
-    )
-    rows = RegistryCorrectionRequest.objects.filter(provider_id__in=departments).select_related(
-        "registry"
-    )
-    if status:
-        rows = rows.filter(status=status)
-    return [
-        RegistryCorrectionView(
-            id=row.pk,
-            created_at=row.created_at,
-            status=row.status,
-            registry_code=row.registry.code,
-            registry_name=_pick(row.registry.name_zh, row.registry.name_en),
-            subject_kind=row.subject_kind,
-            subject_key=row.subject_key,
-            record_key=row.record_key,
-            record_version=row.record_version,
-            field=row.field,
-            note=row.note,
-            case_ref=row.case_ref,
-        )
-        for row in rows.order_by("-created_at", "-pk")
-    ]
+# Kept in their own module; imported here, so that other apps read them through this one.
+from yiwang.exchange.selectors_corrections import (  # noqa: E402, F401
+    RegistryCorrectionView,
+    registry_correction_for,
+    registry_corrections_for,
+    registry_corrections_reported_by,
+)

@@ -9,6 +9,8 @@ class Event(models.TextChoices):
     DECIDED = "decided", _("Decision made")
     COMPLETED = "completed", _("Application completed")
     WITHDRAWN = "withdrawn", _("Application withdrawn")
+    # To the person who reported a wrong registry value: what its department decided.
+    REGISTRY_CORRECTION_DECIDED = "registry_correction_decided", _("Registry correction decided")
     # To staff.
     CORRECTION_RECEIVED = "correction_received", _("Correction received")
     DEADLINE_WARNING = "deadline_warning", _("Case due soon")

@@ -54,6 +54,7 @@ urlpatterns = [
     path("my/data/", views_data.access_log, name="data_access_log"),
     path("my/data/<int:pk>/flag/", views_data.flag_entry, name="data_flag"),
     path("my/data/<int:pk>/flagged/", views_data.flagged, name="data_flagged"),
+    path("my/data/corrections/", views_data.registry_corrections, name="data_registry_corrections"),
     path("my/consents/", views_data.consents, name="data_consents"),
     path("my/consents/new/", views_data.consent_grant, name="data_consent_grant"),
     path("my/consents/<int:pk>/revoke/", views_data.consent_revoke, name="data_consent_revoke"),

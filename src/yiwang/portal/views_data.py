@@ -1,5 +1,6 @@
 """数据使用记录 and consent: who read a person's (or their firm's) data, flagging a read that looks
-wrong, and the consents a person gives to conditional sharing.
+wrong, the wrong registry values they reported and what became of them, and the consents a
+person gives to conditional sharing.
 
 Every page reads through the exchange selectors with the person as the actor; an entry or a
 consent that is not theirs is answered with 404, the same as one that does not exist.
@@ -26,7 +27,7 @@ from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services as exchange_services
-from yiwang.exchange.constants import Outcome, Reason
+from yiwang.exchange.constants import CorrectionStatus, Outcome, Reason
 from yiwang.identity import selectors as identity
 from yiwang.identity.access import citizen_required
 
@@ -200,6 +201,28 @@ def flag_entry(request: HttpRequest, pk: int) -> HttpResponse:
 def flagged(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _entry(request, pk)
     return render(request, "portal/data/flagged.html", {"entry": entry})
+
+
+# --- Wrong registry values the person reported ------------------------------------------------
+
+
+@citizen_required
+@require_safe
+def registry_corrections(request: HttpRequest) -> HttpResponse:
+    """The person's reports of wrong values in official records, newest first, each with the
+    department's decision and its note or reason once there is one."""
+    rows = [
+        {
+            "report": r,
+            "status": CorrectionStatus(r.status).label
+            if r.status in CorrectionStatus.values
+            else r.status,
+            "corrected": r.status == CorrectionStatus.CORRECTED,
+            "rejected": r.status == CorrectionStatus.REJECTED,
+        }
+        for r in exchange.registry_corrections_reported_by(actor=request.user)
+    ]
+    return render(request, "portal/data/corrections.html", {"rows": rows})
 
 
 # --- Consent ----------------------------------------------------------------------------------

@@ -11,7 +11,11 @@ from yiwang.exchange.services.agreements import (
     suspend_agreement,
 )
 from yiwang.exchange.services.consent import grant_consent, revoke_consent
-from yiwang.exchange.services.corrections import request_registry_correction
+from yiwang.exchange.services.corrections import (
+    mark_registry_corrected,
+    reject_registry_correction,
+    request_registry_correction,
+)
 from yiwang.exchange.services.exchange import read
 from yiwang.exchange.services.flags import flag_access
 from yiwang.exchange.services.own_records import (
@@ -51,6 +55,7 @@ __all__ = [
     "grant_consent",
     "issue_credential",
     "list_own_records",
+    "mark_registry_corrected",
     "platform_requester",
     "read",
     "read_own_record",
@@ -58,6 +63,7 @@ __all__ = [
     "refresh_record_statistics",
     "register_system",
     "reject_agreement",
+    "reject_registry_correction",
     "request_agreement",
     "request_registry_correction",
     "resume_agreement",
