@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,13 +88,27 @@ def application_reference(application: Application) -> str:
 # --- What the definitions ask -----------------------------------------------------------------
 
 
-def _registry_field(ref: Mapping[str, Any]) -> str | None:
-    """The registry field a reference names, directly or through its data element."""
+# The registry definitions one prefill has looked up: each is asked for once per prefill, not
+# once per answer (every lookup checks that the cached definitions are current).
+_registries: ContextVar[dict[str, Any] | None] = ContextVar("prefill_registries", default=None)
+
+
+def _registry(code: str) -> Any:
     from yiwang.exchange import selectors as exchange
 
+    memo = _registries.get()
+    if memo is None:
+        return exchange.registry_info(code)
+    if code not in memo:
+        memo[code] = exchange.registry_info(code)
+    return memo[code]
+
+
+def _registry_field(ref: Mapping[str, Any]) -> str | None:
+    """The registry field a reference names, directly or through its data element."""
     if ref.get("field"):
         return str(ref["field"])
-    info = exchange.registry_info(str(ref.get("registry", "")))
+    info = _registry(str(ref.get("registry", "")))
     if info is None:
         return None
     holding = [name for name, f in info.fields.items() if f.element.code == ref.get("element")]
@@ -138,9 +153,7 @@ def _wants(application: Application) -> list[_Want]:
 
 def _applies(want: _Want, application: Application) -> bool:
     """A firm's record is asked for only when the person applies for a firm."""
-    from yiwang.exchange import selectors as exchange
-
-    info = exchange.registry_info(want.registry)
+    info = _registry(want.registry)
     if info is None:
         return False
     return not (
@@ -172,9 +185,7 @@ def _subject_of(
     want: _Want, application: Application, answers: Mapping[str, Any]
 ) -> tuple[str, str] | None:
     """(kind, id) of whose record to read, or None when it is not known."""
-    from yiwang.exchange import selectors as exchange
-
-    info = exchange.registry_info(want.registry)
+    info = _registry(want.registry)
     if info is None:
         return None
     if want.subject == APPLICANT:
@@ -187,9 +198,7 @@ def _subject_of(
 
 
 def _registry_names(code: str) -> dict[str, str]:
-    from yiwang.exchange import selectors as exchange
-
-    info = exchange.registry_info(code)
+    info = _registry(code)
     return {"zh": info.name_zh, "en": info.name_en} if info else {"zh": code, "en": code}
 
 
@@ -313,7 +322,10 @@ def _draft_of(actor: Any, application: Application, *, lock: bool) -> Applicatio
         app = workflow.lock_application(application.pk)
     else:
         app = (
-            Application.objects.select_related("applicant", "firm")
+            Application.objects.select_related(
+                "applicant", "firm", "service_version", "bundle_version"
+            )
+            .defer(*workflow.VERSION_DEFINITIONS)
             .filter(pk=application.pk)
             .first()
         )
@@ -333,29 +345,40 @@ def prefill_application(*, actor: Any, application: Application) -> PrefillSnaps
     snapshot; a confirmed one is returned as it is (the person already decided). Returns None,
     reading and writing nothing, when the definition names no registry.
     """
-    app = _draft_of(actor, application, lock=False)
-    existing = PrefillSnapshot.objects.filter(application=app).first()
-    if existing is not None and existing.confirmed_at is not None:
-        return existing
-    wants = _wants(app)
-    if not wants and existing is None:
-        return None  # nothing in the definition comes from a registry: nothing to read or keep
-    results = _read_all(app, wants, dict(app.form_data)) if wants else {}
+    memo = _registries.set({})
+    try:
+        app = _draft_of(actor, application, lock=False)
+        existing = PrefillSnapshot.objects.filter(application=app).first()
+        if existing is not None and existing.confirmed_at is not None:
+            return existing
+        wants = _wants(app)
+        if not wants and existing is None:
+            return None  # nothing in the definition comes from a registry: nothing to keep
+        results = _read_all(app, wants, dict(app.form_data)) if wants else {}
+    finally:
+        _registries.reset(memo)
     fields = {name: entry for (kind, name), entry in results.items() if kind == "field"}
     materials = {name: entry for (kind, name), entry in results.items() if kind == "material"}
+    values = {
+        "fields": fields,
+        "materials": materials,
+        "locked_fields": [],
+        "satisfied_materials": [],
+        "created_at": clock.now(),
+        "confirmed_at": None,
+    }
     with transaction.atomic():
         app = _draft_of(actor, application, lock=True)
-        snapshot, _created = PrefillSnapshot.objects.update_or_create(
-            application=app,
-            defaults={
-                "fields": fields,
-                "materials": materials,
-                "locked_fields": [],
-                "satisfied_materials": [],
-                "created_at": clock.now(),
-                "confirmed_at": None,
-            },
-        )
+        # Under the draft's lock nobody else writes its snapshot. One the person confirmed
+        # meanwhile (another tab) stands; otherwise it is replaced, or made.
+        snapshot = PrefillSnapshot.objects.filter(application=app).first()
+        if snapshot is not None and snapshot.confirmed_at is not None:
+            return snapshot
+        if snapshot is None:
+            snapshot = PrefillSnapshot(application=app)
+        for name, value in values.items():
+            setattr(snapshot, name, value)
+        snapshot.save()
         workflow_record(
             actor=actor,
             action="applications.prefill_read",

@@ -123,12 +123,19 @@ def transition(obj: Any, name: str, *args: Any) -> Any:
 # --- Locks ------------------------------------------------------------------------------------
 
 
+# The versions' definitions are never read through an application (form_of() keeps the forms
+# built from them by content hash); loading them with every application would parse kilobytes
+# of JSON for nothing.
+VERSION_DEFINITIONS = ("service_version__definition", "bundle_version__definition")
+
+
 def lock_application(pk: int) -> Application:
     found = (
         Application.objects.select_for_update(of=("self",))
         .select_related(
             "applicant", "applicant__account", "firm", "service_version", "bundle_version"
         )
+        .defer(*VERSION_DEFINITIONS)
         .filter(pk=pk)
         .first()
     )

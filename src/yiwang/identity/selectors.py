@@ -180,4 +180,10 @@ def firms_actor_may_act_for(actor: Any, *, on: dt.date | None = None) -> QuerySe
 
 
 def can_act_for_firm(actor: Any, firm: Firm, *, on: dt.date | None = None) -> bool:
-    return firms_actor_may_act_for(actor, on=on).filter(pk=firm.pk).exists()
+    person = person_for(actor)
+    if person is None:
+        return False
+    day = on or timezone.localdate(clock.now())
+    return FirmRepresentative.objects.filter(
+        _valid_on(day), person=person, firm_id=firm.pk
+    ).exists()
