@@ -1,0 +1,258 @@
+"""Asking the applicant to fix parts of an application (补正), and their answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yiwang.applications import domain, prefill, workflow
+from yiwang.applications.constants import (
+    CorrectionStatus,
+    TaskStatus,
+)
+from yiwang.applications.models import (
+    Application,
+    Case,
+    CorrectionRequest,
+    Task,
+)
+from yiwang.applications.services._common import (
+    case_context,
+    field_title,
+    notify,
+    record,
+    subjects_of,
+)
+from yiwang.applications.services.uploads import discard_files, save_upload
+from yiwang.applications.types import (
+    FormInvalid,
+    IllegalTransition,
+    SubmissionIncomplete,
+    UploadRefused,
+)
+from yiwang.core import calendar, clock
+from yiwang.core.errors import PermissionDenied
+from yiwang.notifications.constants import Event
+
+
+def request_correction(
+    actor: Any,
+    app: Application,
+    case: Case,
+    task: Task,
+    fields: list[str],
+    materials: list[str],
+    note: str,
+) -> Task:
+    if not fields and not materials:
+        raise FormInvalid(
+            _("Choose at least one answer or material the applicant must correct."),
+            {"correction_fields": [_("Choose at least one answer or material to correct.")]},
+        )
+    spec, _pinned = workflow.form_of(app)
+    unknown_fields = [f for f in fields if f not in spec.fields]
+    unknown_materials = [m for m in materials if spec.material(m) is None]
+    if unknown_fields or unknown_materials:
+        raise FormInvalid(
+            _("The form has no such question or material: %(names)s.")
+            % {"names": ", ".join(unknown_fields + unknown_materials)},
+            {
+                **({"correction_fields": unknown_fields} if unknown_fields else {}),
+                **({"correction_materials": unknown_materials} if unknown_materials else {}),
+            },
+        )
+    # The task keeps its assignee: it comes back to the same clerk when the person answers.
+    task.save(update_fields=["status", "assignee", "claimed_at"])
+    correction = CorrectionRequest.objects.create(
+        case=case,
+        task=task,
+        requested_by=actor,
+        fields=fields,
+        materials=materials,
+        note=note,
+        opened_at=clock.now(),
+    )
+    tasks = list(case.tasks.order_by("position"))
+    for other in tasks:
+        if other.status in (TaskStatus.OPEN, TaskStatus.CLAIMED):
+            workflow.transition(other, "hold")
+            other.save(update_fields=["status"])
+        if other.pk == task.pk:
+            task = other
+    workflow.sync_case(case, tasks)
+    workflow.sync_application(app)
+    record(
+        actor=actor,
+        action="applications.correction_requested",
+        obj=correction,
+        subjects=subjects_of(app),
+        data={
+            "case": case.pk,
+            "task": task.pk,
+            "fields": fields,
+            "materials": materials,
+        },
+    )
+    notify(
+        event=Event.CORRECTION_REQUESTED,
+        application=app,
+        discriminator=f"correction{correction.pk}",
+        context={
+            "case": case_context(case),
+            "fields": [field_title(spec, f) for f in fields],
+            "materials": [
+                dict(m.name) for m in (spec.material(code) for code in materials) if m is not None
+            ],
+            "note": note,
+        },
+    )
+    return task
+
+
+# --- Corrections ------------------------------------------------------------------------------
+
+
+def resubmit_correction(
+    *,
+    actor: Any,
+    correction: CorrectionRequest,
+    data: Mapping[str, Any] | None = None,
+    uploads: Mapping[str, UploadedFile] | None = None,
+) -> CorrectionRequest:
+    """The person answers a correction: new values for the asked-for fields and new files.
+
+    Only the fields and materials the clerk listed may change; anything else is refused. Every
+    listed material needs a new file (given here, or added with :func:`add_upload` since the
+    correction opened). The case's clock restarts and its due dates move back by the working days
+    it stood still. Raises :class:`~yiwang.applications.types.FormInvalid` (field errors) or
+    :class:`~yiwang.applications.types.UploadRefused`.
+    """
+    data = dict(data or {})
+    uploads = dict(uploads or {})
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            case_row = Case.objects.filter(pk=correction.case_id).values("application_id").first()
+            if case_row is None:
+                raise PermissionDenied("no such correction")
+            app = workflow.lock_application(case_row["application_id"])
+            workflow.require_applicant(actor, app)
+            case = workflow.lock_case(correction.case_id)
+            locked = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
+            if locked.status != CorrectionStatus.OPEN:
+                raise IllegalTransition(_("This correction has already been answered."))
+            not_asked = [name for name in data if name not in locked.fields]
+            if not_asked:
+                raise FormInvalid(
+                    _("Only the answers the clerk asked about can be changed."),
+                    {
+                        name: [_("The clerk did not ask about this; it cannot be changed.")]
+                        for name in not_asked
+                    },
+                )
+            not_asked_files = [code for code in uploads if code not in locked.materials]
+            if not_asked_files:
+                raise UploadRefused(
+                    _("The correction does not ask for this material; it cannot be changed.")
+                )
+            prefill.refuse_locked_changes(app, data)
+            spec, _pinned = workflow.form_of(app)
+            answers = dict(app.form_data)
+            previous = {name: answers.get(name) for name in locked.fields}
+            for name, value in data.items():
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    answers.pop(name, None)
+                else:
+                    answers[name] = value
+            errors = domain.validate_answers(spec, answers, required=spec.required_fields(answers))
+            if errors:
+                raise FormInvalid(_("Some answers need fixing."), errors)
+            for code, uploaded in uploads.items():
+                material = spec.material(code)
+                assert material is not None
+                save_upload(
+                    actor=actor,
+                    application=app,
+                    material=material,
+                    uploaded_file=uploaded,
+                    correction=locked,
+                    stored=stored,
+                )
+            answered = set(
+                app.uploads.filter(correction=locked, superseded=False).values_list(
+                    "material_code", flat=True
+                )
+            )
+            missing = [code for code in locked.materials if code not in answered]
+            if missing:
+                raise SubmissionIncomplete(
+                    _("Upload a new file for each material the clerk asked for."),
+                    {},
+                    missing_materials=missing,
+                )
+            app.form_data = answers
+            app.updated_at = clock.now()
+            app.save(update_fields=["form_data", "updated_at"])
+            locked.previous_values = previous
+            workflow.transition(locked, "resolve")
+            locked.save(update_fields=["status", "resolved_at", "previous_values"])
+
+            # The clock restarts: the due dates move back by the working days it stood still.
+            cal = workflow.calendar_of_department(case.department_id, workflow.today())
+            pauses = workflow.closed_pauses(case)
+            tasks = list(case.tasks.order_by("position"))
+            for task in tasks:
+                if task.status == TaskStatus.ON_HOLD:
+                    workflow.transition(task, "resume")
+                    if task.opened_at is not None:
+                        task_cal = (
+                            cal
+                            if task.department_id == case.department_id
+                            else workflow.calendar_of_department(
+                                task.department_id, workflow.today()
+                            )
+                        )
+                        task.due_date = calendar.due_date(
+                            task.opened_at, task.promised_days, task_cal, pauses
+                        )
+                    task.save(update_fields=["status", "due_date"])
+            workflow.refresh_case_dates(case, cal)
+            case.save(
+                update_fields=[
+                    "due_date",
+                    "statutory_due_date",
+                    "warning_date",
+                    "overdue_date",
+                    "deadline_state",
+                ]
+            )
+            workflow.sync_case(case, tasks)
+            workflow.sync_application(app)
+            record(
+                actor=actor,
+                action="applications.correction_resubmitted",
+                obj=locked,
+                subjects=subjects_of(app),
+                data={
+                    "case": case.pk,
+                    "fields": sorted(data),
+                    "materials": sorted(answered),
+                    "due_date": case.due_date.isoformat(),
+                },
+            )
+            clerk = locked.task.assignee or locked.requested_by
+            notify(
+                event=Event.CORRECTION_RECEIVED,
+                application=app,
+                accounts=[clerk],
+                discriminator=f"correction{locked.pk}",
+                context={"case": case_context(case), "task": locked.task.name},
+            )
+    except BaseException:
+        discard_files(stored)
+        raise
+    return locked
