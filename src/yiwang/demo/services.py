@@ -401,7 +401,7 @@ def load_world(*, actor: Any, world: World) -> LoadReport:
 
 # --- Service catalogue ----------------------------------------------------------------------
 
-SERVICES_DIR = Path(__file__).resolve().parent / "services"
+SERVICES_DIR = Path(__file__).resolve().parent / "definitions"
 
 
 def load_catalogue(*, actor: Any) -> list[str]:
