@@ -7,8 +7,9 @@ Two measurements, each beside its own baseline in the same run:
     record (one plain SQL ``SELECT``). The figure that matters is what the governance adds:
     p50 of the governed read minus p50 of the bare read.
 (b) **Over HTTP**: ``POST /api/v1/exchange/read`` against ``yiwang serve`` with two gunicorn
-    workers, driven by a bounded, closed-loop load generator on 127.0.0.1 (a fixed number of
-    requests in flight, each a new connection, as gunicorn's sync workers close them), against
+    workers (threaded, as ``yiwang serve`` runs by default), driven by a bounded, closed-loop load
+    generator on 127.0.0.1 (a fixed number of requests in flight, each client keeping its
+    connection open while the server does), against
     ``GET /api/v1/me`` with the same bearer token: authentication and the error format, nothing
     else.
 
@@ -419,7 +420,7 @@ def _client_process(
             if response.status != 200:
                 failures[slot].append(str(response.status))
             if response.will_close:
-                conn.close()  # gunicorn's sync workers close; the next request reconnects
+                conn.close()  # the server closes it (sync workers do): the next request reconnects
 
     cpu0 = time.process_time()
     workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]

@@ -212,8 +212,9 @@ def rss_mb(pid: int) -> float | None:
 class Http:
     """One client: its own connection and cookies (session and CSRF token), like a browser.
 
-    gunicorn's sync workers close the connection after each response; the connection is then
-    opened again for the next request, as any client of such a server does.
+    The connection stays open between requests while the server keeps it (threaded workers);
+    when the server closes it (sync workers), it is opened again for the next request, as any
+    client does.
     """
 
     def __init__(self, port: int, csrf_cookie: str) -> None:
