@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from yiwang.core.testing.browser import logged_in_page
 from yiwang.core.testing.html import parse
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
@@ -142,21 +143,7 @@ def test_corrected_with_a_note_is_shown_with_who_decided(populated: World) -> No
 
 
 def logged_in(new_page: Any, live_server: Any, account: Any, language: str) -> Any:
-    from django.conf import settings
-
-    client = Client()
-    client.force_login(account)
-    page = new_page(language=language, javascript=False)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
+    return logged_in_page(new_page, live_server, account, language=language, javascript=False)
 
 
 @pytest.mark.browser

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from yiwang.core import clock
+from yiwang.core.testing.browser import logged_in_page
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
 from yiwang.exchange.constants import AgreementState, FlagStatus, Reason
@@ -262,21 +263,7 @@ def test_systems_of_other_departments_are_out_of_reach(loaded: World) -> None:
 
 
 def logged_in(new_page: Any, live_server: Any, account: Any, language: str) -> Any:
-    from django.conf import settings
-
-    client = Client()
-    client.force_login(account)
-    page = new_page(language=language, javascript=False)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
+    return logged_in_page(new_page, live_server, account, language=language, javascript=False)
 
 
 @pytest.mark.browser

@@ -114,6 +114,29 @@ def assert_accessible(page: Any, *, tags: tuple[str, ...] = WCAG_TAGS) -> None:
         raise AccessibilityViolations(format_violations(page.url, violations))
 
 
+def logged_in_page(
+    new_page: Callable[..., Any], live_server: Any, account: Any, **options: Any
+) -> Any:
+    """A browser page whose session is the account's, as after logging in (``options`` go to
+    ``new_page``: ``language``, ``javascript``)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(account)
+    page = new_page(**options)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return page
+
+
 def switch_language(page: Any, language_code: str) -> None:
     """Change language the way a person does: press the header's language button."""
     page.locator(f'form.language-switch button[name="language"][value="{language_code}"]').click()

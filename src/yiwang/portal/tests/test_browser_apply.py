@@ -7,10 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
-from yiwang.core.testing.browser import assert_accessible
+from yiwang.core.testing.browser import assert_accessible, logged_in_page
 from yiwang.portal.tests.service_world import (
     _media,
     citizen,
@@ -29,19 +27,7 @@ CONTINUE = 'button[name="action"][value="continue"]'
 
 def logged_in(new_page: Callable[..., Any], live_server: Any, account: Any, **options: Any) -> Any:
     """A browser page whose session is the account's, as after logging in at the portal."""
-    client = Client()
-    client.force_login(account)
-    page = new_page(**options)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
+    return logged_in_page(new_page, live_server, account, **options)
 
 
 def check_page(page: Any, lang: str, *, errors: bool = False) -> None:

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from yiwang.core.testing.browser import logged_in_page
 from yiwang.core.testing.html import parse
 from yiwang.exchange import services
 from yiwang.exchange.tests.conftest import (  # the exchange's own small world
@@ -87,21 +88,7 @@ def test_a_person_sees_only_their_own_reports(populated: World) -> None:
 
 
 def logged_in(new_page: Any, live_server: Any, account: Any, language: str) -> Any:
-    from django.conf import settings
-
-    client = Client()
-    client.force_login(account)
-    page = new_page(language=language, javascript=False)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
+    return logged_in_page(new_page, live_server, account, language=language, javascript=False)
 
 
 @pytest.mark.browser

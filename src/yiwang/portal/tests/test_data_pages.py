@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from yiwang.core import clock
+from yiwang.core.testing.browser import logged_in_page
 from yiwang.core.testing.html import parse
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
@@ -244,22 +245,7 @@ def test_pages_need_a_portal_login(populated: World) -> None:
 
 
 def logged_in(new_page: Any, live_server: Any, account: Any, language: str) -> Any:
-    """A browser page whose session is the account's, as after logging in at the portal."""
-    from django.conf import settings
-
-    client = Client()
-    client.force_login(account)
-    page = new_page(language=language, javascript=False)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
+    return logged_in_page(new_page, live_server, account, language=language, javascript=False)
 
 
 @pytest.mark.browser
