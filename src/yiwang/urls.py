@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+# Prefixed includes first: a request is matched against the patterns in order, and the portal's
+# many patterns at the root would otherwise be tried before every API and back-office request.
 urlpatterns = [
-    path("", include("yiwang.portal.urls")),
-    path("backoffice/", include("yiwang.backoffice.urls")),
     path("api/", include("yiwang.api.urls")),
+    path("backoffice/", include("yiwang.backoffice.urls")),
+    path("", include("yiwang.portal.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yiwang.audit.urls")),
