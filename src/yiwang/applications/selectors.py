@@ -138,10 +138,8 @@ def application_for(
     if (receipt_number is None) == (pk is None):
         raise ValueError("pass exactly one of receipt_number and pk")
     found: Application | None = None
-    visible = (
-        _visible_applications(actor)
-        .select_related("service_version", "bundle_version", "applicant", "firm")
-        .defer(*workflow.VERSION_DEFINITIONS)
+    visible = _visible_applications(actor).select_related(
+        "service_version", "bundle_version", "applicant", "firm"
     )
     if receipt_number is not None:
         number = domain.normalise_receipt_number(receipt_number)

@@ -123,9 +123,9 @@ def transition(obj: Any, name: str, *args: Any) -> Any:
 # --- Locks ------------------------------------------------------------------------------------
 
 
-# The versions' definitions are never read through an application (form_of() keeps the forms
-# built from them by content hash); loading them with every application would parse kilobytes
-# of JSON for nothing.
+# Where only the form is needed, the versions' definitions need not come with the application
+# (form_of() keeps the forms built from them by content hash); a version's ``code`` reads its
+# definition, so whatever shows the application loads them.
 VERSION_DEFINITIONS = ("service_version__definition", "bundle_version__definition")
 
 
@@ -135,7 +135,6 @@ def lock_application(pk: int) -> Application:
         .select_related(
             "applicant", "applicant__account", "firm", "service_version", "bundle_version"
         )
-        .defer(*VERSION_DEFINITIONS)
         .filter(pk=pk)
         .first()
     )

@@ -200,6 +200,10 @@ if _tasks_backend not in _TASK_BACKENDS:
     )
 TASKS = {"default": _TASK_BACKENDS[_tasks_backend]}
 RQ_QUEUES = {"default": {"URL": env.value("YIWANG_REDIS_URL")}}
+if _tasks_backend == "rq":
+    # django-tasks-rq's system check requires django-rq's app (its admin pages show the Redis
+    # queues). Only then: a site on the database queue never talks to Redis.
+    INSTALLED_APPS.append("django_rq")
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
