@@ -14,6 +14,7 @@ pytest_plugins = [
     "yiwang.core.testing.browser",
     "yiwang.core.testing.catalogues",
     "yiwang.audit.pytest_plugin",  # lets flush() empty the append-only audit tables in tests
+    "yiwang.core.testing.redis_queue",  # the redis_queue fixture for tests marked `redis`
 ]
 
 
@@ -24,8 +25,11 @@ def _in_ci() -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from django.db import connection
 
+    from yiwang.core.testing.redis_queue import TEST_REDIS_URL, redis_answers
+
     on_postgres = connection.vendor == "postgresql"
     have_chromium = shutil.which(CHROMIUM) is not None
+    have_redis = None  # asked only when a collected test needs it
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(
@@ -35,3 +39,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if _in_ci():
                 raise pytest.UsageError(f"CI is set but Chromium is missing at {CHROMIUM}")
             item.add_marker(pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}"))
+        if item.get_closest_marker("redis") is not None:
+            if have_redis is None:
+                have_redis = redis_answers()
+            if not have_redis:
+                if _in_ci():
+                    raise pytest.UsageError(f"CI is set but Redis does not answer at {TEST_REDIS_URL}")
+                item.add_marker(
+                    pytest.mark.skip(reason=f"needs Redis; none answers at {TEST_REDIS_URL}")
+                )

@@ -182,11 +182,22 @@ def serve(
     )
 
 
-def _database_tasks_backend() -> bool:
+def _tasks_backend() -> str:
+    """Which queue the default task backend keeps: database, rq, or the backend's class name."""
     from django_tasks import task_backends
+    from django_tasks.backends.immediate import ImmediateBackend
     from django_tasks_db.backend import DatabaseBackend
 
-    return isinstance(task_backends["default"], DatabaseBackend)
+    backend = task_backends["default"]
+    if isinstance(backend, DatabaseBackend):
+        return "database"
+    from django_tasks_rq import RQBackend
+
+    if isinstance(backend, RQBackend):
+        return "rq"
+    if isinstance(backend, ImmediateBackend):
+        return "immediate"
+    return type(backend).__name__
 
 
 @app.command()
@@ -197,23 +208,60 @@ def worker(
         help="Also run the scheduler in this process (small sites: one worker process).",
     ),
     queues: str = typer.Option("*", help="Comma-separated queue names, or * for all."),
-    interval: float = typer.Option(1.0, help="Seconds to wait when the queue is empty."),
+    interval: float = typer.Option(
+        1.0, help="Seconds to wait when the queue is empty (database queue; Redis waits itself)."
+    ),
+    burst: bool = typer.Option(
+        False, "--burst", help="Run the tasks that are queued now, then exit (either queue)."
+    ),
 ) -> None:
-    """Run background tasks from the database queue until stopped."""
+    """Run background tasks until stopped: from the database queue, or from Redis when
+    YIWANG_TASKS_BACKEND is rq."""
     _setup()
     from django.core.management import call_command
 
-    if not _database_tasks_backend():
+    backend = _tasks_backend()
+    if backend not in ("database", "rq"):
         err_console.print(
-            "`yiwang worker` runs the database task queue, but "
-            "YIWANG_TASKS_BACKEND is not `database`."
+            "`yiwang worker` runs the database or the Redis (rq) task queue, but "
+            f"YIWANG_TASKS_BACKEND is `{backend}`, which keeps no queue for a worker: "
+            "set it to `database` or `rq`."
         )
         raise typer.Exit(2)
+    if backend == "rq":
+        _redis_worker(queues=queues, burst=burst, with_scheduler=with_scheduler)
+        return
     if with_scheduler:
         from yiwang.core import scheduler
 
         scheduler.start_in_thread()
-    call_command("db_worker", queue_name=queues, interval=interval, reload=False, verbosity=1)
+    # --burst is django-tasks-db's --batch; a worker that exits at once needs no staggered start.
+    once = {"batch": True, "startup_delay": False} if burst else {}
+    call_command(
+        "db_worker", queue_name=queues, interval=interval, reload=False, verbosity=1, **once
+    )
+
+
+def _redis_worker(*, queues: str, burst: bool, with_scheduler: bool) -> None:
+    from redis.exceptions import RedisError
+
+    from yiwang.core import redis_worker
+
+    try:
+        names = redis_worker.queue_names(queues)
+    except ValueError as exc:
+        err_console.print(f"--queues: {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        rq_worker = redis_worker.connect(names)
+    except RedisError as exc:
+        err_console.print(f"Redis does not answer at YIWANG_REDIS_URL: {exc}")
+        raise typer.Exit(1) from exc
+    if with_scheduler:
+        from yiwang.core import scheduler
+
+        scheduler.start_in_thread()
+    redis_worker.work(rq_worker, burst=burst)
 
 
 @app.command("scheduler")

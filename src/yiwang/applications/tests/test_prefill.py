@@ -371,11 +371,11 @@ def test_demo_services_prefill_from_registries_the_demo_exchange_defines(db: Any
         actor=None,
     )
     assert exchange_selectors.registry_info("birth_medical_certificate") is not None
-    _parsed, problems = catalogue.check_files([demo / "services"])
+    _parsed, problems = catalogue.check_files([demo / "definitions"])
     assert [str(p) for p in problems] == []
     prefilled = sum(
         text.count("x-prefill:") + text.count("  prefill:")
-        for text in (p.read_text(encoding="utf-8") for p in (demo / "services").glob("*.yaml"))
+        for text in (p.read_text(encoding="utf-8") for p in (demo / "definitions").glob("*.yaml"))
     )
     assert prefilled >= 20
 
