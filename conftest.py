@@ -44,7 +44,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 have_redis = redis_answers()
             if not have_redis:
                 if _in_ci():
-                    raise pytest.UsageError(f"CI is set but Redis does not answer at {TEST_REDIS_URL}")
+                    raise pytest.UsageError(
+                        f"CI is set but Redis does not answer at {TEST_REDIS_URL}"
+                    )
                 item.add_marker(
                     pytest.mark.skip(reason=f"needs Redis; none answers at {TEST_REDIS_URL}")
                 )

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
+from redis.exceptions import RedisError
 
 logger = logging.getLogger("yiwang.scheduler")
 
@@ -39,6 +40,8 @@ logger = logging.getLogger("yiwang.scheduler")
 STANDBY_SECONDS = 5.0
 # After a failed enqueue (database away), try again this soon rather than a whole interval later.
 RETRY_SECONDS = 10.0
+# What a queue that is away raises: the database, or Redis with YIWANG_TASKS_BACKEND=rq.
+QUEUE_AWAY = (DatabaseError, RedisError)
 
 
 @dataclass
@@ -223,7 +226,7 @@ class Scheduler:
                     entry.task.enqueue()
                     enqueued.append(entry.name)
                     logger.info("enqueued %s", entry.name)
-            except DatabaseError as exc:
+            except QUEUE_AWAY as exc:
                 logger.error("could not enqueue %s: %s", entry.name, exc)
                 entry.next_due = now + min(entry.interval, RETRY_SECONDS)
                 continue

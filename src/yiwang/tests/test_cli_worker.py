@@ -1,5 +1,6 @@
 """``yiwang worker --with-scheduler`` for real: the scheduler enqueues the periodic audit seal and
-the worker runs it, in one process that stops cleanly on SIGTERM."""
+the worker runs it, in one process that stops cleanly on SIGTERM; ``--burst`` runs what is queued
+and exits. (The Redis queue's worker is in test_redis_queue.py.)"""
 
 from __future__ import annotations
 
@@ -82,4 +83,22 @@ def test_worker_refuses_a_backend_it_cannot_run(settings: object) -> None:
     }
     result = CliRunner().invoke(app, ["worker"])
     assert result.exit_code == 2
-    assert "YIWANG_TASKS_BACKEND is not `database`" in result.output
+    assert "YIWANG_TASKS_BACKEND is `immediate`, which keeps no queue for a worker" in (
+        result.output
+    )
+
+
+@pytest.mark.django_db(transaction=True)  # the worker drops stale connections between tasks
+def test_worker_in_burst_mode_runs_the_database_queue_then_exits() -> None:
+    from django_tasks_db.models import DBTaskResult
+    from typer.testing import CliRunner
+
+    from yiwang.audit.tasks import seal_audit_log
+    from yiwang.cli import app
+
+    seal_audit_log.enqueue()
+
+    result = CliRunner().invoke(app, ["worker", "--burst"])
+
+    assert result.exit_code == 0, result.output
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["SUCCESSFUL"]
