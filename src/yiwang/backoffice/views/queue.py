@@ -61,6 +61,9 @@ ROW_FIELDS = (
 
 @dataclass(frozen=True)
 class QueueRow:
+    """What one row shows, worked out here: a page has many rows, and the template language
+    is far slower at following ``task.case.application…`` than Python is."""
+
     task: Any
     deadline: Deadline
     service: str
@@ -68,6 +71,10 @@ class QueueRow:
     can_claim: bool
     url: str
     claim_url: str
+    receipt: str
+    status: str
+    assignee: str
+    due_iso: str
 
 
 class _Addresses:
@@ -162,6 +169,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             can_claim=task.status == TaskStatus.OPEN,
             url=address(address.task, task.pk),
             claim_url=address(address.claim, task.pk),
+            receipt=task.case.application.receipt_number,
+            status=str(task.get_status_display()),
+            assignee=str(task.assignee) if task.assignee_id else "",
+            due_iso=task.due_date.isoformat() if task.due_date else "",
         )
         for task in page.items
     ]
