@@ -18,8 +18,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from yiwang.applications import selectors as applications
@@ -106,6 +107,40 @@ def _application_links(request: HttpRequest, refs: set[str]) -> dict[str, int]:
 _SENTINEL = "987654321"
 
 
+def _log_row(
+    e: Any, links: dict[str, int], *, application_url: str, flag_url: str, english: bool
+) -> dict[str, Any]:
+    """One access-log entry as the page shows it, worked out here rather than in the template
+    (a page lists many entries, and the template language is slow at following attributes)."""
+    basis = e.legal_basis
+    return {
+        "id": e.id,
+        "at": date_format(timezone.localtime(e.at), "DATETIME_FORMAT"),
+        "department": e.department_name,
+        "served": e.outcome == Outcome.SERVED,
+        "reason": Reason(e.reason).label if e.reason in Reason.values else e.reason,
+        "restricted": e.identity_restricted,
+        "official": e.official,
+        "registry": e.registry_name,
+        "fields": "、".join(e.field_names),
+        "purpose": e.purpose_name,
+        "basis": (
+            (basis.citation_en if english and basis.citation_en else basis.citation_zh)
+            if basis
+            else ""
+        ),
+        "basis_url": basis.url if basis else "",
+        "case_ref": e.case_ref,
+        "application_url": (
+            application_url.replace(_SENTINEL, str(links[e.case_ref]))
+            if e.case_ref in links
+            else ""
+        ),
+        "flagged": e.flagged,
+        "flag_url": flag_url.replace(_SENTINEL, str(e.id)),
+    }
+
+
 @citizen_required
 @require_safe
 def access_log(request: HttpRequest) -> HttpResponse:
@@ -141,6 +176,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     # Each address reversed once for the page, not once per entry.
+    english = (get_language() or "").lower().startswith("en")
     flag_url = reverse("portal:data_flag", args=[_SENTINEL])
     application_url = reverse("portal:application_detail", args=[_SENTINEL])
     context = {
@@ -148,15 +184,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "firm": firm,
         "firms": firms,
         "entries": [
-            {
-                "entry": r,
-                "served": r.outcome == Outcome.SERVED,
-                "reason": Reason(r.reason).label if r.reason in Reason.values else r.reason,
-                "application_url": application_url.replace(_SENTINEL, str(links[r.case_ref]))
-                if r.case_ref in links
-                else "",
-                "flag_url": flag_url.replace(_SENTINEL, str(r.id)),
-            }
+            _log_row(r, links, application_url=application_url, flag_url=flag_url, english=english)
             for r in rows
         ],
         "page_number": number,
