@@ -7,7 +7,7 @@ Two measurements, each beside its own baseline in the same run:
     record (one plain SQL ``SELECT``). The figure that matters is what the governance adds:
     p50 of the governed read minus p50 of the bare read.
 (b) **Over HTTP**: ``POST /api/v1/exchange/read`` against ``yiwang serve`` with two gunicorn
-    workers (threaded, as ``yiwang serve`` runs by default), driven by a bounded, closed-loop load
+    workers (as ``yiwang serve`` runs them by default), driven by a bounded, closed-loop load
     generator on 127.0.0.1 (a fixed number of requests in flight, each client keeping its
     connection open while the server does), against
     ``GET /api/v1/me`` with the same bearer token: authentication and the error format, nothing

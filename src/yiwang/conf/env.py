@@ -211,10 +211,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "YIWANG_WEB_THREADS",
         parse_int,
-        4,
-        "Threads per web worker (gunicorn's gthread workers): while one request waits for the "
-        "database, another runs, and browsers keep their connections open. 1 runs gunicorn's "
-        "single-threaded sync workers instead.",
+        1,
+        "Threads per web worker. 1 runs gunicorn's sync workers, the fastest on a small machine "
+        "where the database shares the CPUs; more (gunicorn's gthread workers) let a worker "
+        "serve others while a request waits, e.g. on a slow remote registry.",
     ),
     Setting(
         "YIWANG_MEDIA_ROOT",
