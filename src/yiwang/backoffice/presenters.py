@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -230,3 +232,71 @@ def timeline_view(cases: Iterable[Any], form: Any) -> list[CaseView]:
         )
         for case in cases
     ]
+
+
+def queue_row_labels() -> dict[str, str]:
+    """The words every row of the queue may show, translated once per page."""
+    return {"nobody": _("Nobody yet"), "not_set": _("Not set"), "claim": _("Claim")}
+
+
+def queue_row_html(
+    row: Any, *, csrf_token: str, here: str, labels: Mapping[str, str]
+) -> SafeString:
+    """One row of the work queue's table.
+
+    Built here, with every value escaped by ``format_html``, because the queue is the page clerks
+    load most and the template language spent most of its time on these rows' dozens of small
+    lookups. The markup is the same the template used to write.
+    """
+    deadline = row.deadline
+    assignee = (
+        format_html("{}", row.assignee)
+        if row.assignee
+        else format_html('<span class="secondary-text">{}</span>', labels["nobody"])
+    )
+    due = (
+        format_html('<time datetime="{}">{}</time>', row.due_iso, row.due_iso)
+        if row.due_iso
+        else format_html('<span class="secondary-text">{}</span>', labels["not_set"])
+    )
+    detail = (
+        format_html(' <span class="deadline__detail">{}</span>', deadline.detail)
+        if deadline.detail
+        else ""
+    )
+    claim = (
+        format_html(
+            '<form method="post" action="{}">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="next" value="{}">'
+            '<button class="button button--secondary queue-table__claim" type="submit">{}'
+            '<span class="visually-hidden"> {}</span></button></form>',
+            row.claim_url,
+            csrf_token,
+            here,
+            labels["claim"],
+            row.receipt,
+        )
+        if row.can_claim
+        else ""
+    )
+    return format_html(
+        "<tr{}>"
+        '<td><a class="queue-table__receipt" href="{}">{}</a></td>'
+        '<td>{}<br><span class="secondary-text">{}</span></td>'
+        "<td>{}</td><td>{}</td><td>{}</td>"
+        '<td><span class="deadline deadline--{}"><strong class="deadline__label">{}</strong>{}'
+        "</span></td><td>{}</td></tr>",
+        format_html(' class="{}"', "queue-table__row--late") if deadline.is_late else "",
+        row.url,
+        row.receipt,
+        row.service,
+        row.step,
+        row.status,
+        assignee,
+        due,
+        deadline.state,
+        deadline.label,
+        detail,
+        claim,
+    )

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +26,12 @@ from yiwang.applications import selectors, services
 from yiwang.applications.constants import QUEUE_TASK_STATUSES, TaskStatus
 from yiwang.applications.types import ApplicationError
 from yiwang.backoffice.forms import QueueFilterForm
-from yiwang.backoffice.presenters import Deadline, deadline_of
+from yiwang.backoffice.presenters import (
+    Deadline,
+    deadline_of,
+    queue_row_html,
+    queue_row_labels,
+)
 from yiwang.backoffice.views.task import task_or_404
 from yiwang.catalogue import selectors as catalogue
 from yiwang.core import clock
@@ -176,14 +182,20 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
         for task in page.items
     ]
+    here = request.get_full_path()
+    token = get_token(request)
+    labels = queue_row_labels()
     context = {
         "form": form,
         "rows": rows,
+        "row_html": [
+            queue_row_html(row, csrf_token=token, here=here, labels=labels) for row in rows
+        ],
         "departments": departments,
         "next_url": _page_link(request, after=str(page.next)) if page.next else None,
         "previous_url": _page_link(request, before=str(page.previous)) if page.previous else None,
         "filtered": bool(chosen),
-        "here": request.get_full_path(),
+        "here": here,
     }
     return render(request, "backoffice/queue/queue.html", context)
 
