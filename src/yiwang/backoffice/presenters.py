@@ -13,10 +13,11 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.applications.constants import TaskStatus
+from yiwang.core.language import is_english
 
 # A task due within this many days (and not yet late) is shown as due soon.
 DUE_SOON_DAYS = 2
@@ -28,7 +29,7 @@ def local(text: Mapping[str, Any] | str | None, fallback: str = "") -> str:
         return text
     if not text:
         return fallback
-    english = (get_language() or "zh-hans").lower().startswith("en")
+    english = is_english()
     first, second = ("en", "zh") if english else ("zh", "en")
     return str(text.get(first) or text.get(second) or fallback)
 

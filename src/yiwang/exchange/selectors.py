@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import is_english
 from yiwang.exchange import policy
 from yiwang.exchange.constants import (
     OWNER_PURPOSE_NAME,
@@ -92,12 +92,8 @@ def policy_text() -> str:
     return policy.snapshot().text
 
 
-def _english() -> bool:
-    return (get_language() or "zh-hans").lower().startswith("en")
-
-
 def _pick(zh: str, en: str) -> str:
-    return en if _english() and en else zh
+    return en if is_english() and en else zh
 
 
 # --- Consent --------------------------------------------------------------------------------

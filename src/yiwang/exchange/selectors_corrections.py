@@ -13,8 +13,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.utils.translation import get_language
 
+from yiwang.core.language import is_english
 from yiwang.exchange import domain, policy
 from yiwang.exchange.constants import CorrectionStatus
 from yiwang.exchange.models import RegistryCorrectionRequest
@@ -58,7 +58,7 @@ class RegistryCorrectionView:
 
 
 def _pick(zh: str, en: str) -> str:
-    english = (get_language() or "").lower().startswith("en")
+    english = is_english()
     return en if english and en else zh
 
 

@@ -171,19 +171,9 @@ def representations_of(actor: Any, *, on: dt.date | None = None) -> QuerySet[Fir
 
 def firms_actor_may_act_for(actor: Any, *, on: dt.date | None = None) -> QuerySet[Firm]:
     """Firms for which the actor's person is a representative on the given day (today)."""
-    person = person_for(actor)
-    if person is None:
-        return Firm.objects.none()
-    day = on or timezone.localdate(clock.now())
-    valid = FirmRepresentative.objects.filter(_valid_on(day), person=person)
+    valid = representations_of(actor, on=on)
     return Firm.objects.filter(pk__in=valid.values("firm_id")).order_by("name")
 
 
 def can_act_for_firm(actor: Any, firm: Firm, *, on: dt.date | None = None) -> bool:
-    person = person_for(actor)
-    if person is None:
-        return False
-    day = on or timezone.localdate(clock.now())
-    return FirmRepresentative.objects.filter(
-        _valid_on(day), person=person, firm_id=firm.pk
-    ).exists()
+    return representations_of(actor, on=on).filter(firm_id=firm.pk).exists()

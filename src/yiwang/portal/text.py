@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import get_language
+from yiwang.core.language import is_english
 
-
-def is_english() -> bool:
-    return (get_language() or "zh-hans").lower().startswith("en")
+__all__ = ["is_english", "pick"]
 
 
 def pick(text: Any) -> str:

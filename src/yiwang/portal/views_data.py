@@ -19,13 +19,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from yiwang.applications import selectors as applications
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import is_english
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services as exchange_services
 from yiwang.exchange.constants import CorrectionStatus, Outcome, Reason
@@ -176,7 +177,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     # Each address reversed once for the page, not once per entry.
-    english = (get_language() or "").lower().startswith("en")
+    english = is_english()
     flag_url = reverse("portal:data_flag", args=[_SENTINEL])
     application_url = reverse("portal:application_detail", args=[_SENTINEL])
     context = {
@@ -322,7 +323,7 @@ class ConsentForm(forms.Form):
             info = exchange.registry_info(o["agreement"].registry.code)
             for name in o["agreement"].fields:
                 spec = info.fields[name].element if info and name in info.fields else None
-                label = (spec.name_en if _english() else spec.name_zh) if spec else name
+                label = (spec.name_en if is_english() else spec.name_zh) if spec else name
                 names.setdefault(name, label or name)
         _set_choices(self, "data_items", sorted(names.items(), key=lambda kv: kv[1]))
 
@@ -342,12 +343,6 @@ class ConsentForm(forms.Form):
         return data
 
 
-def _english() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "").lower().startswith("en")
-
-
 @citizen_required
 @require_safe
 def consents(request: HttpRequest) -> HttpResponse:
@@ -359,12 +354,12 @@ def consents(request: HttpRequest) -> HttpResponse:
         names = []
         for name in c.fields:
             spec = info.fields[name].element if info and name in info.fields else None
-            names.append((spec.name_en if _english() else spec.name_zh) if spec else name)
+            names.append((spec.name_en if is_english() else spec.name_zh) if spec else name)
         rows.append(
             {
                 "consent": c,
-                "registry": (info.name_en if _english() else info.name_zh) if info else "",
-                "purpose": (purpose.name_en if _english() else purpose.name_zh)
+                "registry": (info.name_en if is_english() else info.name_zh) if info else "",
+                "purpose": (purpose.name_en if is_english() else purpose.name_zh)
                 if purpose
                 else c.purpose_code,
                 "fields": names,

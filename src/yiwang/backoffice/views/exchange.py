@@ -18,12 +18,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import is_english
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
 from yiwang.exchange.constants import (
@@ -52,12 +53,8 @@ def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) ->
     field.choices = choices
 
 
-def _english() -> bool:
-    return (get_language() or "").lower().startswith("en")
-
-
 def _pick(zh: str, en: str) -> str:
-    return en if _english() and en else zh
+    return en if is_english() and en else zh
 
 
 def _officer_departments(actor: Any) -> list[Any]:
@@ -607,32 +604,29 @@ def _issued(request: HttpRequest, system: Any, issued: Any, rotated: bool) -> Ht
     return response
 
 
-@staff_required(roles=MANAGERS)
-@require_POST
-def system_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def _new_credential(request: HttpRequest, pk: int, *, rotate: bool) -> HttpResponse:
     system = _system_or_404(request, pk)
+    make = services.rotate_credential if rotate else services.issue_credential
     try:
-        issued = services.issue_credential(actor=request.user, system=system)
+        issued = make(actor=request.user, system=system)
     except PermissionDenied:
         raise HttpForbidden from None
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("backoffice:exchange_systems")
-    return _issued(request, system, issued, rotated=False)
+    return _issued(request, system, issued, rotated=rotate)
+
+
+@staff_required(roles=MANAGERS)
+@require_POST
+def system_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    return _new_credential(request, pk, rotate=False)
 
 
 @staff_required(roles=MANAGERS)
 @require_POST
 def system_rotate(request: HttpRequest, pk: int) -> HttpResponse:
-    system = _system_or_404(request, pk)
-    try:
-        issued = services.rotate_credential(actor=request.user, system=system)
-    except PermissionDenied:
-        raise HttpForbidden from None
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        return redirect("backoffice:exchange_systems")
-    return _issued(request, system, issued, rotated=True)
+    return _new_credential(request, pk, rotate=True)
 
 
 @staff_required(roles=MANAGERS)

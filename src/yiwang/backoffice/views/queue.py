@@ -8,7 +8,6 @@ nothing is counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,7 +17,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -36,6 +34,7 @@ from yiwang.backoffice.views.task import task_or_404
 from yiwang.catalogue import selectors as catalogue
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import is_english
 from yiwang.core.pagination import BadCursor, Cursor, keyset_page
 from yiwang.identity import selectors as identity
 from yiwang.identity.access import staff_required
@@ -70,7 +69,6 @@ class QueueRow:
     """What one row shows, worked out here: a page has many rows, and the template language
     is far slower at following ``task.case.application…`` than Python is."""
 
-    task: Any
     deadline: Deadline
     service: str
     step: str
@@ -103,7 +101,7 @@ def _service_choices(department_codes: set[str]) -> list[tuple[str, str]]:
     Reads only each definition's process (the steps' departments), not the whole definition.
     """
     choices = []
-    english = (get_language() or "").lower().startswith("en")
+    english = is_english()
     rows = catalogue.published_services().values_list(
         "service__code", "name_zh", "name_en", "department_code", "definition__process"
     )
@@ -168,7 +166,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     address = _Addresses()
     rows = [
         QueueRow(
-            task=task,
             deadline=deadline_of(task.due_date, today, status=task.status),
             service=task.case.name,
             step=task.name,
