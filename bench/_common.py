@@ -58,3 +58,43 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# --- Scratch databases and CPU time ---------------------------------------------------------
+def scratch_database(url: str, suffix: str, *, reuse: bool = False) -> tuple[str, str]:
+    """Create ``<name>_<suffix>`` afresh beside the database of ``url`` (or, with ``reuse``, keep
+    it if a ``--keep`` run left it); return (its url, the server's admin url)."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    name = name.split("?")[0] or "yiwang"
+    scratch = f"{name}_{suffix}"
+    admin = base.replace("postgres://", "postgresql://", 1) + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch]).fetchone()
+        if not (reuse and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{scratch}"')
+    return f"{base}/{scratch}", admin
+
+
+def drop_database(admin: str, url: str) -> None:
+    import psycopg
+
+    name = url.rpartition("/")[2]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def proc_cpu_seconds(*pids: int) -> float:
+    """User + system CPU the processes have used so far (Linux /proc); a gone one counts 0."""
+    import os
+
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the bench package importable
     sys.path.insert(0, str(ROOT))
 
-from bench._common import markdown_table, write_result  # noqa: E402
+from bench._common import drop_database, markdown_table, scratch_database, write_result  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yiwang"
 TARGET_MS = 20.0
@@ -46,27 +46,6 @@ CONSUMERS = 4
 
 
 # --- database set-up ------------------------------------------------------------------------
-def scratch_database(url: str) -> tuple[str, str]:
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    name = name.split("?")[0] or "yiwang"
-    scratch = f"{name}_bench_access_log"
-    admin = base.replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{scratch}"')
-    return f"{base}/{scratch}", admin
-
-
-def drop_database(admin: str, url: str) -> None:
-    import psycopg
-
-    name = url.rpartition("/")[2]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def setup_django(url: str, data_dir: str) -> None:
     os.environ["YIWANG_DATABASE_URL"] = url
     os.environ["YIWANG_DATA_DIR"] = data_dir
@@ -288,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     if not url.startswith(("postgres://", "postgresql://")):
         print(f"bench_access_log needs PostgreSQL; YIWANG_DATABASE_URL is {url!r}", file=sys.stderr)
         return 2
-    scratch, admin = scratch_database(url)
+    scratch, admin = scratch_database(url, "bench_access_log")
     data_dir = tempfile.mkdtemp(prefix="yiwang-bench-access-log-")
     print(f"scratch database: {scratch.rpartition('@')[2]}", flush=True)
     results: dict[str, Any] = {

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the bench package importable
     sys.path.insert(0, str(ROOT))
 
-from bench._common import markdown_table, write_result  # noqa: E402
+from bench._common import drop_database, markdown_table, scratch_database, write_result  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yiwang"
 ACTIONS = (
@@ -55,28 +55,6 @@ DEPARTMENTS = ("psb", "amr", "health", "hrss", "tax", "civil", "housing", "fire"
 
 
 # --- database set-up ------------------------------------------------------------------------
-def scratch_database(url: str) -> tuple[str, str]:
-    """Create ``<name>_bench_audit`` afresh on the same server; return (url, admin url)."""
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    name = name.split("?")[0] or "yiwang"
-    scratch = f"{name}_bench_audit"
-    admin = base.replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
-        conn.execute(f'CREATE DATABASE "{scratch}"')
-    return f"{base}/{scratch}", admin
-
-
-def drop_database(admin: str, url: str) -> None:
-    import psycopg
-
-    name = url.rpartition("/")[2]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def setup_django(url: str, data_dir: str) -> None:
     os.environ["YIWANG_DATABASE_URL"] = url
     os.environ.setdefault("YIWANG_DATA_DIR", data_dir)
@@ -442,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import tempfile
 
-    scratch, admin = scratch_database(url)
+    scratch, admin = scratch_database(url, "bench_audit")
     data_dir = tempfile.mkdtemp(prefix="yiwang-bench-audit-")
     print(f"scratch database: {scratch.rpartition('@')[2]}", flush=True)
     try:

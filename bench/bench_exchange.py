@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._common import free_port, http_status, markdown_table, write_result
+from bench._common import free_port, http_status, markdown_table, proc_cpu_seconds, write_result
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/yiwang_bench_exchange")
 SEED = 2026
@@ -252,15 +252,6 @@ def _issue_token() -> str:
         system = services.register_system(actor=actor, department=CONSUMER, name="bench")
     # One live token per run: the previous runs' tokens stop here.
     return services.rotate_credential(actor=actor, system=system).token
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used so far (Linux /proc), 0 when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:

@@ -52,7 +52,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the bench package importable
     sys.path.insert(0, str(ROOT))
 
-from bench._common import markdown_table, write_result  # noqa: E402
+from bench._common import (  # noqa: E402
+    drop_database,
+    markdown_table,
+    proc_cpu_seconds,
+    scratch_database,
+    write_result,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yiwang"
 SEED = 2026
@@ -63,40 +69,6 @@ USERNAME_PREFIX = "bench.prefill."
 
 
 # --- Database -------------------------------------------------------------------------------
-def scratch_database(url: str, *, reuse: bool = False) -> tuple[str, str]:
-    """Create ``<name>_bench_prefill`` afresh on the same server (or, with ``reuse``, keep the
-    one a ``--keep`` run left); return (url, admin url)."""
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    name = name.split("?")[0] or "yiwang"
-    scratch = f"{name}_bench_prefill"
-    admin = base.replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch]).fetchone()
-        if not (reuse and exists):
-            conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{scratch}"')
-    return f"{base}/{scratch}", admin
-
-
-def drop_database(admin: str, url: str) -> None:
-    import psycopg
-
-    name = url.rpartition("/")[2]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used so far (Linux /proc), 0 when it cannot be read."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 # --- The world ------------------------------------------------------------------------------
 def _progress(label: str, total: int) -> Any:
     done = [0]
@@ -457,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     if not url.startswith(("postgres://", "postgresql://")):
         print(f"bench_prefill needs PostgreSQL; YIWANG_DATABASE_URL is {url!r}", file=sys.stderr)
         return 2
-    scratch, admin = scratch_database(url, reuse=args.reuse)
+    scratch, admin = scratch_database(url, "bench_prefill", reuse=args.reuse)
     data_dir = Path(tempfile.mkdtemp(prefix="yiwang-bench-prefill-"))
     os.environ.update(
         {

@@ -50,7 +50,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the bench package importable
     sys.path.insert(0, str(ROOT))
 
-from bench._common import free_port, http_status, markdown_table, write_result  # noqa: E402
+from bench._common import (  # noqa: E402
+    drop_database,
+    free_port,
+    http_status,
+    markdown_table,
+    proc_cpu_seconds,
+    scratch_database,
+    write_result,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yiwang"
 SEED = 2026
@@ -75,31 +83,6 @@ PNG = (
 
 
 # --- Database and server --------------------------------------------------------------------
-def scratch_database(url: str, *, reuse: bool = False) -> tuple[str, str]:
-    """Create ``<name>_bench_services`` afresh on the same server (or, with ``reuse``, keep the
-    one a ``--keep`` run left); return (url, admin url)."""
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    name = name.split("?")[0] or "yiwang"
-    scratch = f"{name}_bench_services"
-    admin = base.replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch]).fetchone()
-        if not (reuse and exists):
-            conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{scratch}"')
-    return f"{base}/{scratch}", admin
-
-
-def drop_database(admin: str, url: str) -> None:
-    import psycopg
-
-    name = url.rpartition("/")[2]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def setup_world() -> None:
     import django
 
@@ -183,19 +166,6 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-
-
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU time the processes have used so far (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def rss_mb(pid: int) -> float | None:
@@ -461,7 +431,7 @@ def measure_queue(server: Server, csrf_cookie: str, password: str) -> dict[str, 
         for _ in range(10):  # warm up: templates, caches, the connection to the database
             client.request("GET", path)
         latencies: list[float] = []
-        cpu = cpu_seconds(workers)
+        cpu = proc_cpu_seconds(*workers)
         started = time.perf_counter()
         while len(latencies) < QUEUE_REQUESTS and time.perf_counter() - started < QUEUE_SECONDS:
             t0 = time.perf_counter()
@@ -470,7 +440,7 @@ def measure_queue(server: Server, csrf_cookie: str, password: str) -> dict[str, 
             if status != 200:
                 raise RuntimeError(f"{path} answered {status}")
         took = time.perf_counter() - started
-        out[label] = summary(latencies, took, cpu_seconds(workers) - cpu)
+        out[label] = summary(latencies, took, proc_cpu_seconds(*workers) - cpu)
     out["rows_on_first_page"] = len(first["items"])
     return out
 
@@ -620,18 +590,18 @@ def measure_submission(
     errors: list[str] = []
     for _ in range(ROUNDS):
         results["load"].append(os.getloadavg()[0])
-        cpu = cpu_seconds(workers)
+        cpu = proc_cpu_seconds(*workers)
         lat, took, errs = run_clients([me_job(c) for c in sessions], ROUND_SECONDS)
-        cpu = cpu_seconds(workers) - cpu
+        cpu = proc_cpu_seconds(*workers) - cpu
         me_latencies += lat
         me_seconds += took
         me_cpu += cpu
         errors += errs
         results["me"].append(summary(lat, took, cpu))
         jobs = [submit_job(c, q, n) for c, q, n in zip(sessions, queues, per_round, strict=True)]
-        cpu = cpu_seconds(workers)
+        cpu = proc_cpu_seconds(*workers)
         lat, took, errs = run_clients(jobs, ROUND_SECONDS)
-        cpu = cpu_seconds(workers) - cpu
+        cpu = proc_cpu_seconds(*workers) - cpu
         submit_latencies += lat
         submit_seconds += took
         submit_cpu += cpu
@@ -689,9 +659,9 @@ def measure_flow(server: Server, csrf_cookie: str, password: str, clients: int) 
         return make
 
     load = os.getloadavg()[0]
-    cpu = cpu_seconds(workers)
+    cpu = proc_cpu_seconds(*workers)
     latencies, took, errors = run_clients([job(c, n) for c, n in sessions], 60.0)
-    cpu = cpu_seconds(workers) - cpu
+    cpu = proc_cpu_seconds(*workers) - cpu
     return {
         "clients": clients,
         "load": load,
@@ -727,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     if not url.startswith(("postgres://", "postgresql://")):
         print(f"bench_services needs PostgreSQL; YIWANG_DATABASE_URL is {url!r}", file=sys.stderr)
         return 2
-    scratch, admin = scratch_database(url, reuse=args.reuse)
+    scratch, admin = scratch_database(url, "bench_services", reuse=args.reuse)
     data_dir = Path(tempfile.mkdtemp(prefix="yiwang-bench-services-"))
     os.environ.update(
         {
