@@ -1,0 +1,209 @@
+"""Sharing agreements in the back office: the list, one agreement and the decisions on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from yiwang.backoffice.views.exchange._common import officer_departments, pick
+from yiwang.core.errors import PermissionDenied
+from yiwang.exchange import selectors as exchange
+from yiwang.exchange import services
+from yiwang.exchange.constants import AgreementState, AgreementStatus, Masking, SharingClass
+from yiwang.identity import selectors as identity
+from yiwang.identity.access import staff_required
+from yiwang.identity.constants import Role
+
+OFFICERS = [Role.DATA_OFFICER, Role.PLATFORM_ADMIN]
+
+
+def _row(agreement: Any, mine: set[int]) -> dict[str, Any]:
+    status = exchange.agreement_status(agreement)
+    sides = []
+    if agreement.consumer_id in mine:
+        sides.append(_("Consumer"))
+    if agreement.registry.department_id in mine:
+        sides.append(_("Provider"))
+    return {
+        "agreement": agreement,
+        "status": AgreementStatus(status).label if status in AgreementStatus.values else status,
+        "sides": sides,
+        "provider": agreement.registry.department.name,
+    }
+
+
+@staff_required(roles=OFFICERS)
+@require_safe
+def agreements(request: HttpRequest) -> HttpResponse:
+    mine = set(identity.memberships_of(request.user).values_list("department_id", flat=True))
+    rows = [_row(a, mine) for a in exchange.agreements_for(actor=request.user)]
+    return render(
+        request,
+        "backoffice/exchange/agreements.html",
+        {"rows": rows, "may_request": bool(officer_departments(request.user))},
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+# The actions on an agreement: which side may take each, whether a reason is required, labels.
+ACTIONS: dict[str, dict[str, Any]] = {
+    "approve": {
+        "service": services.approve_agreement,
+        "sides": ("provider",),
+        "note": False,
+        "label": gettext_lazy("Approve"),
+        "from": (AgreementState.REQUESTED,),
+    },
+    "reject": {
+        "service": services.reject_agreement,
+        "sides": ("provider",),
+        "note": True,
+        "label": gettext_lazy("Reject"),
+        "from": (AgreementState.REQUESTED,),
+    },
+    "suspend": {
+        "service": services.suspend_agreement,
+        "sides": ("provider",),
+        "note": True,
+        "label": gettext_lazy("Suspend"),
+        "from": (AgreementState.APPROVED,),
+    },
+    "resume": {
+        "service": services.resume_agreement,
+        "sides": ("provider",),
+        "note": False,
+        "label": gettext_lazy("Resume"),
+        "from": (AgreementState.SUSPENDED,),
+    },
+    "revoke": {
+        "service": services.revoke_agreement,
+        "sides": ("provider", "consumer"),
+        "note": True,
+        "label": gettext_lazy("Revoke"),
+        "from": (AgreementState.REQUESTED, AgreementState.APPROVED, AgreementState.SUSPENDED),
+    },
+}
+
+
+def _agreement_or_404(request: HttpRequest, code: str) -> Any:
+    found = exchange.agreement_for(actor=request.user, code=code)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _sides(request: HttpRequest, agreement: Any) -> set[str]:
+    officer_of = {d.pk for d in officer_departments(request.user)}
+    sides = set()
+    if agreement.registry.department_id in officer_of:
+        sides.add("provider")
+    if agreement.consumer_id in officer_of:
+        sides.add("consumer")
+    return sides
+
+
+def _field_names(registry_code: str, fields: list[str]) -> list[str]:
+    info = exchange.registry_info(registry_code)
+    out = []
+    for name in fields:
+        spec = info.fields[name].element if info and name in info.fields else None
+        out.append(pick(spec.name_zh, spec.name_en) if spec else name)
+    return out
+
+
+def _detail(
+    request: HttpRequest,
+    agreement: Any,
+    *,
+    failed: str = "",
+    form: NoteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    sides = _sides(request, agreement)
+    actions = []
+    for name, action in ACTIONS.items():
+        if agreement.state not in action["from"] or not sides & set(action["sides"]):
+            continue
+        shown = form if name == failed and form is not None else NoteForm(prefix=name)
+        if action["note"]:
+            # Shown as required, and said why; the view and the service check it again.
+            shown.fields["note"].required = True
+            shown.fields["note"].help_text = _("The other department reads it.")
+        actions.append({"name": name, "label": action["label"], "form": shown})
+    masking = [
+        (name, Masking(m).label if m in Masking.values else m)
+        for name, m in sorted(agreement.masking.items())
+    ]
+    status_code = exchange.agreement_status(agreement)
+    context = {
+        "agreement": agreement,
+        "status": AgreementStatus(status_code).label
+        if status_code in AgreementStatus.values
+        else status_code,
+        "fields": _field_names(agreement.registry.code, list(agreement.fields)),
+        "purposes": [p.name for p in agreement.purposes.all()],
+        "legal_basis": pick(agreement.legal_basis_zh, agreement.legal_basis_en),
+        "sharing_class": SharingClass(agreement.sharing_class).label,
+        "roles": [
+            str(Role(r).label) if r in Role.values else _("Department system")
+            for r in agreement.roles
+        ],
+        "masking": [
+            (_field_names(agreement.registry.code, [name])[0], label) for name, label in masking
+        ],
+        "history": exchange.agreement_history(actor=request.user, agreement=agreement),
+        "actions": actions,
+        "state_labels": {s.value: s.label for s in AgreementState},
+    }
+    return render(request, "backoffice/exchange/agreement.html", context, status=status)
+
+
+@staff_required(roles=OFFICERS)
+@require_safe
+def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return _detail(request, _agreement_or_404(request, code))
+
+
+@staff_required(roles=OFFICERS)
+@require_POST
+def agreement_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    agreement = _agreement_or_404(request, code)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    form = NoteForm(request.POST, prefix=action)
+    form.is_valid()
+    note = form.cleaned_data.get("note", "") if hasattr(form, "cleaned_data") else ""
+    if spec["note"] and not (note or "").strip():
+        form.add_error("note", _("Give a reason: the other department reads it."))
+        return _detail(request, agreement, failed=action, form=form, status=400)
+    try:
+        spec["service"](actor=request.user, agreement=agreement.code, note=note)
+    except PermissionDenied:
+        raise HttpForbidden from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error(None, message)
+        return _detail(request, agreement, failed=action, form=form, status=400)
+    changed = exchange.agreement_for(actor=request.user, code=code)
+    if changed is not None:
+        state = AgreementState(changed.state).label
+        messages.success(request, _("The agreement is now “%(state)s”.") % {"state": state})
+    return redirect("backoffice:exchange_agreement", code=code)

@@ -1,0 +1,78 @@
+"""Flags people raise on reads of their data, for the provider's data officers to close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from yiwang.core.errors import PermissionDenied
+from yiwang.exchange import selectors as exchange
+from yiwang.exchange.constants import FlagStatus
+from yiwang.exchange.services.flags import close_flag
+from yiwang.identity.access import staff_required
+from yiwang.identity.constants import Role
+
+
+class CloseFlagForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("What you found or did"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": gettext_lazy("Say what you found or did about this use.")},
+    )
+
+
+def _flags_page(
+    request: HttpRequest, *, failed: int | None = None, form: Any = None, status: int = 200
+) -> HttpResponse:
+    wanted = request.GET.get("status", FlagStatus.OPEN)
+    if wanted not in FlagStatus.values:
+        wanted = ""
+    rows = [
+        {
+            "detail": d,
+            "status": FlagStatus(d.flag.status).label,
+            "open": d.flag.status == FlagStatus.OPEN,
+            "form": form if failed == d.flag.id else CloseFlagForm(prefix=f"flag{d.flag.id}"),
+        }
+        for d in exchange.flag_details_for(actor=request.user, status=wanted or None)
+    ]
+    return render(
+        request,
+        "backoffice/exchange/flags.html",
+        {"rows": rows, "wanted": wanted, "statuses": FlagStatus.choices},
+        status=status,
+    )
+
+
+@staff_required(roles=[Role.DATA_OFFICER])
+@require_safe
+def flags(request: HttpRequest) -> HttpResponse:
+    return _flags_page(request)
+
+
+@staff_required(roles=[Role.DATA_OFFICER])
+@require_POST
+def flag_close(request: HttpRequest, pk: int) -> HttpResponse:
+    if not any(d.flag.id == pk for d in exchange.flag_details_for(actor=request.user)):
+        raise Http404
+    form = CloseFlagForm(request.POST, prefix=f"flag{pk}")
+    if form.is_valid():
+        try:
+            close_flag(actor=request.user, flag_id=pk, note=form.cleaned_data["note"])
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_error("note", exc.messages[0])
+        else:
+            messages.success(request, _("The flag is closed."))
+            return redirect("backoffice:exchange_flags")
+    return _flags_page(request, failed=pk, form=form, status=400)
