@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yiwang.core import clock
@@ -231,12 +231,45 @@ def create_staff_account(
     return account
 
 
+# The reasons of ``set_password`` after which the account holder is told by e-mail: the ones
+# where the holder (or whoever holds their mailbox or password) set it. An admin setting a
+# staff member's password, or a data load, tells nobody.
+HOLDER_SET_REASONS = frozenset({"reset", "self"})
+
+
+def _tell_holder_password_changed(account: Account, *, how: str, event: Any) -> None:
+    """Tell the account holder that their password changed, when, and what to do if it was not
+    them: by e-mail (if the account has an address) and in their inbox.
+
+    Called inside the change's transaction: the notifications outbox writes the message with
+    the change and sends the e-mail only once it commits, so a change that rolls back sends
+    nothing. The message is in the language the person is using the site in. The audit event's
+    id tells two changes apart, so each change is told once and every change is told.
+    """
+    from yiwang.notifications import services as notifications
+    from yiwang.notifications.constants import Event
+
+    notifications.notify(
+        event=Event.PASSWORD_CHANGED,
+        accounts=[account],
+        language=translation.get_language(),
+        discriminator=str(event.pk),
+        context={
+            "account": account,
+            "how": how,
+            "realm": realm_of(account),
+            "changed_at": event.created_at,
+        },
+    )
+
+
 def set_password(*, actor: Any, account: Account, password: str | None, reason: str) -> Account:
     """Set (or, with ``None``, disable) an account's password.
 
     ``reason`` says how the change came about (``reset`` by e-mail link, ``admin``, ``self``,
     ``load``) and is kept in the audit log; the password itself never is. A reset by e-mail also
-    lifts a lockout on the user name: proving control of the mailbox is the way out of it.
+    lifts a lockout on the user name: proving control of the mailbox is the way out of it. After
+    a ``reset`` (or ``self``) the account holder is told by e-mail once the change commits.
     """
     is_self = isinstance(actor, Account) and actor.pk == account.pk
     if not (is_self or selectors.may_manage_account(actor, account)):
@@ -245,12 +278,14 @@ def set_password(*, actor: Any, account: Account, password: str | None, reason: 
     with transaction.atomic():
         _set_password(account, password)
         account.save(update_fields=["password"])
-        _record(
+        event = _record(
             actor=actor,
             action="identity.password_set",
             obj=account,
             data={"reason": reason, "usable": password is not None},
         )
+        if reason in HOLDER_SET_REASONS and password is not None:
+            _tell_holder_password_changed(account, how=reason, event=event)
     if reason == "reset":
         from axes.utils import reset as axes_reset
 
@@ -272,7 +307,8 @@ def change_password(
     On success the request's session stays logged in (under a new key) and every other session
     of the account ends at its next request: Django ties each session to a hash of the password,
     and that hash has changed. The failures counted against the user name are cleared, as after
-    a successful log-in. Neither password ever reaches the audit log.
+    a successful log-in, and the account holder is told by e-mail once the change commits.
+    Neither password ever reaches the audit log.
     """
     if not (isinstance(actor, Account) and actor.pk == account.pk and account.is_active):
         raise PermissionDenied("only the account itself may change its password this way")
@@ -310,8 +346,11 @@ def change_password(
     with transaction.atomic():
         account.set_password(new)
         account.save(update_fields=["password"])
-        _record(actor=actor, action="identity.password_changed", obj=account, data={"realm": realm})
+        event = _record(
+            actor=actor, action="identity.password_changed", obj=account, data={"realm": realm}
+        )
         update_session_auth_hash(request, account)
+        _tell_holder_password_changed(account, how="self", event=event)
 
     from axes.utils import reset as axes_reset
 

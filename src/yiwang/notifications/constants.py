@@ -11,6 +11,8 @@ class Event(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Application withdrawn")
     # To the person who reported a wrong registry value: what its department decided.
     REGISTRY_CORRECTION_DECIDED = "registry_correction_decided", _("Registry correction decided")
+    # To the holder of an account whose password was just changed or reset.
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
     # To staff.
     CORRECTION_RECEIVED = "correction_received", _("Correction received")
     DEADLINE_WARNING = "deadline_warning", _("Case due soon")
