@@ -1,0 +1,136 @@
+"""Registry definitions: checking each one against the database, saving it with its fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yiwang.core.errors import LoadProblem
+from yiwang.exchange import hooks
+from yiwang.exchange.constants import AgreementState, ElementType, Storage
+from yiwang.exchange.loaders._common import LoadReport, texts, upsert
+from yiwang.exchange.loaders.files import Document
+from yiwang.exchange.models import (
+    DataElement,
+    Registry,
+    RegistryField,
+    RegistryRecord,
+    SharingAgreement,
+)
+from yiwang.identity.models import Department
+
+LIVE_STATES = (AgreementState.REQUESTED, AgreementState.APPROVED, AgreementState.SUSPENDED)
+
+
+def registry_problems(doc: Document, path: str, item: dict[str, Any]) -> list[LoadProblem]:
+    problems: list[LoadProblem] = []
+
+    def problem(where: str, reason: str) -> None:
+        problems.append(LoadProblem(doc.file, f"{path}.{where}" if where else path, reason))
+
+    if not Department.objects.filter(code=item["department"]).exists():
+        problem("department", f"no department with the code {item['department']!r}")
+    elements = {
+        e.code: e
+        for e in DataElement.objects.filter(code__in=[f["element"] for f in item["fields"]])
+    }
+    names: dict[str, str] = {}
+    for j, f in enumerate(item["fields"]):
+        name = f.get("name", f["element"])
+        if f["element"] not in elements:
+            problem(f"fields[{j}].element", f"unknown data element {f['element']!r}")
+        if name in names:
+            problem(f"fields[{j}].name", f"field {name!r} is declared twice")
+        names[name] = f["element"]
+    required = {f.get("name", f["element"]) for f in item["fields"] if f.get("required")}
+    subject_field = item["subject"]["field"]
+    record_key = item.get("record_key", subject_field)
+    for where, name, what in (
+        ("subject.field", subject_field, "subject"),
+        ("record_key", record_key, "record key"),
+    ):
+        if name not in names:
+            problem(where, f"the {what} field {name!r} is not one of the registry's fields")
+        elif name not in required:
+            problem(where, f"the {what} field {name!r} must be required: true")
+        elif names[name] in elements and elements[names[name]].type != ElementType.STRING:
+            problem(where, f"the {what} field {name!r} must be a string element")
+    connector = item.get("connector")
+    if item.get("storage") == Storage.REMOTE and isinstance(connector, dict):
+        for where, reason in hooks.check_connector_config(
+            connector, fields=list(names), subject_field=subject_field, record_key=record_key
+        ):
+            problem(f"connector.{where}" if where else "connector", reason)
+    existing = Registry.objects.filter(code=item["code"]).first()
+    if existing is None:
+        return problems
+    has_records = RegistryRecord.objects.filter(registry=existing).exists()
+    if has_records:
+        checks = (
+            ("department", existing.department.code, item["department"]),
+            ("subject.kind", existing.subject_kind, item["subject"]["kind"]),
+            ("subject.field", existing.subject_field, subject_field),
+            ("record_key", existing.record_key_field, record_key),
+            ("storage", existing.storage, item.get("storage", Storage.HOSTED)),
+        )
+        for where, old, new in checks:
+            if old != new:
+                problem(where, f"cannot change from {old!r} to {new!r}: the registry holds records")
+        old_elements = dict(existing.fields.values_list("name", "element__code"))
+        for j, f in enumerate(item["fields"]):
+            name = f.get("name", f["element"])
+            if name in old_elements and old_elements[name] != f["element"]:
+                problem(
+                    f"fields[{j}].element",
+                    f"cannot change the element of {name!r} from {old_elements[name]!r}: "
+                    "the registry holds records",
+                )
+    old_names = set(existing.fields.values_list("name", flat=True))
+    removed = old_names - set(names)
+    if removed:
+        for agreement in SharingAgreement.objects.filter(registry=existing, state__in=LIVE_STATES):
+            used = sorted(removed & set(agreement.fields))
+            if used:
+                problem(
+                    "fields",
+                    f"field(s) {', '.join(used)} cannot be removed: agreement "
+                    f"{agreement.code!r} uses them",
+                )
+    return problems
+
+
+def save_registry(doc: Document, item: dict[str, Any], report: LoadReport) -> None:
+    description_zh, description_en = texts(item, "description")
+    values = {
+        "name_zh": item["name"]["zh"],
+        "name_en": item["name"]["en"],
+        "description_zh": description_zh,
+        "description_en": description_en,
+        "department": Department.objects.get(code=item["department"]),
+        "subject_kind": item["subject"]["kind"],
+        "subject_field": item["subject"]["field"],
+        "record_key_field": item.get("record_key", item["subject"]["field"]),
+        "storage": item.get("storage", Storage.HOSTED),
+        "connector": item.get("connector", {}),
+        "is_active": True,
+        "source_file": doc.file,
+    }
+    registry, outcome = upsert(Registry, item["code"], values)
+    wanted = [
+        (f.get("name", f["element"]), f["element"], bool(f.get("required", False)), position)
+        for position, f in enumerate(item["fields"])
+    ]
+    current = {
+        rf.name: (rf.name, rf.element.code, rf.required, rf.position)
+        for rf in registry.fields.select_related("element")
+    }
+    if {w[0]: w for w in wanted} != current:
+        elements = {e.code: e for e in DataElement.objects.filter(code__in=[w[1] for w in wanted])}
+        registry.fields.exclude(name__in=[w[0] for w in wanted]).delete()
+        for name, element, required, position in wanted:
+            RegistryField.objects.update_or_create(
+                registry=registry,
+                name=name,
+                defaults={"element": elements[element], "required": required, "position": position},
+            )
+        outcome = "updated" if outcome == "unchanged" else outcome
+    report.note("registries", outcome, item["code"])
