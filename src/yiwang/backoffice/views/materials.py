@@ -34,12 +34,14 @@ def material(request: HttpRequest, pk: int) -> HttpResponse:
     except FileNotFoundError:
         logger.error("uploaded file %s (upload %s) is missing from storage", upload.file, pk)
         raise Http404 from None
-    # Recorded once the file is there to serve; if it cannot be recorded, it is not served.
-    try:
-        services.record_material_view(actor=request.user, upload=upload)
-    except BaseException:
-        handle.close()
-        raise
+    # Recorded once the file is there to serve; if it cannot be recorded, it is not served. A
+    # HEAD request gets the headers only (Django drops the body), so no file is read: no record.
+    if request.method != "HEAD":
+        try:
+            services.record_material_view(actor=request.user, upload=upload)
+        except BaseException:
+            handle.close()
+            raise
     response = FileResponse(
         handle,
         as_attachment=True,

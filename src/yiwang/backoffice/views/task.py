@@ -76,8 +76,10 @@ def _render(
     assign_form: AssignForm | None = None,
 ) -> HttpResponse:
     actor = request.user
-    # Every page that shows the applicant's answers and files is a read on the audit log.
-    services.record_case_view(actor=actor, task=task)
+    # Every page that shows the applicant's answers and files is a read on the audit log. A HEAD
+    # request is answered with the same headers but no page, so nothing was shown: not a read.
+    if request.method != "HEAD":
+        services.record_case_view(actor=actor, task=task)
     app = task.case.application
     form_spec = selectors.application_form(application=app)
     may_decide = _may_decide(actor, task)
