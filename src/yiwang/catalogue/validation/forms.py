@@ -1,0 +1,203 @@
+"""Checking a service's form: a valid JSON Schema, field names and keywords, pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from yiwang.catalogue import domain
+from yiwang.catalogue.constants import FIELD_EXTENSIONS, FIELD_FORMATS
+from yiwang.catalogue.validation._common import _dict, _is_dict, _list, _problem, _unique_codes
+from yiwang.core.definition_files import Document, PathParts, format_checker, format_path
+from yiwang.core.errors import LoadProblem
+
+# Words CEL reserves: a field called ``in`` could never be read as ``form.in``.
+CEL_RESERVED = frozenset(
+    {
+        "as",
+        "break",
+        "const",
+        "continue",
+        "else",
+        "false",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "let",
+        "loop",
+        "package",
+        "namespace",
+        "null",
+        "return",
+        "true",
+        "var",
+        "void",
+        "while",
+    }
+)
+
+
+def _check_form(doc: Document, form: dict[str, Any]) -> list[LoadProblem]:
+    if not form:
+        return []
+    problems = []
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=format_checker())
+    for error in meta.iter_errors(form):
+        message = _("not a valid JSON Schema (Draft 2020-12): %(error)s")
+        problems.append(
+            _problem(doc, ("form", *error.absolute_path), message, error=_meta_reason(error))
+        )
+    problems += _check_refs(doc, form)
+    fields = domain.form_fields(form)
+    for name, schema in fields.items():
+        problems += _check_field(doc, ("form", "properties", name), name, schema)
+    for index, name in enumerate(_list(form.get("required"))):
+        if isinstance(name, str) and name not in fields:
+            message = _("'%(name)s' is not a field of the form (form.properties)")
+            problems.append(_problem(doc, ("form", "required", index), message, name=name))
+    problems += _check_pages(doc, form, fields)
+    return problems
+
+
+def _meta_reason(error: ValidationError) -> str:
+    if error.validator == "type":
+        return _("must be of type %(type)s") % {"type": error.validator_value}
+    return error.message
+
+
+def _check_refs(doc: Document, form: dict[str, Any]) -> list[LoadProblem]:
+    """Only references inside the form (``#/$defs/...``) that point at something."""
+    problems = []
+
+    def walk(node: Any, path: PathParts) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                if not ref.startswith("#"):
+                    message = _(
+                        "a form may only refer to its own definitions, e.g. '#/$defs/address'"
+                    )
+                    problems.append(_problem(doc, (*path, "$ref"), message))
+                elif _pointer(form, ref[1:]) is None:
+                    message = _("'%(ref)s' points at nothing in the form")
+                    problems.append(_problem(doc, (*path, "$ref"), message, ref=ref))
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*path, index))
+
+    walk(form, ("form",))
+    return problems
+
+
+def _pointer(document: Any, pointer: str) -> Any:
+    if pointer == "":
+        return document
+    node = document
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _check_field(doc: Document, path: PathParts, name: str, schema: Any) -> list[LoadProblem]:
+    if not _is_dict(schema):
+        return []
+    problems = []
+    if name in CEL_RESERVED:
+        message = _("'%(name)s' is a reserved word in conditions; choose another field name")
+        problems.append(_problem(doc, path, message, name=name))
+    problems += _check_field_keywords(doc, path, schema)
+    for sub_name, sub in domain.form_fields(schema).items():
+        problems += _check_field(doc, (*path, "properties", sub_name), sub_name, sub)
+    items = schema.get("items")
+    if _is_dict(items):
+        problems += _check_field_keywords(doc, (*path, "items"), items)
+        for sub_name, sub in domain.form_fields(items).items():
+            problems += _check_field(doc, (*path, "items", "properties", sub_name), sub_name, sub)
+    return problems
+
+
+def _check_field_keywords(
+    doc: Document, path: PathParts, schema: dict[str, Any]
+) -> list[LoadProblem]:
+    problems = []
+    for key in schema:
+        if isinstance(key, str) and key.startswith("x-") and key not in FIELD_EXTENSIONS:
+            message = _("unknown keyword '%(key)s'; yiwang reads %(known)s")
+            problems.append(
+                _problem(doc, (*path, key), message, key=key, known=", ".join(FIELD_EXTENSIONS))
+            )
+    fmt = schema.get("format")
+    if isinstance(fmt, str) and fmt not in FIELD_FORMATS:
+        message = _("unknown format '%(format)s'; use one of %(known)s")
+        problems.append(
+            _problem(doc, (*path, "format"), message, format=fmt, known=", ".join(FIELD_FORMATS))
+        )
+    titles = schema.get("x-enum-titles")
+    if isinstance(titles, dict):
+        problems += _check_enum_titles(doc, path, schema.get("enum"), titles)
+    return problems
+
+
+def _check_enum_titles(
+    doc: Document, path: PathParts, enum: Any, titles: dict[str, Any]
+) -> list[LoadProblem]:
+    if not isinstance(enum, list):
+        message = _("gives titles to values, but the field has no enum listing them")
+        return [_problem(doc, (*path, "x-enum-titles"), message)]
+    problems = []
+    values = [v for v in enum if isinstance(v, str)]
+    for value in values:
+        if value not in titles:
+            message = _("has no title for the value '%(value)s'")
+            problems.append(_problem(doc, (*path, "x-enum-titles"), message, value=value))
+    for value in titles:
+        if value not in values:
+            message = _("'%(value)s' is not one of the field's enum values")
+            problems.append(_problem(doc, (*path, "x-enum-titles", value), message, value=value))
+    if len(values) != len(enum):
+        message = _("x-enum-titles needs every enum value to be text")
+        problems.append(_problem(doc, (*path, "enum"), message))
+    return problems
+
+
+def _check_pages(
+    doc: Document, form: dict[str, Any], fields: Mapping[str, Any]
+) -> list[LoadProblem]:
+    pages = _list(form.get("pages"))
+    problems = _unique_codes(doc, ("form", "pages"), pages, "id")
+    placed: dict[str, str] = {}
+    for p_index, page in enumerate(pages):
+        for f_index, name in enumerate(_list(_dict(page).get("fields"))):
+            if not isinstance(name, str):
+                continue
+            path = ("form", "pages", p_index, "fields", f_index)
+            if name not in fields:
+                message = _("'%(name)s' is not a field of the form (form.properties)")
+                problems.append(_problem(doc, path, message, name=name))
+            elif name in placed:
+                message = _(
+                    "'%(name)s' is already on a page, at %(first)s; put each field on one page"
+                )
+                problems.append(_problem(doc, path, message, name=name, first=placed[name]))
+            else:
+                placed[name] = format_path(path)
+    if pages:
+        for name in fields:
+            if name not in placed:
+                message = _("is on no page; add it to the fields of one of form.pages")
+                problems.append(_problem(doc, ("form", "properties", name), message))
+    return problems
