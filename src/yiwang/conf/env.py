@@ -155,13 +155,23 @@ SETTINGS: tuple[Setting, ...] = (
         "YIWANG_LOGIN_FAILURE_LIMIT",
         parse_int,
         5,
-        "Failed log-ins for one account name or address before it is locked for a while.",
+        "Failed log-ins that lock logging in; a wrong current password on a change-password "
+        "page counts as one. Counted per user name (from any address and browser) and, apart, "
+        "per client address and browser (User-Agent) together (for any user name); reaching the "
+        "limit on either locks it, and the attempt that reaches it already gets the lock page. "
+        "A failure counts until YIWANG_LOGIN_LOCKOUT_MINUTES pass with no further failure from "
+        "the same user name, address and browser. A successful log-in clears the failures of "
+        "its user name and of its address and browser.",
     ),
     Setting(
         "YIWANG_LOGIN_LOCKOUT_MINUTES",
         parse_int,
         15,
-        "How long an account name or address stays locked after too many failures.",
+        "How long failures are remembered, and so how long a lock lasts: until the failures "
+        "still counted fall below YIWANG_LOGIN_FAILURE_LIMIT (for failures all from one browser, "
+        "this many minutes after the last one). Every attempt during a lock, even with the right "
+        "password, is refused and counted as a failure, so it starts the wait again. Resetting "
+        "the password by e-mail clears the user name's failures at once.",
     ),
     Setting(
         "YIWANG_AUDIT_SIGNING_KEY",
