@@ -34,6 +34,10 @@ ROLE_DUTIES: dict[str, tuple[Promise, ...]] = {
         _("Look after your department's registries and their data elements."),
         _("Approve or refuse other departments' requests to use your department's data."),
         _("Review who read your department's data, and why."),
+        _(
+            "Decide the wrong values people report in your department's registries (数据纠错): "
+            "record each as corrected, or say why the record stays as it is."
+        ),
     ),
     Role.AUDITOR: (
         _("Inspect the audit log and verify that it has not been altered."),
