@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from yiwang.core.language import is_english
+from yiwang.core.language import pick
 from yiwang.exchange import domain, policy
 from yiwang.exchange.constants import CorrectionStatus
 from yiwang.exchange.models import RegistryCorrectionRequest
@@ -57,15 +57,10 @@ class RegistryCorrectionView:
         return self.status == CorrectionStatus.OPEN
 
 
-def _pick(zh: str, en: str) -> str:
-    english = is_english()
-    return en if english and en else zh
-
-
 def _field_name(snap: policy.Snapshot, registry: str, field: str) -> str:
     info = snap.registries.get(registry)
     spec = info.fields[field].element if info and field in info.fields else None
-    return (_pick(spec.name_zh, spec.name_en) or field) if spec else field
+    return (pick(spec.name_zh, spec.name_en) or field) if spec else field
 
 
 def _view(
@@ -76,7 +71,7 @@ def _view(
         created_at=row.created_at,
         status=row.status,
         registry_code=row.registry.code,
-        registry_name=_pick(row.registry.name_zh, row.registry.name_en),
+        registry_name=pick(row.registry.name_zh, row.registry.name_en),
         subject_kind=row.subject_kind,
         subject_key=row.subject_key,
         record_key=row.record_key,

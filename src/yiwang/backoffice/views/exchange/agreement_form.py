@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiwang.backoffice.views.exchange._common import officer_departments, pick
+from yiwang.backoffice.views.exchange._common import officer_departments
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import pick
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
 from yiwang.exchange.constants import SYSTEM_ROLE, Masking, SharingClass, SubjectKind

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from yiwang.backoffice.views.exchange._common import officer_departments, pick
+from yiwang.backoffice.views.exchange._common import officer_departments
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import pick
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
 from yiwang.exchange.constants import AgreementState, AgreementStatus, Masking, SharingClass
