@@ -81,6 +81,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 _db_url = env.database_url()[0]
 DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with a health check that looks at the socket instead of sending SELECT 1 on
+    # every request (see the module).
+    DATABASES["default"]["ENGINE"] = "yiwang.core.db.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

@@ -1,0 +1,1 @@
+"""Database backends of our own: Django's, with what the platform needs changed."""

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend whose connection health check costs no round trip."""
