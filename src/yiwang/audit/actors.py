@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from yiwang.core.client_address import client_ip
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
@@ -46,5 +48,5 @@ def anonymous(request: HttpRequest | None = None) -> Actor:
     """Someone not logged in. The network address is kept: it is what an investigation needs."""
     address = ""
     if request is not None:
-        address = str(request.META.get("REMOTE_ADDR", "") or "")[:64]
+        address = (client_ip(request) or "")[:64]
     return Actor(type="anonymous", id=address, label="anonymous")

@@ -35,6 +35,13 @@ def parse_int(raw: str) -> int:
     return int(raw.strip())
 
 
+def parse_count(raw: str) -> int:
+    number = int(raw.strip())
+    if number < 0:
+        raise ValueError(f"expected a whole number, 0 or more, got {raw!r}")
+    return number
+
+
 def parse_str(raw: str) -> str:
     return raw
 
@@ -106,6 +113,18 @@ SETTINGS: tuple[Setting, ...] = (
         parse_bool,
         False,
         "Trust X-Forwarded-Proto from the load balancer to tell HTTPS requests.",
+    ),
+    Setting(
+        "YIWANG_TRUSTED_PROXIES",
+        parse_count,
+        0,
+        "How many reverse proxies (load balancers) stand in front of yiwang, each adding the "
+        "address it received the request from to X-Forwarded-For. The client's address, which "
+        "log-in lock-out, the audit log and the access log use, is then the entry that many "
+        "places from the right; entries further left are never read, and a header without that "
+        "many addresses at its right end is ignored. 0: the address the connection comes from. "
+        "Set it only when every request passes through those proxies, or clients can choose "
+        "their own address.",
     ),
     Setting(
         "YIWANG_TIME_ZONE", parse_str, "Asia/Shanghai", "Time zone for dates shown and deadlines."

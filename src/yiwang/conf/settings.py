@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "yiwang.core.middleware.RequestIdMiddleware",
+    "yiwang.core.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -131,6 +132,8 @@ _secure = env.value("YIWANG_SECURE_COOKIES")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION if _secure is None else _secure
 if env.value("YIWANG_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's address, for log-in lock-out, the audit log and the access log alike.
+YIWANG_TRUSTED_PROXIES = env.value("YIWANG_TRUSTED_PROXIES")
 if PRODUCTION:
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
@@ -143,6 +146,8 @@ LOGIN_URL = "portal:login"
 AXES_FAILURE_LIMIT = env.value("YIWANG_LOGIN_FAILURE_LIMIT")
 AXES_COOLOFF_TIME = env.value("YIWANG_LOGIN_LOCKOUT_MINUTES") / 60
 AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address", "user_agent"]]
+# axes takes the address from the same function as the audit log (YIWANG_TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "yiwang.core.client_address.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "yiwang.identity.views.locked_out"
 AXES_VERBOSE = False

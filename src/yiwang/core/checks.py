@@ -90,6 +90,19 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="yiwang.W006",
             )
         )
+    if env.value("YIWANG_BEHIND_TLS_PROXY") and not getattr(settings, "YIWANG_TRUSTED_PROXIES", 0):
+        messages.append(
+            Warning(
+                "yiwang runs behind a load balancer (YIWANG_BEHIND_TLS_PROXY) but takes no "
+                "client address from X-Forwarded-For (YIWANG_TRUSTED_PROXIES=0): log-in "
+                "lock-out, the audit log and the access log see only the proxy's address, so "
+                "one person's failed log-ins can lock out everyone using the same browser.",
+                hint="Make the load balancer append the client's address to X-Forwarded-For and "
+                "set YIWANG_TRUSTED_PROXIES to the number of proxies every request passes "
+                "through (1 for a single load balancer).",
+                id="yiwang.W007",
+            )
+        )
     return messages
 
 

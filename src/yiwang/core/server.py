@@ -48,7 +48,11 @@ def options(*, host: str, port: int, workers: int, threads: int = 1) -> dict[str
         # container runtime collects.
         "accesslog": "-",
         "errorlog": "-",
-        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s',
+        # The client's address as yiwang.core.client_address finds it (behind a load balancer,
+        # gunicorn's own %(h)s is the balancer's address).
+        "access_log_format": (
+            '%({yiwang.client_ip}e)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+        ),
         "timeout": 60,
         "graceful_timeout": 10,
         "proc_name": "yiwang",
