@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 
 class LocalText(Schema):
@@ -19,3 +20,15 @@ class LocalText(Schema):
 def local_text(value: Mapping[str, Any] | None) -> dict[str, str]:
     value = value or {}
     return {"zh": str(value.get("zh", "")), "en": str(value.get("en", ""))}
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError("this moment is outside the range of dates that can be stored") from exc
+
+
+#: A moment given with its offset (ISO 8601), taken as the same moment in UTC: any offset the
+#: standard allows is accepted, including ones the database could not store as written.
+Moment = Annotated[AwareDatetime, AfterValidator(_as_utc)]

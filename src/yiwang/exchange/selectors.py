@@ -325,10 +325,12 @@ def _filtered(
     if where.department:
         rows = rows.filter(consumer_code=where.department)
     zone = timezone.get_current_timezone()
-    if where.since is not None:
+    # The first and last days a calendar has bound nothing: their edges cannot be written as a
+    # moment in every time zone.
+    if where.since is not None and where.since > dt.date.min:
         start = dt.datetime.combine(where.since, dt.time.min, tzinfo=zone)
         rows = rows.filter(created_at__gte=start)
-    if where.until is not None:
+    if where.until is not None and where.until < dt.date.max:
         end = dt.datetime.combine(where.until + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
         rows = rows.filter(created_at__lt=end)
     return rows

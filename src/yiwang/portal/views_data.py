@@ -340,6 +340,8 @@ class ConsentForm(forms.Form):
         day = data.get("expires_on")
         if day is not None and day <= timezone.localdate(clock.now()):
             self.add_error("expires_on", _("Choose an end date in the future."))
+        elif day is not None and day >= dt.date.max:
+            self.add_error("expires_on", _("Choose an earlier end date."))
         return data
 
 

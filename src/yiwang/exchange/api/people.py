@@ -17,9 +17,10 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from yiwang.api.errors import error_responses
+from yiwang.api.schemas import Moment
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import selectors, services
@@ -52,7 +53,7 @@ class ConsentIn(Schema):
     fields: list[str] = Field(
         min_length=1, max_length=200, description="The fields the department may read"
     )
-    expires_at: AwareDatetime = Field(
+    expires_at: Moment = Field(
         description="Until when (ISO 8601 with an offset); must be in the future"
     )
 

@@ -24,9 +24,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from ninja import Path as PathParam
 from ninja import Query, Router, Schema, Status
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from yiwang.api.errors import error_responses
+from yiwang.api.schemas import Moment
 from yiwang.exchange import selectors, services
 from yiwang.exchange.api._common import (
     actor_of,
@@ -107,7 +108,7 @@ class RecordQuery(Schema):
         default="", max_length=128, description="Only records whose key sorts after this one"
     )
     limit: int = Field(default=100, ge=1, le=500)
-    updated_since: AwareDatetime | None = Field(
+    updated_since: Moment | None = Field(
         default=None,
         description="Only records changed at or after this moment (ISO 8601 with an offset)",
     )

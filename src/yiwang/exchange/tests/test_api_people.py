@@ -170,6 +170,32 @@ def test_the_access_log_shows_served_and_refused_reads_newest_first(populated: W
     assert response.json()["next_offset"] is None
 
 
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("since=0001-01-01", 1),
+        ("until=9999-12-31", 1),
+        ("since=9999-12-31", 0),
+        ("until=0001-01-01", 0),
+    ],
+)
+def test_the_access_log_takes_the_first_and_last_days_of_the_calendar(
+    populated: World, query: str, shown: int
+) -> None:
+    w = populated
+    services.read(
+        requester=w.reviewer(),
+        subject=w.national_id,
+        registry="people",
+        fields=["person_name"],
+        purpose="benefit_assessment",
+        case_ref="R-1",
+    )
+    response = send(session(w.citizen), "get", f"/exchange/access-log?{query}")
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == shown
+
+
 def test_the_access_log_pages(populated: World) -> None:
     w = populated
     for _ in range(5):

@@ -257,6 +257,22 @@ def test_the_list_keeps_records_changed_since_a_moment(
     assert "updated_since" in error(naive)["fields"]
 
 
+def test_a_moment_with_any_offset_is_taken_in_utc_and_one_out_of_range_is_refused(
+    loaded: World, registrar_system: Any
+) -> None:
+    send(registrar_system, "post", PEOPLE, {"values": person(32), "reason": "load"})
+    # -16:23 is a valid ISO 8601 offset that PostgreSQL cannot store as written.
+    far_offset = send(registrar_system, "get", f"{PEOPLE}?updated_since=2000-02-18T17:55:39-16:23")
+    future = send(registrar_system, "get", f"{PEOPLE}?updated_since=7948-02-18T17:55:39-16:23")
+    overflow = send(registrar_system, "get", f"{PEOPLE}?updated_since=9999-12-31T23:59:59-05:00")
+
+    assert national_id_for(32) in [r["record_key"] for r in far_offset.json()["items"]]
+    assert future.status_code == 200
+    assert future.json()["items"] == []
+    assert overflow.status_code == 422
+    assert "updated_since" in error(overflow)["fields"]
+
+
 def test_retired_records_are_listed_only_when_asked(loaded: World, registrar_system: Any) -> None:
     send(registrar_system, "post", PEOPLE, {"values": person(40), "reason": "load"})
     services.retire_record(

@@ -227,6 +227,23 @@ def test_consent_form_reports_each_mistake_beside_its_field(populated: World) ->
     assert exchange.consents_for(actor=populated.citizen) == []
 
 
+def test_consent_form_refuses_the_last_day_of_the_calendar_beside_the_field(
+    populated: World,
+) -> None:
+    client = client_for(populated.citizen)
+    response = client.post(
+        "/my/consents/new/",
+        {
+            "choice": "welfare_contributions:benefit_assessment",
+            "data_items": ["insured"],
+            "expires_on": "9999-12-31",
+        },
+    )
+    assert response.status_code == 200
+    assert "Choose an earlier end date." in response.content.decode()
+    assert exchange.consents_for(actor=populated.citizen) == []
+
+
 def test_another_persons_consent_cannot_be_revoked(populated: World) -> None:
     consent = grant(populated)
     other = client_for(populated.other_citizen)
