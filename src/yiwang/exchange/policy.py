@@ -250,17 +250,24 @@ _lock = threading.Lock()
 _current: Snapshot | None = None
 
 
-def current_token() -> str:
-    """The committed (or this transaction's) policy token: one primary-key lookup per read."""
+def token_sql() -> str:
+    """The statement that reads the policy token (one primary-key lookup)."""
     from django.db import connection
 
     from yiwang.exchange.models import PolicyVersion
 
     table = connection.ops.quote_name(PolicyVersion._meta.db_table)
+    return f"SELECT token FROM {table} WHERE id = 1"  # noqa: S608
+
+
+def current_token() -> str:
+    """The committed (or this transaction's) policy token: one primary-key lookup per read."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
         # Plain SQL: this runs before every exchange read, and the ORM's query building would
         # cost more than the lookup itself.
-        cursor.execute(f"SELECT token FROM {table} WHERE id = 1")  # noqa: S608
+        cursor.execute(token_sql())
         row = cursor.fetchone()
     return str(row[0]) if row and row[0] else ""
 
@@ -277,10 +284,15 @@ def bump() -> None:
         PolicyVersion.objects.create(pk=1, version=1, token=token, changed_at=clock.now())
 
 
-def snapshot() -> Snapshot:
-    """The snapshot for the committed (or, inside a writing transaction, current) data."""
+def snapshot(token: str | None = None) -> Snapshot:
+    """The snapshot for the committed (or, inside a writing transaction, current) data.
+
+    ``token``: the policy token, when the caller has just read it (with another query);
+    otherwise it is read here.
+    """
     global _current
-    token = current_token()
+    if token is None:
+        token = current_token()
     cached = _current
     if cached is not None and cached.token == token:
         return cached

@@ -6,8 +6,9 @@ masks them as agreed and returns them with their provenance. Every call — serv
 writes one audit event, and (when the subject is a valid identifier in a known registry) one
 access-log row the subject can see, in the same transaction as the read.
 
-Queries on the hot path: the policy token, the requester's membership, the consent (only when
-an agreement needs it), the records, and the two inserts (audit event, access log).
+Queries on the hot path: the policy token (with a system's check, in one statement), an
+official's membership, the consent (only when an agreement needs it), the records, and the two
+inserts (audit event, access log).
 """
 
 from __future__ import annotations
@@ -116,17 +117,8 @@ def _static_failure(
     return None
 
 
-def _verify_requester(requester: Requester) -> int | None:
-    """The requesting department's id if the claim holds in the database now, else None."""
-    if requester.system is not None:
-        if requester.role != SYSTEM_ROLE:
-            return None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _system_check_sql(), [requester.system.pk, True, True, requester.department]
-            )
-            row = cursor.fetchone()
-        return int(row[0]) if row else None
+def _verify_account(requester: Requester) -> int | None:
+    """The department id of an official's claimed membership if it holds now, else None."""
     found = (
         identity_selectors.memberships_of(requester.account)
         .filter(department__code=requester.department, role=requester.role)
@@ -135,6 +127,23 @@ def _verify_requester(requester: Requester) -> int | None:
     # No ordering, no select_related: this runs on every read.
     ids = list(found.order_by()[:1])
     return ids[0] if ids else None
+
+
+def _snapshot_for(requester: Requester) -> tuple[policy.Snapshot, int | None]:
+    """The policy snapshot and, for a department system, its department's id if the system and
+    its department are still active now (None if not).
+
+    A system's check and the policy token come from one statement: systems are the busiest
+    readers, and each statement is a round trip. An official's membership is checked later,
+    only when the request gets that far (see :func:`_verify_account`).
+    """
+    if requester.system is None or requester.role != SYSTEM_ROLE:
+        return policy.snapshot(), None
+    with connection.cursor() as cursor:
+        cursor.execute(_system_check_sql(), [requester.system.pk, True, True, requester.department])
+        token, department_id = cursor.fetchone()
+    snap = policy.snapshot(token=str(token or ""))
+    return snap, int(department_id) if department_id is not None else None
 
 
 @cache
@@ -151,22 +160,24 @@ def _records_sql() -> str:
 
 @cache
 def _system_check_sql() -> str:
-    """The department of an active system in an active department with the claimed code.
+    """The policy token, and the department of an active system in an active department with
+    the claimed code (NULL if there is none): one row, always.
 
-    Plain SQL, as for the policy token: systems are the busiest readers, and building this
-    query with the ORM on every read cost more than running it. Table and column names come
-    from the models, so the text follows them.
+    Plain SQL, as for the policy token alone: building this query with the ORM on every read
+    cost more than running it. Table and column names come from the models, so the text
+    follows them.
     """
     s, d = DepartmentSystem, DepartmentSystem._meta.get_field("department").related_model
     assert d is not None
     return (
-        f"SELECT s.{_rows.column_name(s, 'department')} "  # noqa: S608
+        f"SELECT ({policy.token_sql()}), ("  # noqa: S608
+        f"SELECT s.{_rows.column_name(s, 'department')} "
         f"FROM {_rows.table(s)} s INNER JOIN {_rows.table(d)} d "
         f"ON d.{_rows.column_name(d, 'id')} = s.{_rows.column_name(s, 'department')} "
         f"WHERE s.{_rows.column_name(s, 'id')} = %s "
         f"AND s.{_rows.column_name(s, 'is_active')} = %s "
         f"AND d.{_rows.column_name(d, 'is_active')} = %s "
-        f"AND d.{_rows.column_name(d, 'code')} = %s"
+        f"AND d.{_rows.column_name(d, 'code')} = %s)"
     )
 
 
@@ -336,7 +347,7 @@ def read(
     now = clock.now()
     wanted = tuple(dict.fromkeys(fields))
     case_ref = (case_ref or "").strip() or None
-    snap = policy.snapshot()
+    snap, system_department_id = _snapshot_for(requester)
     info = snap.registries.get(registry)
     subject_key: str | None = None
     consumer_id: int | None = None
@@ -350,7 +361,9 @@ def read(
         except domain.SubjectInvalid:
             verdict = _deny(Reason.INVALID_SUBJECT)
         else:
-            consumer_id = _verify_requester(requester)
+            consumer_id = (
+                _verify_account(requester) if requester.system is None else system_department_id
+            )
             if consumer_id is None:
                 verdict = _deny(Reason.UNKNOWN_REQUESTER)
             elif purpose_info is None:
