@@ -1,4 +1,7 @@
-"""Reading the YAML files people write (service definitions, calendars, ...) and reporting mistakes.
+"""Reading the YAML files people write and reporting their mistakes.
+
+Service and bundle definitions, exchange definitions (data elements, registries, purposes,
+agreements) and calendars are all read here, so every definition file follows the same rules.
 
 Every loader reports a mistake as file, path inside the file (``process.stages[1].steps[0].role``)
 and reason, with the line number where the YAML has one. This module holds what all loaders share:
@@ -32,6 +35,7 @@ from yiwang.core.errors import LoadProblem
 
 PathParts = tuple[str | int, ...]
 
+_STR = "tag:yaml.org,2002:str"
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -149,6 +153,9 @@ def parse_yaml(text: str, name: str) -> Document:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()  # type: ignore[no-untyped-call]  # PyYAML's stubs
+        repeated = _repeated_key(node, (), set()) if node is not None else None
+        if repeated is not None:
+            raise UnreadableFile(_repeated_key_problem(name, *repeated))
         data = loader.construct_document(node) if node is not None else None  # type: ignore[no-untyped-call]  # PyYAML's stubs
     except yaml.MarkedYAMLError as exc:
         raise UnreadableFile(LoadProblem(name, "", _yaml_reason(exc))) from exc
@@ -162,6 +169,46 @@ def parse_yaml(text: str, name: str) -> Document:
     if node is not None:
         _record_lines(node, (), doc.lines)
     return doc
+
+
+def _repeated_key(
+    node: yaml.Node, path: PathParts, seen: set[int]
+) -> tuple[PathParts, int, int] | None:
+    """The first key, in reading order, given twice in one mapping: its path and both lines.
+
+    Found on the parsed nodes, before any value is built, so that the message can name where
+    the mapping is; the loader's own check (which knows only a line) stays as a safety net.
+    """
+    if id(node) in seen:  # an alias: the anchored node was looked at already
+        return None
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STR):
+                continue  # merge keys, and keys that are not text (refused when built)
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in first:
+                return (*path, key), first[key], line
+            first[key] = line
+            found = _repeated_key(value_node, (*path, key), seen)
+            if found is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found = _repeated_key(item, (*path, index), seen)
+            if found is not None:
+                return found
+    return None
+
+
+def _repeated_key_problem(file: str, path: PathParts, first: int, line: int) -> LoadProblem:
+    reason = _("the key '%(key)s' appears twice in the same mapping (first on line %(n)d)") % {
+        "key": path[-1],
+        "n": first,
+    }
+    reason = _("%(reason)s (line %(line)d)") % {"reason": reason, "line": line}
+    return LoadProblem(file, format_path(path), reason)
 
 
 def _yaml_reason(exc: yaml.MarkedYAMLError) -> str:
@@ -205,6 +252,31 @@ def format_path(parts: Iterable[str | int]) -> str:
         else:
             out += f"[{json.dumps(part, ensure_ascii=False)}]"
     return out
+
+
+_PATH_PART = re.compile(r'\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.?([A-Za-z0-9_$-]+)')
+
+
+def split_path(text: str) -> PathParts:
+    """``process.stages[1].role`` → ``("process", "stages", 1, "role")``, undoing format_path.
+
+    For checks that report where a mistake is as text; raises ValueError on anything else.
+    """
+    parts: list[str | int] = []
+    position = 0
+    while position < len(text):
+        match = _PATH_PART.match(text, position)
+        if match is None:
+            raise ValueError(f"not a path inside a file: {text!r}")
+        index, quoted, plain = match.groups()
+        if index is not None:
+            parts.append(int(index))
+        elif quoted is not None:
+            parts.append(json.loads(quoted))
+        else:
+            parts.append(plain)
+        position = match.end()
+    return tuple(parts)
 
 
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[LoadProblem]]:
@@ -360,7 +432,10 @@ def _explain(error: ValidationError) -> list[tuple[PathParts, str]]:
     value = error.validator_value
     instance = error.instance
     described = error.schema.get("description") if isinstance(error.schema, dict) else None
-    rule = _(described) if isinstance(described, str) else None
+    # Only a description written as a rule (SCHEMA_RULES) reads after "must be"; another one
+    # (e.g. "Where a value is in a JSON answer: ...") is shown beside the pattern instead.
+    rule = _(described) if described in SCHEMA_RULES else None
+    hint = described if isinstance(described, str) and rule is None else None
     if "propertyNames" in error.relative_schema_path and isinstance(instance, str):
         # A key itself is wrong: point at the key, not at the mapping that holds it.
         message = _("%(key)s is not a valid name here: must be %(rule)s")
@@ -393,12 +468,27 @@ def _explain(error: ValidationError) -> list[tuple[PathParts, str]]:
         return [(path, message % {"count": value})]
     if kind == "uniqueItems":
         return [(path, _("lists the same item more than once"))]
+    if kind == "pattern" and hint:
+        message = _("%(value)s is not valid: must match %(pattern)s; %(description)s")
+        return [(path, message % {"value": _show(instance), "pattern": value, "description": hint})]
     if kind == "pattern":
         message = _("%(value)s is not valid: must be %(rule)s")
         return [(path, message % {"value": _show(instance), "rule": rule or value})]
+    if kind == "format" and value == "regex" and isinstance(instance, str):
+        try:
+            re.compile(instance)
+        except re.error as exc:
+            message = _("%(value)s is not a valid regular expression: %(error)s")
+            return [(path, message % {"value": _show(instance), "error": exc})]
     if kind == "format":
         message = _("%(value)s is not a valid %(format)s")
         return [(path, message % {"value": _show(instance), "format": value})]
+    if kind == "not" and isinstance(value, dict) and set(value) == {"required"}:
+        # ``else: {not: {required: [key]}}``: a key that belongs only with another setting.
+        present = [n for n in value["required"] if isinstance(instance, dict) and n in instance]
+        if present:
+            reason = _("is not allowed here; this key goes only with other settings")
+            return [((*path, name), reason) for name in present]
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         sign = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}
         message = _("must be %(sign)s %(limit)s, not %(value)s")

@@ -375,7 +375,7 @@ RAW_CASES = [
     (
         "repeated key",
         "kind: service\ncode: a\ncode: b\n",
-        "",
+        "code",
         "the key 'code' appears twice in the same mapping (first on line 2)",
     ),
     ("two documents", "kind: service\n---\nkind: bundle\n", "", "more than one YAML document"),

@@ -1,9 +1,11 @@
 """Load data elements, purposes, registries and agreements from YAML definition files.
 
-All or nothing: every file is parsed and checked against its committed JSON Schema first, then
-each kind is checked against the database in order (elements, purposes, registries,
-agreements) inside one transaction. Any problem — named by file, path inside the file and
-reason — rolls everything back. Loading the same files twice changes nothing.
+All or nothing: every file is read by the rules every definition file follows
+(yiwang.core.definition_files: YAML 1.2 plain values, a repeated key refused) and checked against
+its committed JSON Schema first, then each kind is checked against the database in order
+(elements, purposes, registries, agreements) inside one transaction. Any problem — named by file,
+path inside the file and reason — rolls everything back. Loading the same files twice changes
+nothing.
 
 load_definitions, here, runs the steps in that order and saves purposes, which need nothing
 more; files reads and checks the files; elements, registries and agreements check and save their
@@ -18,6 +20,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from yiwang.core.errors import LoadError, LoadProblem
 from yiwang.exchange import constants, policy
@@ -50,18 +53,19 @@ def load_definitions(
         from yiwang.audit.actors import SYSTEM
 
         actor = SYSTEM
-    files = expand(paths)
-    if not files:
-        raise LoadError([LoadProblem("", "", "no definition files given")])
-    docs, problems = parse(files)
+    files, problems = expand(paths)
+    if not files and not problems:
+        raise LoadError([LoadProblem("", "", _("no definition files given"))])
+    docs, found = parse(files)
+    problems.extend(found)
     usernames = list(dict.fromkeys(approve_as))
     accounts = list(get_user_model().objects.filter(username__in=usernames, is_active=True))
     for name in sorted(set(usernames) - {a.get_username() for a in accounts}):
-        problems.append(LoadProblem("--approve-as", name, "no active account with this name"))
+        problems.append(LoadProblem("--approve-as", name, _("no active account with this name")))
     if problems:
         raise LoadError(problems)
     by_kind = {kind: [d for d in docs if d.kind == kind] for kind in set(KEYS.values())}
-    report = LoadReport(files=[str(f) for f in files])
+    report = LoadReport(files=[d.file for d in docs])
     with transaction.atomic():
         # Elements.
         items = list(items_of(by_kind["elements"], "elements"))

@@ -6,6 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from yiwang.core.definition_files import PathParts, format_path
 from yiwang.core.errors import LoadProblem
 from yiwang.exchange.loaders.files import Document
 
@@ -26,26 +29,27 @@ class LoadReport:
         return bool(self.created or self.updated or self.approved)
 
 
-def items_of(docs: list[Document], key: str) -> Iterable[tuple[Document, str, dict[str, Any]]]:
+def items_of(
+    docs: list[Document], key: str
+) -> Iterable[tuple[Document, PathParts, dict[str, Any]]]:
     for doc in docs:
         for i, item in enumerate(doc.data.get(key, ())):
-            yield doc, f"{key}[{i}]", item
+            yield doc, (key, i), item
 
 
-def duplicates(items: list[tuple[Document, str, dict[str, Any]]]) -> list[LoadProblem]:
-    seen: dict[str, tuple[str, str]] = {}
+def duplicates(items: list[tuple[Document, PathParts, dict[str, Any]]]) -> list[LoadProblem]:
+    seen: dict[str, tuple[str, PathParts]] = {}
     problems = []
     for doc, path, item in items:
         code = item["code"]
         if code in seen:
-            first = seen[code]
-            problems.append(
-                LoadProblem(
-                    doc.file,
-                    f"{path}.code",
-                    f"duplicate code {code!r} (first at {first[0]}: {first[1]})",
-                )
-            )
+            first_file, first_path = seen[code]
+            reason = _("duplicate code '%(code)s' (first at %(file)s: %(path)s)") % {
+                "code": code,
+                "file": first_file,
+                "path": format_path(first_path),
+            }
+            problems.append(doc.problem((*path, "code"), reason))
         else:
             seen[code] = (doc.file, path)
     return problems

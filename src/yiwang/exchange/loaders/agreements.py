@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from yiwang.core.errors import LoadProblem
 from yiwang.exchange.constants import AgreementState
 from yiwang.exchange.loaders._common import LoadReport, duplicates, items_of
@@ -58,7 +60,7 @@ def load_agreements(
     for doc, path, item in items:
         terms = terms_from(item)
         found = [
-            LoadProblem(doc.file, f"{path}.{where}", reason)
+            doc.problem_below(path, where, reason)
             for where, reason in agreement_services.check_terms(terms)
         ]
         if found:
@@ -72,14 +74,13 @@ def load_agreements(
         )
         if existing is not None and existing.state != AgreementState.REQUESTED:
             if agreement_services.terms_of(existing) != terms:
+                message = _(
+                    "agreement '%(code)s' is already %(state)s with different terms; the terms "
+                    "of a decided agreement never change: revoke it and load a new agreement "
+                    "under a new code"
+                )
                 problems.append(
-                    LoadProblem(
-                        doc.file,
-                        path,
-                        f"agreement {terms.code!r} is already {existing.state} with different "
-                        "terms; the terms of a decided agreement never change: revoke it and "
-                        "load a new agreement under a new code",
-                    )
+                    doc.problem(path, message % {"code": terms.code, "state": existing.state})
                 )
             else:
                 report.note("agreements", "unchanged", terms.code)
@@ -105,13 +106,19 @@ def load_agreements(
         approver = _approver(accounts, provider_id)
         if approver is None:
             names = ", ".join(a.get_username() for a in accounts)
+            message = _(
+                "none of the --approve-as accounts (%(accounts)s) is a data officer of "
+                "'%(department)s', which owns the registry '%(registry)s'"
+            )
             problems.append(
-                LoadProblem(
-                    doc.file,
+                doc.problem(
                     path,
-                    f"none of the --approve-as accounts ({names}) is a data officer of "
-                    f"{agreement.registry.department.code!r}, which owns registry "
-                    f"{agreement.registry.code!r}",
+                    message
+                    % {
+                        "accounts": names,
+                        "department": agreement.registry.department.code,
+                        "registry": agreement.registry.code,
+                    },
                 )
             )
             continue

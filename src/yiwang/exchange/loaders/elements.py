@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from yiwang.core.definition_files import PathParts
 from yiwang.core.errors import LoadProblem
 from yiwang.exchange import domain
 from yiwang.exchange.constants import ElementType
@@ -24,23 +27,29 @@ FORMAT_KEYS: dict[str, frozenset[str]] = {
 }
 
 
-def element_problems(doc: Document, path: str, item: dict[str, Any]) -> list[LoadProblem]:
+def element_problems(doc: Document, path: PathParts, item: dict[str, Any]) -> list[LoadProblem]:
     problems = []
     kind = item["type"]
     fmt = item.get("format", {})
 
-    def problem(where: str, reason: str) -> None:
-        problems.append(LoadProblem(doc.file, f"{path}.{where}", reason))
+    def problem(where: PathParts, reason: str) -> None:
+        problems.append(doc.problem((*path, *where), reason))
 
     for key in sorted(set(fmt) - FORMAT_KEYS[kind]):
-        problem(f"format.{key}", f"{key} does not apply to a {kind} element")
+        message = _("%(key)s does not apply to an element of type %(type)s")
+        problem(("format", key), message % {"key": key, "type": kind})
     values = [o["value"] for o in fmt.get("enumeration", ())]
     for j, value in enumerate(values):
         if value in values[:j]:
-            problem(f"format.enumeration[{j}].value", f"duplicate value {value!r}")
+            first = values.index(value)
+            message = _("duplicate value '%(value)s' (first at enumeration[%(first)d])")
+            problem(
+                ("format", "enumeration", j, "value"), message % {"value": value, "first": first}
+            )
     low, high = fmt.get("min_length"), fmt.get("max_length")
     if low is not None and high is not None and low > high:
-        problem("format.min_length", f"min_length {low} is more than max_length {high}")
+        message = _("min_length %(low)d is more than max_length %(high)d")
+        problem(("format", "min_length"), message % {"low": low, "high": high})
     spec = ElementSpec(code=item["code"], type=kind)
     bounds = {}
     for key in ("minimum", "maximum"):
@@ -48,9 +57,10 @@ def element_problems(doc: Document, path: str, item: dict[str, Any]) -> list[Loa
             try:
                 bounds[key] = domain._bound(spec, fmt[key])
             except domain.ValueInvalid as exc:
-                problem(f"format.{key}", f"not a valid bound for a {kind} element: {exc}")
+                message = _("not a valid bound for an element of type %(type)s: %(error)s")
+                problem(("format", key), message % {"type": kind, "error": exc.problem.message})
     if len(bounds) == 2 and bounds["minimum"] > bounds["maximum"]:
-        problem("format.minimum", "minimum is more than maximum")
+        problem(("format", "minimum"), _("minimum is more than maximum"))
     existing = DataElement.objects.filter(code=item["code"]).first()
     if existing is not None and existing.type != kind:
         users = sorted(
@@ -59,10 +69,12 @@ def element_problems(doc: Document, path: str, item: dict[str, Any]) -> list[Loa
             .distinct()
         )
         if users:
+            message = _(
+                "cannot change from %(old)s to %(new)s: registries %(registries)s use this element"
+            )
             problem(
-                "type",
-                f"cannot change from {existing.type} to {kind}: registries "
-                f"{', '.join(users)} use this element",
+                ("type",),
+                message % {"old": existing.type, "new": kind, "registries": ", ".join(users)},
             )
     return problems
 

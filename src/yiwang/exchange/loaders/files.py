@@ -1,18 +1,33 @@
-"""Reading definition files: YAML without implicit dates, checked against the JSON Schemas."""
+"""Reading exchange definition files and checking them against their JSON Schemas.
+
+How a file is read (YAML 1.2 plain values, a repeated key refused), how a path inside it is
+written and how a schema error is worded are the same for every definition file the platform
+loads: they come from :mod:`yiwang.core.definition_files`. What is the exchange's own is here:
+which top-level keys make which kind of file, and which schema checks each kind.
+"""
 
 from __future__ import annotations
 
-import json
-import re
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-import jsonschema
-import yaml
+from django.utils.translation import gettext as _
+from jsonschema import Draft202012Validator
 
+from yiwang.core import definition_files
+from yiwang.core.definition_files import (
+    PathParts,
+    UnreadableFile,
+    collect_files,
+    load_schema,
+    read_yaml,
+    schema_problems,
+    split_path,
+    validator_for,
+)
 from yiwang.core.errors import LoadProblem
 
 # Shipped inside the package so an installed yiwang can load files; the same files are the
@@ -32,127 +47,79 @@ KEYS = {
 }
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML without implicit dates: ``2026-01-01`` stays a string, as the schemas expect."""
+@dataclass
+class Document(definition_files.Document):
+    """One parsed exchange file: its data, the line of each path, and the kind it holds."""
 
+    kind: str = ""
 
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    def problem_below(self, path: PathParts, where: str, reason: str) -> LoadProblem:
+        """A problem that a check outside the loader reports at ``where`` (a path written as
+        text, e.g. ``legal_basis.url``) inside the item at ``path``."""
+        try:
+            parts = split_path(where)
+        except ValueError:
+            # Still name the place, with the item's line: a malformed path must not hide the
+            # reason.
+            found = self.problem(path, reason)
+            return LoadProblem(found.file, f"{found.path}.{where}", found.reason)
+        return self.problem((*path, *parts), reason)
 
 
 @cache
-def validator(kind: str) -> jsonschema.Draft202012Validator:
-    schema = json.loads((SCHEMA_DIR / SCHEMAS[kind]).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+def validator(kind: str) -> Draft202012Validator:
+    return validator_for(load_schema(SCHEMA_DIR / SCHEMAS[kind]))
 
 
-def format_path(parts: Iterable[Any]) -> str:
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
+def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[LoadProblem]]:
+    """Files named directly and every *.yaml / *.yml under named folders, as for every
+    definition file; a missing path, an empty folder or another kind of file is a problem."""
+    return collect_files(Path(p) for p in paths)
 
 
-def _schema_reason(error: jsonschema.ValidationError) -> str:
-    if error.validator == "format" and error.validator_value == "regex":
-        try:
-            re.compile(error.instance)
-        except re.error as exc:
-            return f"not a valid regular expression: {exc}"
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
-        extra = sorted(k for k in error.instance if k not in allowed)
-        if extra and allowed:
-            return (
-                f"unknown key(s) {', '.join(map(repr, extra))}; allowed: "
-                f"{', '.join(sorted(allowed))}"
-            )
-    return error.message
-
-
-@dataclass
-class Document:
-    file: str
-    kind: str
-    data: dict[str, Any]
-
-
-def expand(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; directories become their *.yaml / *.yml files, recursively, sorted."""
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
-        else:
-            out.append(path)
-    return out
+def _top_level_problems(doc: definition_files.Document) -> list[LoadProblem]:
+    data = doc.data
+    if not isinstance(data, dict) or not data:
+        reason = _(
+            "must be a mapping with one of the keys elements, registries, purposes or agreements"
+        )
+        return [doc.problem((), reason)]
+    problems = []
+    for key in data:
+        if key in KEYS:
+            continue
+        reason = _("unknown top-level key '%(key)s'") % {"key": key}
+        close = difflib.get_close_matches(key, list(KEYS), n=1)
+        if close:
+            reason += "; " + _("did you mean '%(key)s'?") % {"key": close[0]}
+        reason += "; " + _("expected elements, registries, purposes or agreements")
+        problems.append(doc.problem((key,), reason))
+    if not problems and len({KEYS[key] for key in data}) > 1:
+        reason = _(
+            "a file holds one kind of definition: elements, registries, or purposes and agreements"
+        )
+        problems.append(doc.problem((), reason))
+    return problems
 
 
 def parse(files: Iterable[Path]) -> tuple[list[Document], list[LoadProblem]]:
+    """Read each file and check it against the schema of its kind; every problem of every file."""
     docs: list[Document] = []
     problems: list[LoadProblem] = []
     for path in files:
-        name = str(path)
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
-        except OSError as exc:
-            problems.append(LoadProblem(name, "", f"cannot read the file: {exc.strerror}"))
+            read = read_yaml(path)
+        except UnreadableFile as exc:
+            problems.append(exc.problem)
             continue
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            problems.append(
-                LoadProblem(
-                    name, "", f"not valid YAML: {where}{getattr(exc, 'problem', None) or exc}"
-                )
-            )
+        found = _top_level_problems(read)
+        if found:
+            problems.extend(found)
             continue
-        if not isinstance(data, dict) or not data:
-            problems.append(
-                LoadProblem(
-                    name,
-                    "",
-                    "expected a mapping with one of the keys "
-                    "elements, registries, purposes, agreements",
-                )
-            )
+        kind = KEYS[next(iter(read.data))]
+        found = schema_problems(validator(kind), read.data, read)
+        if found:
+            problems.extend(found)
             continue
-        kinds = {KEYS.get(key) for key in data}
-        if None in kinds:
-            unknown = sorted(k for k in data if k not in KEYS)
-            problems.append(
-                LoadProblem(
-                    name,
-                    unknown[0],
-                    "unknown top-level key; expected elements, registries, purposes or agreements",
-                )
-            )
-            continue
-        if len(kinds) > 1:
-            problems.append(
-                LoadProblem(
-                    name,
-                    "",
-                    "a file holds one kind of definition: "
-                    "elements, registries, or purposes and agreements",
-                )
-            )
-            continue
-        kind = kinds.pop()
-        assert kind is not None
-        errors = sorted(validator(kind).iter_errors(data), key=lambda e: list(e.absolute_path))
-        for error in errors:
-            problems.append(
-                LoadProblem(name, format_path(error.absolute_path), _schema_reason(error))
-            )
-        if not errors:
-            docs.append(Document(name, kind, data))
+        docs.append(Document(read.file, read.data, read.lines, kind))
     return docs, problems

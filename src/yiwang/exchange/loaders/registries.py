@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from yiwang.core.definition_files import PathParts
 from yiwang.core.errors import LoadProblem
 from yiwang.exchange import hooks
 from yiwang.exchange.constants import AgreementState, ElementType, Storage
@@ -21,68 +24,97 @@ from yiwang.identity.models import Department
 LIVE_STATES = (AgreementState.REQUESTED, AgreementState.APPROVED, AgreementState.SUSPENDED)
 
 
-def registry_problems(doc: Document, path: str, item: dict[str, Any]) -> list[LoadProblem]:
+def registry_problems(doc: Document, path: PathParts, item: dict[str, Any]) -> list[LoadProblem]:
     problems: list[LoadProblem] = []
 
-    def problem(where: str, reason: str) -> None:
-        problems.append(LoadProblem(doc.file, f"{path}.{where}" if where else path, reason))
+    def problem(where: PathParts, reason: str) -> None:
+        problems.append(doc.problem((*path, *where), reason))
 
     if not Department.objects.filter(code=item["department"]).exists():
-        problem("department", f"no department with the code {item['department']!r}")
+        message = _("no department with the code '%(code)s'")
+        problem(("department",), message % {"code": item["department"]})
     elements = {
         e.code: e
         for e in DataElement.objects.filter(code__in=[f["element"] for f in item["fields"]])
     }
     names: dict[str, str] = {}
+    first_at: dict[str, int] = {}
     for j, f in enumerate(item["fields"]):
         name = f.get("name", f["element"])
         if f["element"] not in elements:
-            problem(f"fields[{j}].element", f"unknown data element {f['element']!r}")
+            message = _("unknown data element '%(code)s'")
+            problem(("fields", j, "element"), message % {"code": f["element"]})
         if name in names:
-            problem(f"fields[{j}].name", f"field {name!r} is declared twice")
+            message = _("field '%(name)s' is declared twice (first at fields[%(first)d])")
+            problem(("fields", j, "name"), message % {"name": name, "first": first_at[name]})
+        else:
+            first_at[name] = j
         names[name] = f["element"]
     required = {f.get("name", f["element"]) for f in item["fields"] if f.get("required")}
     subject_field = item["subject"]["field"]
     record_key = item.get("record_key", subject_field)
-    for where, name, what in (
-        ("subject.field", subject_field, "subject"),
-        ("record_key", record_key, "record key"),
+    for where, name, messages in (
+        (
+            ("subject", "field"),
+            subject_field,
+            (
+                _("the subject field '%(name)s' is not one of the registry's fields"),
+                _("the subject field '%(name)s' must be required: true"),
+                _("the subject field '%(name)s' must be a string element"),
+            ),
+        ),
+        (
+            ("record_key",),
+            record_key,
+            (
+                _("the record key field '%(name)s' is not one of the registry's fields"),
+                _("the record key field '%(name)s' must be required: true"),
+                _("the record key field '%(name)s' must be a string element"),
+            ),
+        ),
     ):
         if name not in names:
-            problem(where, f"the {what} field {name!r} is not one of the registry's fields")
+            problem(where, messages[0] % {"name": name})
         elif name not in required:
-            problem(where, f"the {what} field {name!r} must be required: true")
+            problem(where, messages[1] % {"name": name})
         elif names[name] in elements and elements[names[name]].type != ElementType.STRING:
-            problem(where, f"the {what} field {name!r} must be a string element")
+            problem(where, messages[2] % {"name": name})
     connector = item.get("connector")
     if item.get("storage") == Storage.REMOTE and isinstance(connector, dict):
-        for where, reason in hooks.check_connector_config(
+        for where_text, reason in hooks.check_connector_config(
             connector, fields=list(names), subject_field=subject_field, record_key=record_key
         ):
-            problem(f"connector.{where}" if where else "connector", reason)
+            if where_text:
+                problems.append(doc.problem_below((*path, "connector"), where_text, reason))
+            else:
+                problem(("connector",), reason)
     existing = Registry.objects.filter(code=item["code"]).first()
     if existing is None:
         return problems
     has_records = RegistryRecord.objects.filter(registry=existing).exists()
     if has_records:
-        checks = (
-            ("department", existing.department.code, item["department"]),
-            ("subject.kind", existing.subject_kind, item["subject"]["kind"]),
-            ("subject.field", existing.subject_field, subject_field),
-            ("record_key", existing.record_key_field, record_key),
-            ("storage", existing.storage, item.get("storage", Storage.HOSTED)),
+        checks: tuple[tuple[PathParts, str, str], ...] = (
+            (("department",), existing.department.code, item["department"]),
+            (("subject", "kind"), existing.subject_kind, item["subject"]["kind"]),
+            (("subject", "field"), existing.subject_field, subject_field),
+            (("record_key",), existing.record_key_field, record_key),
+            (("storage",), existing.storage, item.get("storage", Storage.HOSTED)),
         )
-        for where, old, new in checks:
+        for place, old, new in checks:
             if old != new:
-                problem(where, f"cannot change from {old!r} to {new!r}: the registry holds records")
+                message = _("cannot change from '%(old)s' to '%(new)s': the registry holds records")
+                problem(place, message % {"old": old, "new": new})
         old_elements = dict(existing.fields.values_list("name", "element__code"))
         for j, f in enumerate(item["fields"]):
             name = f.get("name", f["element"])
             if name in old_elements and old_elements[name] != f["element"]:
+                message = _(
+                    "cannot change the element of '%(name)s' from '%(old)s': "
+                    "the registry holds records"
+                )
                 problem(
-                    f"fields[{j}].element",
-                    f"cannot change the element of {name!r} from {old_elements[name]!r}: "
-                    "the registry holds records",
+                    ("fields", j, "element"),
+                    message % {"name": name, "old": old_elements[name]},
                 )
     old_names = set(existing.fields.values_list("name", flat=True))
     removed = old_names - set(names)
@@ -90,10 +122,12 @@ def registry_problems(doc: Document, path: str, item: dict[str, Any]) -> list[Lo
         for agreement in SharingAgreement.objects.filter(registry=existing, state__in=LIVE_STATES):
             used = sorted(removed & set(agreement.fields))
             if used:
+                message = _(
+                    "field(s) %(fields)s cannot be removed: agreement '%(agreement)s' uses them"
+                )
                 problem(
-                    "fields",
-                    f"field(s) {', '.join(used)} cannot be removed: agreement "
-                    f"{agreement.code!r} uses them",
+                    ("fields",),
+                    message % {"fields": ", ".join(used), "agreement": agreement.code},
                 )
     return problems
 
