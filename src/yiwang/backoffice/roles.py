@@ -35,7 +35,7 @@ ROLE_DUTIES: dict[str, tuple[Promise, ...]] = {
         _("Approve or refuse other departments' requests to use your department's data."),
         _("Review who read your department's data, and why."),
         _(
-            "Decide the wrong values people report in your department's registries (数据纠错): "
+            "Decide the wrong values people report in your department's registries: "
             "record each as corrected, or say why the record stays as it is."
         ),
     ),

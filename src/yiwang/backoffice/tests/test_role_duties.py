@@ -38,7 +38,7 @@ def duties_on_home(language: str) -> list[str]:
 def test_a_data_officer_is_told_they_decide_wrong_values_people_report(officer) -> None:
     duties = duties_on_home("en")
     assert (
-        "Decide the wrong values people report in your department's registries (数据纠错): "
+        "Decide the wrong values people report in your department's registries: "
         "record each as corrected, or say why the record stays as it is."
     ) in duties
     # The page the duty points to opens for them.
