@@ -56,9 +56,10 @@ class ErrorResponse(Schema):
 def error_responses(*statuses: int) -> dict[int, type[ErrorResponse]]:
     """The ``response=`` entries declaring that an operation may answer with these errors.
 
-    500 is always among them: a failure on our side still answers in this format.
+    400 and 500 are always among them: any request may be unreadable (the NUL character in its
+    address, say), and a failure on our side still answers in this format.
     """
-    return dict.fromkeys((*statuses, 500), ErrorResponse)
+    return dict.fromkeys(sorted({400, *statuses, 500}), ErrorResponse)
 
 
 class ApiError(Exception):
