@@ -5,6 +5,10 @@ The JSON Schema (``schemas/registry.schema.json``, ``$defs/http_connector``) che
 path template names the subject once, that every registry field is mapped — and names the path
 and the reason, for the loader to report. :func:`parse_config` turns a checked mapping into
 :class:`HttpConfig` for the connector.
+
+The reasons :func:`check_config` gives are for the person who wrote the file, in the active
+language; :func:`parse_config` runs when a record is fetched, and its errors go to the operator's
+log, so they are English whatever the reader's language.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 HTTP = "http"
 SUBJECT = "{subject}"
@@ -77,54 +84,57 @@ class HttpConfig:
 def parse_path(text: str) -> Path:
     """``"data.items.0.name"`` → ``("data", "items", 0, "name")``; raises ValueError."""
     if not isinstance(text, str) or not text:
-        raise ValueError("a JSON path is a non-empty text like data.person.name")
+        raise ValueError(_("a JSON path is a non-empty text like data.person.name"))
     parts: list[str | int] = []
     for segment in text.split("."):
         if not segment:
-            raise ValueError(f"{text!r} has an empty part; write keys separated by single dots")
+            message = _("'%(path)s' has an empty part; write keys separated by single dots")
+            raise ValueError(message % {"path": text})
         parts.append(int(segment) if segment.isdigit() else segment)
     return tuple(parts)
 
 
 def url_problem(url: Any) -> str | None:
     if not isinstance(url, str):
-        return "must be text"
+        return _("must be text")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  # raises ValueError for a port that is not a number
     except ValueError as exc:
-        return f"not a valid address: {exc}"
+        # Python's own reason (English), e.g. "Port out of range 0-65535".
+        return _("not a valid address: %(reason)s") % {"reason": exc}
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        return "must be an https:// address"
+        return _("must be an https:// address")
     if parts.username or parts.password:
-        return (
+        return _(
             "must not contain a user name or password; put the token in an environment "
             "variable and name it in auth.token_env"
         )
     if parts.query or parts.fragment:
-        return "must not have a query or fragment; put a query in record_path"
+        return _("must not have a query or fragment; put a query in record_path")
     if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
-        return (
-            f"must use https: plain http is allowed only for {', '.join(sorted(LOCAL_HOSTS))} "
-            "(tests and local development)"
+        message = _(
+            "must use https: plain http is allowed only for %(hosts)s (tests and local development)"
         )
+        return message % {"hosts": ", ".join(sorted(LOCAL_HOSTS))}
     return None
 
 
 def record_path_problem(template: Any) -> str | None:
     if not isinstance(template, str):
-        return "must be text"
+        return _("must be text")
     if template.count(SUBJECT) != 1:
-        return f"must contain {SUBJECT} exactly once, where the subject's identifier goes"
+        message = _("must contain %(subject)s exactly once, where the subject's identifier goes")
+        return message % {"subject": SUBJECT}
     rest = template.replace(SUBJECT, "")
     if "{" in rest or "}" in rest:
-        return f"the only placeholder allowed is {SUBJECT}"
+        return _("the only placeholder allowed is %(subject)s") % {"subject": SUBJECT}
     if "://" in template or template.startswith("//"):
-        return "must be a path below base_url, not a full address"
+        return _("must be a path below base_url, not a full address")
     if any(c.isspace() for c in template) or "#" in template:
-        return "must not contain spaces or #"
+        return _("must not contain spaces or #")
     if ".." in template.split("?", 1)[0].split("/"):
-        return "must not climb out of base_url with .."
+        return _("must not climb out of base_url with ..")
     return None
 
 
@@ -136,7 +146,8 @@ def check_config(
     record_key: str,
 ) -> list[tuple[str, str]]:
     """Problems with an ``http`` connector's options as ``(path, reason)``, paths relative to
-    ``connector`` (``base_url``, ``fields.person_name``). Empty when the options are sound."""
+    ``connector`` (``base_url``, ``fields.person_name``). Empty when the options are sound.
+    The reasons are in the active language."""
     problems: list[tuple[str, str]] = []
     names = list(fields)
     reason = url_problem(config.get("base_url"))
@@ -147,29 +158,20 @@ def check_config(
         problems.append(("record_path", reason))
     mapping = config.get("fields")
     if not isinstance(mapping, Mapping):
-        problems.append(("fields", "map each registry field to its place in the response"))
+        problems.append(("fields", _("map each registry field to its place in the response")))
         mapping = {}
     for name, where in mapping.items():
         if name not in names:
-            problems.append(
-                (
-                    f"fields.{name}",
-                    f"the registry has no field {name!r}; its fields: {', '.join(names)}",
-                )
-            )
+            message = _("the registry has no field '%(name)s'; its fields: %(known)s")
+            problems.append((f"fields.{name}", message % {"name": name, "known": ", ".join(names)}))
         try:
             parse_path(where)
         except ValueError as exc:
             problems.append((f"fields.{name}", str(exc)))
     missing = [name for name in names if name not in mapping]
     if missing:
-        problems.append(
-            (
-                "fields",
-                f"every registry field needs a place in the response; missing: "
-                f"{', '.join(missing)}",
-            )
-        )
+        message = _("every registry field needs a place in the response; missing: %(missing)s")
+        problems.append(("fields", message % {"missing": ", ".join(missing)}))
     for key in ("records_at",):
         if key in config:
             try:
@@ -183,12 +185,12 @@ def check_config(
             problems.append((f"provenance.{key}", str(exc)))
     auth = config.get("auth") or {}
     if auth.get("type") == "bearer" and not auth.get("token_env"):
-        problems.append(("auth.token_env", "name the environment variable that holds the token"))
+        problems.append(("auth.token_env", _("name the environment variable that holds the token")))
     retries = config.get("retries") or {}
     backoff = retries.get("backoff_seconds", DEFAULT_BACKOFF_SECONDS)
     cap = retries.get("max_backoff_seconds", DEFAULT_MAX_BACKOFF_SECONDS)
     if isinstance(backoff, int | float) and isinstance(cap, int | float) and cap < backoff:
-        problems.append(("retries.max_backoff_seconds", "must be at least backoff_seconds"))
+        problems.append(("retries.max_backoff_seconds", _("must be at least backoff_seconds")))
     del subject_field, record_key  # both are registry fields, so "every field mapped" covers them
     return problems
 
@@ -201,7 +203,13 @@ def _number(section: Mapping[str, Any], key: str, default: float) -> float:
 
 
 def parse_config(config: Mapping[str, Any]) -> HttpConfig:
-    """The options as the connector uses them. Raises :class:`ConfigInvalid`."""
+    """The options as the connector uses them. Raises :class:`ConfigInvalid`, in English: the
+    reason goes to the operator's log and the registry's status, whoever's read failed."""
+    with translation.override("en"):
+        return _parse_config(config)
+
+
+def _parse_config(config: Mapping[str, Any]) -> HttpConfig:
     for key, check in (("base_url", url_problem), ("record_path", record_path_problem)):
         reason = check(config.get(key))
         if reason:

@@ -43,52 +43,69 @@ def check_terms(terms: AgreementTerms) -> list[tuple[str, str]]:
     """Problems with an agreement's terms as ``(path, reason)``; empty when they are sound.
 
     Paths are relative to the agreement (``fields[2]``, ``masking.birth_date``), so the file
-    loader can prefix them with ``agreements[i].`` and forms can map them to inputs.
+    loader can prefix them with ``agreements[i].`` and forms can map them to inputs. Reasons are
+    in the active language: the official's on a form or in the API, the operator's chosen one
+    on the command line.
     """
     problems: list[tuple[str, str]] = []
     if not Department.objects.filter(code=terms.consumer, is_active=True).exists():
-        problems.append(("consumer", f"no active department with the code {terms.consumer!r}"))
+        message = _("no active department with the code '%(code)s'")
+        problems.append(("consumer", message % {"code": terms.consumer}))
     registry = (
         Registry.objects.filter(code=terms.registry).prefetch_related("fields__element").first()
     )
     types: dict[str, str] = {}
     if registry is None:
-        problems.append(("registry", f"no registry with the code {terms.registry!r}"))
+        message = _("no registry with the code '%(code)s'")
+        problems.append(("registry", message % {"code": terms.registry}))
     else:
         types = {f.name: f.element.type for f in registry.fields.all()}
     if terms.sharing_class not in SharingClass.values:
-        problems.append(("sharing_class", f"unknown sharing class {terms.sharing_class!r}"))
+        message = _("unknown sharing class '%(value)s'; use one of %(known)s")
+        classes = ", ".join(SharingClass.values)
+        problems.append(
+            ("sharing_class", message % {"value": terms.sharing_class, "known": classes})
+        )
     if not terms.fields:
-        problems.append(("fields", "list at least one field"))
+        problems.append(("fields", _("list at least one field")))
     seen: set[str] = set()
     for i, name in enumerate(terms.fields):
         if name in seen:
-            problems.append((f"fields[{i}]", f"field {name!r} is listed twice"))
+            message = _("the field '%(name)s' is listed twice")
+            problems.append((f"fields[{i}]", message % {"name": name}))
         seen.add(name)
         if registry is not None and name not in types:
-            problems.append((f"fields[{i}]", f"registry {terms.registry!r} has no field {name!r}"))
+            message = _("the registry '%(registry)s' has no field '%(name)s'")
+            problems.append((f"fields[{i}]", message % {"registry": terms.registry, "name": name}))
     if not terms.purposes:
-        problems.append(("purposes", "list at least one purpose"))
+        problems.append(("purposes", _("list at least one purpose")))
     known = set(Purpose.objects.filter(code__in=terms.purposes).values_list("code", flat=True))
     for i, code in enumerate(terms.purposes):
         if code not in known:
-            problems.append((f"purposes[{i}]", f"unknown purpose {code!r}"))
+            problems.append((f"purposes[{i}]", _("unknown purpose '%(code)s'") % {"code": code}))
     for i, role in enumerate(terms.roles):
         if role not in ROLES:
+            message = _("unknown role '%(role)s'; use one of %(known)s")
             problems.append(
                 (
                     f"conditions.roles[{i}]",
-                    f"unknown role {role!r}; use one of {', '.join(sorted(ROLES))}",
+                    message % {"role": role, "known": ", ".join(sorted(ROLES))},
                 )
             )
     for name, masking in terms.masking.items():
         if masking not in Masking.values:
-            problems.append((f"masking.{name}", f"unknown masking {masking!r}"))
-        elif name not in terms.fields:
-            problems.append((f"masking.{name}", f"{name!r} is not one of the agreement's fields"))
-        elif name in types and types[name] not in MASKING_TYPES[masking]:
+            message = _("unknown masking '%(masking)s'; use one of %(known)s")
+            known_masking = ", ".join(Masking.values)
             problems.append(
-                (f"masking.{name}", f"{masking} does not apply to a {types[name]} field")
+                (f"masking.{name}", message % {"masking": masking, "known": known_masking})
+            )
+        elif name not in terms.fields:
+            message = _("'%(name)s' is not one of the agreement's fields")
+            problems.append((f"masking.{name}", message % {"name": name}))
+        elif name in types and types[name] not in MASKING_TYPES[masking]:
+            message = _("the masking %(masking)s does not apply to a %(type)s field")
+            problems.append(
+                (f"masking.{name}", message % {"masking": masking, "type": types[name]})
             )
     if terms.sharing_class == SharingClass.CONDITIONAL and not (
         terms.requires_consent or terms.requires_open_case or terms.roles
@@ -96,8 +113,10 @@ def check_terms(terms: AgreementTerms) -> list[tuple[str, str]]:
         problems.append(
             (
                 "conditions",
-                "conditional sharing needs at least one condition: "
-                "requires_consent, requires_open_case or roles",
+                _(
+                    "conditional sharing needs at least one condition: "
+                    "requires_consent, requires_open_case or roles"
+                ),
             )
         )
     if terms.sharing_class == SharingClass.UNCONDITIONAL and (
@@ -106,8 +125,10 @@ def check_terms(terms: AgreementTerms) -> list[tuple[str, str]]:
         problems.append(
             (
                 "conditions",
-                "unconditional sharing cannot require consent or an open "
-                "case; use sharing_class: conditional",
+                _(
+                    "unconditional sharing cannot require consent or an open "
+                    "case; use sharing_class: conditional"
+                ),
             )
         )
     if (
@@ -116,19 +137,18 @@ def check_terms(terms: AgreementTerms) -> list[tuple[str, str]]:
         and registry.subject_kind != SubjectKind.PERSON
     ):
         problems.append(
-            ("conditions.requires_consent", "consent applies only to registries about persons")
+            ("conditions.requires_consent", _("consent applies only to registries about persons"))
         )
     if terms.valid_until is not None and terms.valid_until < terms.valid_from:
-        problems.append(("valid_until", "ends before valid_from"))
+        problems.append(("valid_until", _("ends before valid_from")))
     if not terms.legal_basis.citation_zh.strip() or not terms.legal_basis.citation_en.strip():
-        problems.append(("legal_basis", "cite the legal basis in Chinese and English"))
+        problems.append(("legal_basis", _("cite the legal basis in Chinese and English")))
     if terms.legal_basis.url:
         try:
             URLValidator(schemes=["http", "https"])(terms.legal_basis.url)
         except ValidationError:
-            problems.append(
-                ("legal_basis.url", f"not an http(s) address: {terms.legal_basis.url!r}")
-            )
+            message = _("not an http(s) address: '%(url)s'; write one like https://…")
+            problems.append(("legal_basis.url", message % {"url": terms.legal_basis.url}))
     return problems
 
 
@@ -228,7 +248,8 @@ def request_agreement(*, actor: Any, terms: AgreementTerms) -> SharingAgreement:
         raise PermissionDenied("only a data officer of the consumer department may request")
     problems = check_terms(terms)
     if SharingAgreement.objects.filter(code=terms.code).exists():
-        problems.append(("code", f"an agreement with the code {terms.code!r} already exists"))
+        message = _("an agreement with the code '%(code)s' already exists; choose another code")
+        problems.append(("code", message % {"code": terms.code}))
     if problems:
         raise ValidationError({path or "__all__": [reason] for path, reason in problems})
     with transaction.atomic():

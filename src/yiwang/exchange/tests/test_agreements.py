@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import constants, policy, selectors, services
@@ -133,11 +134,13 @@ def test_terms_are_checked(loaded: World) -> None:
             services.request_agreement(actor=w.tax_officer, terms=bad)
         assert path in caught.value.message_dict, path
     unconditional_consent = terms(requires_consent=True)
+    with translation.override("en"):
+        found = services.check_terms(unconditional_consent)
     assert (
         "conditions",
         "unconditional sharing cannot require consent or an open case; use "
         "sharing_class: conditional",
-    ) in services.check_terms(unconditional_consent)
+    ) in found
     agreement(w)
     with pytest.raises(ValidationError) as caught:
         services.request_agreement(actor=w.tax_officer, terms=terms())
