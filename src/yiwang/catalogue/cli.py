@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from yiwang.core.cli_language import Language, LanguageOption
+
 app = typer.Typer(
     help="Service and bundle definitions (政务服务事项, 一件事): load, validate, publish, retire.",
     no_args_is_help=True,
@@ -33,15 +35,16 @@ def _actor(username: str | None) -> Any:
     return cli_actor(username)
 
 
-def _english() -> Any:
-    """Operators read the command line in English, whatever the site's default language."""
-    from django.utils import translation
+def _messages(language: Language | None) -> Any:
+    """The operator reads what is wrong in the language they chose, else their locale's, whatever
+    the site's default language."""
+    from yiwang.core.cli_language import messages_in
 
-    return translation.override("en")
+    return messages_in(language)
 
 
 def _fail(problems: list[Any]) -> None:
-    from yiwang.core.cli_calendar import print_problems
+    from yiwang.core.cli_language import print_problems
 
     print_problems(problems)
     raise typer.Exit(1)
@@ -54,13 +57,14 @@ def load(
         bool, typer.Option("--publish", help="Publish each new version at once.")
     ] = False,
     as_user: AsOption = None,
+    language: LanguageOption = None,
 ) -> None:
     """Load definitions: all files of the run are stored, or none when any has a mistake."""
     _setup()
     from yiwang.catalogue.services import LifecycleError, load_definitions
     from yiwang.core.errors import LoadError, LoadProblem
 
-    with _english():
+    with _messages(language):
         actor = _actor(as_user)
         try:
             report = load_definitions(paths, actor=actor, publish=publish)
@@ -81,13 +85,13 @@ def load(
 
 
 @app.command("validate")
-def validate(paths: PathsArgument) -> None:
+def validate(paths: PathsArgument, language: LanguageOption = None) -> None:
     """Check definitions exactly as load would, without writing anything."""
     _setup()
     from yiwang.catalogue.services import validate_definitions
     from yiwang.core.errors import LoadError
 
-    with _english():
+    with _messages(language):
         try:
             parsed = validate_definitions(paths)
         except LoadError as exc:
@@ -124,12 +128,14 @@ def list_definitions() -> None:
     Console(width=160).print(table)
 
 
-def _lifecycle(action: str, code: str, version: int | None, as_user: str | None) -> None:
+def _lifecycle(
+    action: str, code: str, version: int | None, as_user: str | None, language: Language | None
+) -> None:
     _setup()
     from yiwang.catalogue import services
     from yiwang.core.errors import PermissionDenied
 
-    with _english():
+    with _messages(language):
         actor = _actor(as_user)
         change = services.publish_definition if action == "publish" else services.retire_definition
         try:
@@ -150,9 +156,10 @@ def publish(
     code: Annotated[str, typer.Argument(help="Service or bundle code.")],
     version: VersionOption = None,
     as_user: AsOption = None,
+    language: LanguageOption = None,
 ) -> None:
     """Publish a version (default: the latest draft); the one published before retires."""
-    _lifecycle("publish", code, version, as_user)
+    _lifecycle("publish", code, version, as_user, language)
 
 
 @app.command("retire")
@@ -160,6 +167,7 @@ def retire(
     code: Annotated[str, typer.Argument(help="Service or bundle code.")],
     version: VersionOption = None,
     as_user: AsOption = None,
+    language: LanguageOption = None,
 ) -> None:
     """Retire a version (default: the published one), taking it out of the catalogue."""
-    _lifecycle("retire", code, version, as_user)
+    _lifecycle("retire", code, version, as_user, language)

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from yiwang.core.cli_language import LanguageOption
+
 app = typer.Typer(
     help="Data exchange (数据共享): data elements, registries, sharing agreements.",
     no_args_is_help=True,
@@ -37,16 +39,17 @@ def load(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check everything, write nothing.")
     ] = False,
+    language: LanguageOption = None,
 ) -> None:
-    """Load definitions: everything in the run is stored, or nothing when any file is wrong."""
-    _setup()
-    from django.utils import translation
+    """Load definitions: everything in the run is stored, or nothing when any file is wrong.
 
-    from yiwang.core.cli_calendar import print_problems
+    What is wrong is said in the operator's language (--language, or the locale's)."""
+    _setup()
+    from yiwang.core.cli_language import messages_in, print_problems
     from yiwang.core.errors import LoadError
     from yiwang.exchange.loaders import load_definitions
 
-    with translation.override("en"):
+    with messages_in(language):
         try:
             report = load_definitions(paths, approve_as=approve_as or (), dry_run=dry_run)
         except LoadError as exc:

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def run(*args: str) -> Any:
-    return CliRunner().invoke(app, ["services", *args])
+    # English whatever the locale of the machine running the tests.
+    return CliRunner().invoke(app, ["services", *args], env={"LC_ALL": "C.UTF-8"})
 
 
 def test_load_list_publish_retire(departments: Any) -> None:
