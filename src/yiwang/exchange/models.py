@@ -377,8 +377,19 @@ class AccessLogEntry(models.Model):
         return f"{self.outcome} {self.registry_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class FlagOutcome(models.TextChoices):
+    """What the provider's data officer found when closing a flag; the person reads it."""
+
+    EXPLAINED = "explained", _("The use was explained")
+    ACTED_ON = "acted_on", _("Misuse found and acted on")
+
+
 class Flag(models.Model):
-    """A person's "this read looks wrong" on an access-log entry, for the provider to look at."""
+    """A person's "this read looks wrong" on an access-log entry, for the provider to look at.
+
+    When a data officer of the provider closes it, the outcome and their note stay on the flag:
+    the person who raised it reads them next to it (the audit event keeps them too).
+    """
 
     entry = models.ForeignKey(AccessLogEntry, on_delete=models.PROTECT, related_name="flags")
     raised_by = models.ForeignKey(
@@ -388,9 +399,21 @@ class Flag(models.Model):
     reason = models.TextField()
     status = models.CharField(max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN)
     created_at = models.DateTimeField()
+    # The language the person flagged in: the outcome is written to them in it.
+    language = models.CharField(max_length=16, blank=True)
+    outcome = models.CharField(max_length=16, choices=FlagOutcome.choices, blank=True)
+    closing_note = models.TextField(blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["provider", "status"], name="flag_provider")]
+        indexes: ClassVar = [
+            models.Index(fields=["provider", "status"], name="flag_provider"),
+            # The person's own flags, newest first, for their access log and the API.
+            models.Index(fields=["raised_by", "-created_at"], name="flag_raised_by"),
+        ]
 
     def __str__(self) -> str:
         return f"flag {self.pk} on {self.entry_id}"

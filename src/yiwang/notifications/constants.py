@@ -11,6 +11,8 @@ class Event(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Application withdrawn")
     # To the person who reported a wrong registry value: what its department decided.
     REGISTRY_CORRECTION_DECIDED = "registry_correction_decided", _("Registry correction decided")
+    # To the person who flagged a read of their data: the provider closed the flag, saying why.
+    ACCESS_FLAG_CLOSED = "access_flag_closed", _("Flag on a use of your data closed")
     # To the holder of an account whose password was just changed or reset.
     PASSWORD_CHANGED = "password_changed", _("Password changed")
     # To staff.

@@ -1,6 +1,6 @@
 """数据使用记录 and consent: who read a person's (or their firm's) data, flagging a read that looks
-wrong, the wrong registry values they reported and what became of them, and the consents a
-person gives to conditional sharing.
+wrong and reading what the registry's department found, the wrong registry values they reported
+and what became of them, and the consents a person gives to conditional sharing.
 
 Every page reads through the exchange selectors with the person as the actor; an entry or a
 consent that is not theirs is answered with 404, the same as one that does not exist.
@@ -28,8 +28,10 @@ from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.core.language import is_english
 from yiwang.exchange import selectors as exchange
+from yiwang.exchange import selectors_flags
 from yiwang.exchange import services as exchange_services
 from yiwang.exchange.constants import CorrectionStatus, Outcome, Reason
+from yiwang.exchange.selectors_flags import OwnFlagView
 from yiwang.identity import selectors as identity
 from yiwang.identity.access import citizen_required
 
@@ -109,7 +111,14 @@ _SENTINEL = "987654321"
 
 
 def _log_row(
-    e: Any, links: dict[str, int], *, application_url: str, flag_url: str, english: bool
+    e: Any,
+    links: dict[str, int],
+    *,
+    application_url: str,
+    flag_url: str,
+    flagged_url: str,
+    english: bool,
+    flag: OwnFlagView | None = None,
 ) -> dict[str, Any]:
     """One access-log entry as the page shows it, worked out here rather than in the template
     (a page lists many entries, and the template language is slow at following attributes)."""
@@ -139,6 +148,10 @@ def _log_row(
         ),
         "flagged": e.flagged,
         "flag_url": flag_url.replace(_SENTINEL, str(e.id)),
+        "flagged_url": flagged_url.replace(_SENTINEL, str(e.id)),
+        # The person's latest flag on the entry, once its department has closed it.
+        "flag_closed": flag is not None and flag.is_closed,
+        "flag_outcome": flag.outcome_label if flag is not None else "",
     }
 
 
@@ -179,13 +192,29 @@ def access_log(request: HttpRequest) -> HttpResponse:
     # Each address reversed once for the page, not once per entry.
     english = is_english()
     flag_url = reverse("portal:data_flag", args=[_SENTINEL])
+    flagged_url = reverse("portal:data_flagged", args=[_SENTINEL])
     application_url = reverse("portal:application_detail", args=[_SENTINEL])
+    # The person's own flags on this page's entries, in one query; newest first, so the first
+    # seen for an entry is its latest.
+    latest: dict[int, OwnFlagView] = {}
+    for f in selectors_flags.flags_raised_by(
+        actor=request.user, entry_ids=[r.id for r in rows if r.flagged]
+    ):
+        latest.setdefault(f.access_log_id, f)
     context = {
         "form": form,
         "firm": firm,
         "firms": firms,
         "entries": [
-            _log_row(r, links, application_url=application_url, flag_url=flag_url, english=english)
+            _log_row(
+                r,
+                links,
+                application_url=application_url,
+                flag_url=flag_url,
+                flagged_url=flagged_url,
+                english=english,
+                flag=latest.get(r.id),
+            )
             for r in rows
         ],
         "page_number": number,
@@ -221,6 +250,7 @@ def flag_entry(request: HttpRequest, pk: int) -> HttpResponse:
             for message in exc.message_dict.get("reason", exc.messages):
                 form.add_error("reason", message)
         else:
+            messages.success(request, _("Your flag has been sent"))
             return redirect("portal:data_flagged", pk=entry.id)
     return render(request, "portal/data/flag.html", {"entry": entry, "form": form})
 
@@ -228,8 +258,11 @@ def flag_entry(request: HttpRequest, pk: int) -> HttpResponse:
 @citizen_required
 @require_safe
 def flagged(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person's flags on one use of their data: open ones wait for the department that
+    keeps the registry; closed ones show what it found and its note."""
     entry = _entry(request, pk)
-    return render(request, "portal/data/flagged.html", {"entry": entry})
+    flags = selectors_flags.flags_raised_by(actor=request.user, entry_ids=[entry.id])
+    return render(request, "portal/data/flagged.html", {"entry": entry, "flags": flags})
 
 
 # --- Wrong registry values the person reported ------------------------------------------------

@@ -192,7 +192,10 @@ def test_flags_reach_the_providers_officer_who_closes_them(populated: World) -> 
         )
         assert (
             client_for(other)
-            .post(f"/backoffice/exchange/flags/{flag.id}/close/", {f"flag{flag.id}-note": "x"})
+            .post(
+                f"/backoffice/exchange/flags/{flag.id}/close/",
+                {f"flag{flag.id}-outcome": "explained", f"flag{flag.id}-note": "x"},
+            )
             .status_code
             == 404
         )
@@ -200,7 +203,10 @@ def test_flags_reach_the_providers_officer_who_closes_them(populated: World) -> 
     assert empty.status_code == 400
     closed = provider.post(
         f"/backoffice/exchange/flags/{flag.id}/close/",
-        {f"flag{flag.id}-note": "Welfare had an open case; read was lawful"},
+        {
+            f"flag{flag.id}-outcome": "explained",
+            f"flag{flag.id}-note": "Welfare had an open case; read was lawful",
+        },
     )
     assert closed.status_code == 302
     assert exchange.flags_for(actor=w.registrar_officer)[0].status == FlagStatus.CLOSED
@@ -289,7 +295,28 @@ def test_agreement_pages_pass_axe(
     page.wait_for_load_state()
     assert page.locator(".error-summary").is_visible()
     assert_accessible(page)
+    # A flag to close: the form, the errors beside its fields, then the closed flag's answer.
+    entry = read(
+        w,
+        requester=Requester.official(w.welfare_reviewer, department="welfare", role=Role.REVIEWER),
+        fields=["person_name"],
+    ).access_log_id
+    assert entry is not None
+    services.flag_access(actor=w.citizen, entry=entry, reason="Not my case")
     page.goto(live_server.url + "/backoffice/exchange/flags/")
+    assert page.locator("main form input[type=radio]").count() == 2
+    assert_accessible(page)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary").is_visible()
+    assert page.locator(".field--error").count() == 2
+    assert_accessible(page)
+    page.locator("main form input[type=radio]").first.check()
+    page.locator("main form textarea").fill("Welfare had an open case.")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(live_server.url + "/backoffice/exchange/flags/?status=closed")
+    assert page.get_by_text("Welfare had an open case.").is_visible()
     assert_accessible(page)
     officer = logged_in(new_page, live_server, w.tax_officer, language)
     officer.goto(live_server.url + "/backoffice/exchange/agreements/new/?registry=people")

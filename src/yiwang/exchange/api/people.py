@@ -4,7 +4,8 @@
   department, for one registry, one purpose and the fields they choose, until a date they
   choose) and withdrawing one. The next read that needed a withdrawn consent is refused.
 * **Access log** (数据使用记录): every read of the person's data — served and refused — newest
-  first, and flagging a read that looks wrong, which the owning department's data officers see.
+  first, and flagging a read that looks wrong, which the owning department's data officers see;
+  the person's flags, each with what that department found once it closed it.
 
 Everything here is the caller's own: another person's consent or access-log entry is 404.
 """
@@ -23,7 +24,7 @@ from yiwang.api.errors import error_responses
 from yiwang.api.schemas import Moment
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
-from yiwang.exchange import selectors, services
+from yiwang.exchange import selectors, selectors_flags, services
 from yiwang.exchange.api._common import (
     DepartmentRef,
     LegalBasisOut,
@@ -34,7 +35,8 @@ from yiwang.exchange.api._common import (
     invalid_as_422,
 )
 from yiwang.exchange.constants import FlagStatus, Outcome, Reason
-from yiwang.exchange.types import AccessLogView, ConsentView, FlagView
+from yiwang.exchange.selectors_flags import FlagOutcome, OwnFlagView
+from yiwang.exchange.types import AccessLogView, ConsentView
 from yiwang.identity import selectors as identity
 
 consent_router = Router(tags=["consent"], auth=citizen_auth)
@@ -134,6 +136,30 @@ class FlagOut(Schema):
     registry: str
     consumer: str = Field(description="Code of the department whose read is flagged")
     created_at: dt.datetime
+    provider: DepartmentRef = Field(
+        description="The department that keeps the registry: it looks into the flag and answers"
+    )
+    outcome: FlagOutcome | None = Field(
+        description="Once the flag is closed, what the department found: explained (the read "
+        "had a reason) or acted_on (misuse found and acted on); null while it is open"
+    )
+    outcome_label: str | None = Field(
+        description="The outcome in words, in the request's language; null while it is open"
+    )
+    note: str | None = Field(
+        description="What the department found or did, in its words; null while it is open"
+    )
+    closed_at: dt.datetime | None = Field(description="When the flag was closed, or null")
+
+
+class FlagQuery(Schema):
+    limit: int = Field(default=20, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=100_000)
+
+
+class FlagPage(Schema):
+    items: list[FlagOut] = Field(description="Newest first")
+    next_offset: int | None = Field(description="The offset of the next page, or null")
 
 
 # --- Rendering ----------------------------------------------------------------------------------
@@ -184,7 +210,7 @@ def _entry(view: AccessLogView) -> dict[str, Any]:
     }
 
 
-def _flag(view: FlagView) -> dict[str, Any]:
+def _flag(view: OwnFlagView) -> dict[str, Any]:
     return {
         "id": view.id,
         "access_log_id": view.access_log_id,
@@ -193,6 +219,11 @@ def _flag(view: FlagView) -> dict[str, Any]:
         "registry": view.registry_code,
         "consumer": view.consumer_code,
         "created_at": view.created_at,
+        "provider": {"code": view.provider_code, "name": view.provider_name},
+        "outcome": (view.outcome or None) if view.is_closed else None,
+        "outcome_label": (view.outcome_label or None) if view.is_closed else None,
+        "note": (view.closing_note or None) if view.is_closed else None,
+        "closed_at": view.closed_at if view.is_closed else None,
     }
 
 
@@ -282,6 +313,36 @@ def list_my_access_log(request: HttpRequest, params: Query[AccessLogQuery]) -> d
 def flag_my_access_log_entry(
     request: HttpRequest, payload: FlagIn, entry_id: int = id_param()
 ) -> Status[dict[str, Any]]:
+    actor = actor_of(request)
     with invalid_as_422():
-        flag = services.flag_access(actor=actor_of(request), entry=entry_id, reason=payload.reason)
-    return Status(201, _flag(flag))
+        flag = services.flag_access(actor=actor, entry=entry_id, reason=payload.reason)
+    raised = selectors_flags.flag_raised_by(actor=actor, flag_id=flag.id)
+    assert raised is not None  # the actor has just raised it
+    return Status(201, _flag(raised))
+
+
+@access_log_router.get(
+    "/flags",
+    response={200: FlagPage, **error_responses(401, 403, 422)},
+    summary="The flags I raised, newest first, each with what the department found once closed",
+)
+def list_my_flags(request: HttpRequest, params: Query[FlagQuery]) -> dict[str, Any]:
+    found = selectors_flags.flags_raised_by(
+        actor=actor_of(request), limit=params.limit + 1, offset=params.offset
+    )
+    return {
+        "items": [_flag(f) for f in found[: params.limit]],
+        "next_offset": params.offset + params.limit if len(found) > params.limit else None,
+    }
+
+
+@access_log_router.get(
+    "/flags/{flag_id}",
+    response={200: FlagOut, **error_responses(401, 403, 404, 422)},
+    summary="One flag I raised, with what the department found once it is closed",
+)
+def get_my_flag(request: HttpRequest, flag_id: int = id_param()) -> dict[str, Any]:
+    found = selectors_flags.flag_raised_by(actor=actor_of(request), flag_id=flag_id)
+    if found is None:
+        raise Http404
+    return _flag(found)

@@ -6,12 +6,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import constants, domain, selectors
-from yiwang.exchange.models import AccessLogEntry, Flag
+from yiwang.exchange.models import AccessLogEntry, Flag, FlagOutcome
+from yiwang.exchange.selectors_flags import CLOSING_NOTE_MAX_LENGTH, OwnFlagView, as_own_flag_view
 from yiwang.exchange.services._common import is_data_officer, record
 from yiwang.exchange.types import AccessLogView, FlagView
 from yiwang.identity.constants import Role
@@ -42,6 +44,8 @@ def flag_access(*, actor: Any, entry: AccessLogView | int, reason: str) -> FlagV
             provider=found.registry.department,
             reason=reason,
             created_at=clock.now(),
+            # The outcome is written to the person in the language they flagged in.
+            language=(get_language() or "")[:16].lower(),
         )
         record(
             actor=actor,
@@ -68,18 +72,31 @@ def flag_access(*, actor: Any, entry: AccessLogView | int, reason: str) -> FlagV
     )
 
 
-def close_flag(*, actor: Any, flag_id: int, note: str) -> FlagView:
+def close_flag(*, actor: Any, flag_id: int, outcome: str, note: str) -> OwnFlagView:
     """A data officer of the provider closes a flag, saying what was found or done.
 
-    The note is kept in the audit event, the record of who answered the person and how.
+    The outcome and the note stay on the flag, where the person who raised it reads them, and
+    in the audit event, the record of who answered the person and how. The person is told by
+    inbox and e-mail, in the language they flagged in. Returns the flag as the person sees it.
     """
     note = (note or "").strip()
+    if outcome not in FlagOutcome.values:
+        raise ValidationError({"outcome": _("Choose what you found.")})
     if not note:
         raise ValidationError({"note": _("Say what you found or did about this use.")})
+    if len(note) > CLOSING_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "note": _("Keep the note to %(limit)d characters or fewer.")
+                % {"limit": CLOSING_NOTE_MAX_LENGTH}
+            }
+        )
     with transaction.atomic():
         flag = (
             Flag.objects.select_for_update()
-            .select_related("entry", "entry__registry", "provider")
+            .select_related(
+                "entry", "entry__registry", "entry__consumer", "provider", "raised_by", "closed_by"
+            )
             .filter(pk=flag_id)
             .first()
         )
@@ -88,23 +105,59 @@ def close_flag(*, actor: Any, flag_id: int, note: str) -> FlagView:
         if flag.status == constants.FlagStatus.CLOSED:
             raise ValidationError({"note": _("This flag is already closed.")})
         flag.status = constants.FlagStatus.CLOSED
-        flag.save(update_fields=["status"])
+        flag.outcome = outcome
+        flag.closing_note = note
+        flag.closed_by = actor
+        flag.closed_at = clock.now()
+        flag.save(update_fields=["status", "outcome", "closing_note", "closed_by", "closed_at"])
         record(
             actor=actor,
             action=constants.ACTION_FLAG_CLOSED,
             object_type="access_log_entry",
             object_id=str(flag.entry_id),
             subjects=[domain.subject_ref(flag.entry.subject_kind, flag.entry.subject_key)],
-            data={"flag": flag.pk, "provider": flag.provider.code, "note": note},
+            data={
+                "flag": flag.pk,
+                "provider": flag.provider.code,
+                "note": note,
+                "outcome": outcome,
+            },
             department=flag.provider.code,
             role=Role.DATA_OFFICER,
         )
-    return FlagView(
-        id=flag.pk,
-        created_at=flag.created_at,
-        status=flag.status,
-        reason=flag.reason,
-        access_log_id=flag.entry_id,
-        registry_code=flag.entry.registry.code,
-        consumer_code=flag.entry.consumer_code,
+        _notify_person(flag)
+    return as_own_flag_view(flag)
+
+
+def _notify_person(flag: Flag) -> None:
+    """Tell the person who raised the flag, in the language they flagged in (inside the
+    transaction: the notifications app's outbox sends e-mail after the commit)."""
+    from yiwang.notifications import services as notifications
+    from yiwang.notifications.constants import Event
+
+    entry = flag.entry
+    consumer = entry.consumer
+    notifications.notify(
+        event=Event.ACCESS_FLAG_CLOSED,
+        accounts=[flag.raised_by],
+        language=flag.language or None,
+        discriminator=str(flag.pk),
+        context={
+            "flagged_at": flag.created_at,
+            "read_at": entry.created_at,
+            "registry": {
+                "zh": entry.registry.name_zh,
+                "en": entry.registry.name_en or entry.registry.name_zh,
+            },
+            "consumer": {
+                "zh": consumer.name_zh if consumer else entry.consumer_code,
+                "en": (consumer.name_en or consumer.name_zh) if consumer else entry.consumer_code,
+            },
+            "department": {
+                "zh": flag.provider.name_zh,
+                "en": flag.provider.name_en or flag.provider.name_zh,
+            },
+            "acted_on": flag.outcome == FlagOutcome.ACTED_ON,
+            "note": flag.closing_note,
+        },
     )

@@ -16,6 +16,8 @@ from yiwang.core.testing.html import parse
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
 from yiwang.exchange.constants import FlagStatus, Reason
+from yiwang.exchange.selectors_flags import FlagOutcome, flags_raised_by
+from yiwang.exchange.services.flags import close_flag
 from yiwang.exchange.tests.conftest import (  # the exchange's own small world
     World,
     clean_hooks,
@@ -287,6 +289,25 @@ def test_data_pages_pass_axe(
     page.locator("main button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".error-summary").is_visible()
+    assert_accessible(page)
+    # Send the flag: its page while it is open, then with the department's answer.
+    page.locator("main textarea").fill("I have no case at welfare")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/my/data/{result.access_log_id}/flagged/")
+    assert_accessible(page)
+    [flag] = flags_raised_by(actor=populated.citizen)
+    close_flag(
+        actor=populated.registrar_officer,
+        flag_id=flag.id,
+        outcome=FlagOutcome.EXPLAINED,
+        note="Welfare had an open case for you.",
+    )
+    page.reload()
+    assert page.get_by_text("Welfare had an open case for you.").is_visible()
+    assert_accessible(page)
+    page.goto(live_server.url + "/my/data/")
+    assert page.locator(f'a[href="/my/data/{result.access_log_id}/flagged/"]').count() == 1
     assert_accessible(page)
     page.goto(live_server.url + "/my/consents/")
     assert page.locator("tbody tr").count() == 1

@@ -16,17 +16,36 @@ from django.views.decorators.http import require_POST, require_safe
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange.constants import FlagStatus
+from yiwang.exchange.selectors_flags import CLOSING_NOTE_MAX_LENGTH, FlagOutcome, flag_answers_for
 from yiwang.exchange.services.flags import close_flag
 from yiwang.identity.access import staff_required
 from yiwang.identity.constants import Role
 
 
 class CloseFlagForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("What you found"),
+        choices=FlagOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Choose what you found."),
+            "invalid_choice": gettext_lazy("Choose what you found."),
+        },
+    )
+    # A note of only spaces is stripped to nothing and refused as missing.
     note = forms.CharField(
         label=gettext_lazy("What you found or did"),
+        help_text=gettext_lazy(
+            "The person who raised the flag reads this note, so write it for them."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        error_messages={"required": gettext_lazy("Say what you found or did about this use.")},
+        max_length=CLOSING_NOTE_MAX_LENGTH,
+        error_messages={
+            "required": gettext_lazy("Say what you found or did about this use."),
+            "max_length": gettext_lazy(
+                "Keep the note to %(limit_value)d characters or fewer (it has %(show_value)d)."
+            ),
+        },
     )
 
 
@@ -36,14 +55,20 @@ def _flags_page(
     wanted = request.GET.get("status", FlagStatus.OPEN)
     if wanted not in FlagStatus.values:
         wanted = ""
+    details = exchange.flag_details_for(actor=request.user, status=wanted or None)
+    answers = flag_answers_for(
+        actor=request.user,
+        flag_ids=[d.flag.id for d in details if d.flag.status != FlagStatus.OPEN],
+    )
     rows = [
         {
             "detail": d,
             "status": FlagStatus(d.flag.status).label,
             "open": d.flag.status == FlagStatus.OPEN,
             "form": form if failed == d.flag.id else CloseFlagForm(prefix=f"flag{d.flag.id}"),
+            "answer": answers.get(d.flag.id),
         }
-        for d in exchange.flag_details_for(actor=request.user, status=wanted or None)
+        for d in details
     ]
     return render(
         request,
@@ -67,11 +92,19 @@ def flag_close(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseFlagForm(request.POST, prefix=f"flag{pk}")
     if form.is_valid():
         try:
-            close_flag(actor=request.user, flag_id=pk, note=form.cleaned_data["note"])
+            close_flag(
+                actor=request.user,
+                flag_id=pk,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
-            form.add_error("note", exc.messages[0])
+            found = exc.message_dict if hasattr(exc, "error_dict") else {"note": exc.messages}
+            for field, errors in found.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else "note", message)
         else:
             messages.success(request, _("The flag is closed."))
             return redirect("backoffice:exchange_flags")
