@@ -158,3 +158,20 @@ def test_login_success_failure_and_logout_are_audited(client, citizen, login, ev
     logged_out = events("identity.logout")
     assert len(logged_out) == 1
     assert logged_out[0].data == {"reason": "user"}
+
+
+def test_the_sessions_account_brings_its_person_in_the_same_query(
+    citizen, clerk, django_assert_num_queries
+):
+    from yiwang.identity.backends import RealmBackend
+
+    backend = RealmBackend()
+    with django_assert_num_queries(1):
+        account = backend.get_user(citizen.pk)
+        assert account is not None and account.person.account_id == citizen.pk
+    staff = backend.get_user(clerk.pk)
+    assert staff is not None and staff.pk == clerk.pk
+    citizen.is_active = False
+    citizen.save()
+    assert backend.get_user(citizen.pk) is None
+    assert backend.get_user(10**9) is None
