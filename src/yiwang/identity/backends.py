@@ -45,7 +45,7 @@ class RealmBackend(ModelBackend):
             return None
         return user
 
-    def get_user(self, user_id: Any) -> AbstractBaseUser | None:
+    def get_user(self, user_id: Any) -> Any:
         """The session's account, with the person behind a citizen account in the same query:
         nearly every citizen request asks who the person is."""
         model = get_user_model()
