@@ -251,7 +251,10 @@ def request_agreement(*, actor: Any, terms: AgreementTerms) -> SharingAgreement:
         message = _("an agreement with the code '%(code)s' already exists; choose another code")
         problems.append(("code", message % {"code": terms.code}))
     if problems:
-        raise ValidationError({path or "__all__": [reason] for path, reason in problems})
+        by_path: dict[str, list[str]] = {}
+        for path, reason in problems:
+            by_path.setdefault(path or "__all__", []).append(reason)
+        raise ValidationError(by_path)
     with transaction.atomic():
         return save_requested(
             terms, actor=actor, requested_by=actor, capacity=(consumer.code, Role.DATA_OFFICER)

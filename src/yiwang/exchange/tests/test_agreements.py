@@ -167,3 +167,15 @@ def test_terms_round_trip(loaded: World) -> None:
     made = agreement(w, **{f.name: getattr(asked, f.name) for f in dataclasses.fields(asked)})
     assert terms_of(made) == asked.normalised()
     assert made.masking == {"person_name": "first1_last1"}
+
+
+def test_a_request_reports_every_problem_of_one_field(loaded: World) -> None:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        services.request_agreement(
+            actor=loaded.tax_officer, terms=terms(fields=("person_name", "shoe_size", "shoe_size"))
+        )
+    assert refused.value.message_dict["fields[2]"] == [
+        "the field 'shoe_size' is listed twice",
+        "the registry 'people' has no field 'shoe_size'",
+    ]
+    assert not SharingAgreement.objects.filter(code="tax_people").exists()
