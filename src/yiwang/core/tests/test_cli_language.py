@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from yiwang.catalogue.tests.conftest import DEPARTMENTS, SERVICES, row_counts
 from yiwang.cli import app
 from yiwang.core.cli_language import Language, locale_language
-from yiwang.exchange.models import SharingAgreement
+from yiwang.exchange import selectors as exchange_selectors
 from yiwang.exchange.tests.conftest import (  # the exchange's own small world
     World,
     clean_hooks,
@@ -140,4 +140,4 @@ def test_exchange_load_reports_in_the_chosen_language(loaded: World, tmp_path: P
     assert "agreements[0].registry: no registry with the code 'nowhere'" in english.output
     assert "1 problem; nothing was written." in english.output
     assert "没有代码为 'nowhere' 的基础库" in by_locale.output
-    assert not SharingAgreement.objects.filter(code="tax_people").exists()
+    assert exchange_selectors.agreement_for(actor=loaded.tax_officer, code="tax_people") is None
