@@ -296,8 +296,9 @@ def validate_answers(
     """Check answers against the form's JSON Schema (Draft 2020-12, formats checked).
 
     Only ``fields`` (default: all) are checked, and of ``required`` only those among them.
-    Returns messages in the active language keyed by field name (``field.sub`` or ``field.0``
-    for parts of lists and groups); a field not in the form is reported too.
+    Returns messages in the active language keyed by field name (``field.sub``, ``field.0`` or
+    ``field.0.sub`` for parts of lists and groups; a missing part is keyed by the part itself);
+    a field not in the form is reported too.
     """
     properties = spec.fields
     names = list(properties) if fields is None else list(dict.fromkeys(fields))
@@ -314,12 +315,14 @@ def validate_answers(
     answers = {k: v for k, v in data.items() if k in checked}
     validator = Draft202012Validator(schema, format_checker=_format_checker())
     for error in sorted(validator.iter_errors(answers), key=lambda e: list(e.absolute_path)):
-        if error.validator == "required" and not error.absolute_path:
+        where = [str(p) for p in error.absolute_path]
+        if error.validator == "required":
+            # Beside the missing part itself (``staff.1.name``), not the group holding it.
             for missing in error.validator_value:
                 if isinstance(error.instance, Mapping) and missing not in error.instance:
-                    _add(errors, str(missing), _("This field is required."))
+                    _add(errors, ".".join([*where, str(missing)]), _("This field is required."))
             continue
-        key = ".".join(str(p) for p in error.absolute_path) or "__all__"
+        key = ".".join(where) or "__all__"
         _add(errors, key, error_message(error))
     return errors
 

@@ -80,6 +80,8 @@ class Answer:
     name: str
     title: str
     value: str
+    # A list of groups: one block per item, each a list of (part's title, answer).
+    items: tuple[tuple[tuple[str, str], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,22 @@ def show_value(schema: Mapping[str, Any], value: Any) -> str:
     return str(value)
 
 
+def item_blocks(schema: Any, value: Any) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """A list of groups as one block per item, so a clerk reads each person or place apart."""
+    items = schema.get("items") if isinstance(schema, Mapping) else None
+    parts = items.get("properties") if isinstance(items, Mapping) else None
+    if not isinstance(parts, Mapping) or not isinstance(value, list):
+        return ()
+    return tuple(
+        tuple(
+            (local(sub.get("x-title"), key), show_value(sub, item.get(key)))
+            for key, sub in parts.items()
+            if isinstance(sub, Mapping) and isinstance(item, Mapping) and key in item
+        )
+        for item in value
+    )
+
+
 def answer_pages(form: Any, data: Mapping[str, Any]) -> list[AnswerPage]:
     """The answers of an application page by page, with the titles the applicant saw."""
     fields = form.fields
@@ -127,6 +145,7 @@ def answer_pages(form: Any, data: Mapping[str, Any]) -> list[AnswerPage]:
                     name=name,
                     title=local(fields.get(name, {}).get("x-title"), name),
                     value=show_value(fields.get(name, {}), data.get(name)),
+                    items=item_blocks(fields.get(name, {}), data.get(name)),
                 )
                 for name in page.fields
             ],

@@ -34,6 +34,9 @@ from yiwang.portal import journey
 from yiwang.portal.forms import (
     SchemaPageForm,
     display_answer,
+    html_name,
+    item_blocks,
+    item_message,
     material_field,
     questions_for,
     specific_message,
@@ -135,8 +138,14 @@ def apply_page(request: HttpRequest, pk: int, page_id: str) -> HttpResponse:
     returning = _returning(request)
     locked = applications.locked_answers(application=application)
     if request.method == "POST":
+        action = str(request.POST.get("action", ""))
         posted = SchemaPageForm(_open_questions(spec, page, application, locked),
                                 data=request.POST)  # fmt: skip
+        # "Add another" and "Remove" save what was typed and show the list again, one item
+        # more or fewer, without messages: the person has not finished the page yet.
+        changed = posted.change_items(action)
+        if changed is not None:
+            posted = SchemaPageForm(posted.questions, data=changed)
         try:
             result = application_services.save_draft(
                 actor=request.user, application=application, data=posted.answers(), page=page.id
@@ -144,18 +153,22 @@ def apply_page(request: HttpRequest, pk: int, page_id: str) -> HttpResponse:
         except IllegalTransition:
             return detail_redirect(application)
         application = result.application
-        if request.POST.get("action") == "later":
+        if action == "later":
             return _later(request)
-        if result.valid:
+        if changed is not None:
+            form = SchemaPageForm(_open_questions(spec, page, application, locked),
+                                  data=changed)  # fmt: skip
+        elif result.valid:
             if returning:
                 return redirect(journey.check_url(application.pk))
             where = journey.position(spec, application.pk, page.id, application.form_data,
                                      start_url(application))  # fmt: skip
             return redirect(where.next_url)
-        # Required marks follow the new answers (a yes may make another question required).
-        form = SchemaPageForm(_open_questions(spec, page, application, locked),
-                              data=request.POST)  # fmt: skip
-        form.set_errors(result.errors)
+        else:
+            # Required marks follow the new answers (a yes may make another question required).
+            form = SchemaPageForm(_open_questions(spec, page, application, locked),
+                                  data=request.POST)  # fmt: skip
+            form.set_errors(result.errors)
     else:
         form = SchemaPageForm(_open_questions(spec, page, application, locked),
                               answers=application.form_data)  # fmt: skip
@@ -268,6 +281,7 @@ def answer_sections(spec: Any, application: Any, *, change: bool = True) -> list
                 {
                     "question": question,
                     "answer": shown,
+                    "items": item_blocks(question, value),
                     "missing": not shown and question.top in required,
                     "change_url": f"{url}#{question.anchor}" if change and not source else "",
                     "source": pick(source.get("registry_name")) if source else "",
@@ -287,6 +301,9 @@ def _problems(spec: Any, application: Any, error: FormInvalid) -> list[dict[str,
         title = pick(fields.get(name, {}).get("x-title")) or name
         found = questions_for([name], fields, [])
         anchor = found[0].anchor if found else f"id_{name}"
+        part = _list_part(found[0], key) if found else None
+        if part is not None:
+            anchor = part.anchor
         href = (
             journey.page_url(application.pk, page.id) + f"?return={RETURN_TO_CHECK}#{anchor}"
             if page
@@ -294,7 +311,9 @@ def _problems(spec: Any, application: Any, error: FormInvalid) -> list[dict[str,
         )
         for text in texts:
             said = specific_message(found[0], text) if found and key == name else text
-            if said == text:
+            if part is not None:
+                said = item_message(part, key, text)
+            elif said == text:
                 said = _("%(question)s: %(problem)s") % {"question": title, "problem": text}
             problems.append({"text": said, "href": href})
     for code in getattr(error, "missing_materials", []):
@@ -310,6 +329,15 @@ def _problems(spec: Any, application: Any, error: FormInvalid) -> list[dict[str,
     if not problems:
         problems.append({"text": str(error), "href": ""})
     return problems
+
+
+def _list_part(question: Any, key: str) -> Any:
+    """The part of a list's item a message is about (``staff.1.name``), shown with enough
+    items to hold it; ``None`` when the message is about something else."""
+    parts = key.split(".")
+    if question.kind != "list" or len(parts) < 3 or not parts[1].isdigit():
+        return None
+    return question.with_items(int(parts[1]) + 1).find(html_name(parts))
 
 
 @citizen_required

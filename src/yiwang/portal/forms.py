@@ -19,14 +19,21 @@ How a field is asked:
 * ``boolean``: "Yes" and "No" radio buttons (a check box could not tell "no" from "not answered");
 * ``integer`` and ``number``: a text input with a numeric keyboard, converted on the server (a
   ``type=number`` input silently drops what it cannot read);
-* ``array`` of options: check boxes; ``array`` of anything else: one item per line;
+* ``array`` of options: check boxes; ``array`` of groups (``items`` an ``object`` with
+  ``properties``): one fieldset per item with its sub-fields, an "Add another" button and a
+  "Remove" button per item (see :meth:`SchemaPageForm.change_items`); ``array`` of anything
+  else: one item per line;
 * ``object``: its sub-fields, grouped under the field's title.
+
+A list of groups travels as ``staff-items`` (how many items are shown) and one input per part of
+each item, ``staff__0__name``; the buttons are ordinary submits (``action=add:staff``,
+``action=remove:staff:1``), so nothing needs JavaScript.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django import forms
@@ -45,6 +52,9 @@ TEXTAREA_ABOVE = 200
 MAX_RADIOS = 5
 # Separates the parts of a nested field's name in HTML (``address__city``).
 SEP = "__"
+# The portal shows at most this many items of a list, whatever its maxItems: every item is a set
+# of inputs, and the count comes back from the browser.
+MAX_LIST_ITEMS = 200
 
 _FORMAT_HINTS = {
     "date-time": gettext_lazy("For example, 2026-01-31T09:30:00+08:00"),
@@ -64,6 +74,10 @@ class Question:
     schema: Mapping[str, Any]
     required: bool
     children: tuple[Question, ...] = field(default=())
+    # An item of a list of groups has its number (1, 2, ...) and what an item is called; the
+    # parts of an item carry the item's title ("Member of staff 2") in ``item_title``.
+    position: int = 0
+    item_title: str = ""
 
     @property
     def name(self) -> str:
@@ -75,7 +89,15 @@ class Question:
 
     @property
     def title(self) -> str:
+        if self.position:
+            return _("%(title)s %(number)d") % {"title": self.item_title, "number": self.position}
         return pick(self.schema.get("x-title")) or self.path[-1]
+
+    @property
+    def item_name(self) -> str:
+        """What one item of a list is called: the items' title, else the list's."""
+        items = _items(self.schema)
+        return pick(items.get("x-title")) or pick(self.schema.get("x-title")) or self.path[-1]
 
     @property
     def hint(self) -> str:
@@ -98,7 +120,12 @@ class Question:
         if kind == "object":
             return "group"
         if kind == "array":
-            return "checkboxes" if isinstance(_items(schema).get("enum"), list) else "lines"
+            items = _items(schema)
+            if isinstance(items.get("enum"), list):
+                return "checkboxes"
+            if items.get("type") == "object" and isinstance(items.get("properties"), Mapping):
+                return "list"
+            return "lines"
         if isinstance(schema.get("enum"), list):
             return "radios" if len(schema["enum"]) <= MAX_RADIOS else "select"
         if kind == "boolean":
@@ -126,6 +153,55 @@ class Question:
             return [self]
         return [leaf for child in self.children for leaf in child.leaves()]
 
+    @property
+    def count_name(self) -> str:
+        """The hidden input saying how many items of a list are shown."""
+        return f"{self.name}-items"
+
+    @property
+    def min_items(self) -> int:
+        value = self.schema.get("minItems")
+        return value if isinstance(value, int) and value > 0 else 0
+
+    @property
+    def max_items(self) -> int:
+        value = self.schema.get("maxItems")
+        limit = value if isinstance(value, int) and value >= 0 else MAX_LIST_ITEMS
+        return min(limit, MAX_LIST_ITEMS)
+
+    def with_items(self, count: int) -> Question:
+        """A list of groups showing ``count`` items (and lists inside them showing one)."""
+        count = max(0, min(count, self.max_items))
+        items = _items(self.schema)
+        inner = set(items.get("required", []))
+        shown = []
+        for index in range(count):
+            path = (*self.path, str(index))
+            item = Question(path, items, True, position=index + 1, item_title=self.item_name)
+            parts = tuple(
+                _in_item(_question((*path, name), sub, name in inner), item.title)
+                for name, sub in items["properties"].items()
+            )
+            shown.append(replace(item, children=parts))
+        return replace(self, children=tuple(shown))
+
+    def find(self, name: str) -> Question | None:
+        """The question (this one or inside it) whose HTML name is ``name``."""
+        if self.name == name:
+            return self
+        for child in self.children:
+            found = child.find(name)
+            if found is not None:
+                return found
+        return None
+
+
+def _in_item(question: Question, item_title: str) -> Question:
+    if question.kind == "list":
+        return question  # a list inside an item names its own items
+    children = tuple(_in_item(child, item_title) for child in question.children)
+    return replace(question, children=children, item_title=item_title)
+
 
 def _items(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     items = schema.get("items")
@@ -145,6 +221,9 @@ def questions_for(
 
 
 def _question(path: tuple[str, ...], schema: Mapping[str, Any], required: bool) -> Question:
+    plain = Question(path, schema, required)
+    if plain.kind == "list":
+        return plain.with_items(_fewest(plain))
     if schema.get("type") == "object" and isinstance(schema.get("properties"), Mapping):
         inner = set(schema.get("required", []))
         children = tuple(
@@ -193,7 +272,9 @@ def display_answer(schema: Mapping[str, Any], value: Any) -> str:
     if isinstance(schema.get("enum"), list):
         return option_title(schema, value)
     if kind == "array" and isinstance(value, list):
-        return "\n".join(display_answer(_items(schema), item) for item in value)
+        # Items of a list of groups take several lines each: a blank line keeps them apart.
+        between = "\n\n" if _items(schema).get("type") == "object" else "\n"
+        return between.join(display_answer(_items(schema), item) for item in value)
     if isinstance(value, float):
         return number(value)
     if isinstance(value, Mapping):
@@ -209,12 +290,36 @@ def display_answer(schema: Mapping[str, Any], value: Any) -> str:
 
 
 def value_at(data: Mapping[str, Any], path: Sequence[str]) -> Any:
+    """The answer at ``path``; a digit is the position of an item in a list."""
     node: Any = data
     for part in path:
-        if not isinstance(node, Mapping):
+        if isinstance(node, list) and part.isdigit():
+            node = node[int(part)] if int(part) < len(node) else None
+        elif isinstance(node, Mapping):
+            node = node.get(part)
+        else:
             return None
-        node = node.get(part)
     return node
+
+
+def item_blocks(question: Question, value: Any) -> list[list[dict[str, str]]]:
+    """A list of groups' answer as one block per item, each part with its title and answer."""
+    if question.kind != "list" or not isinstance(value, list):
+        return []
+    items = _items(question.schema)
+    props: Mapping[str, Any] = {}
+    if isinstance(items.get("properties"), Mapping):
+        props = items["properties"]
+    blocks = []
+    for item in value:
+        item = item if isinstance(item, Mapping) else {}
+        parts = []
+        for name, sub in props.items():
+            shown = display_answer(sub, item.get(name))
+            if shown:
+                parts.append({"title": pick(sub.get("x-title")) or name, "answer": shown})
+        blocks.append(parts)
+    return blocks
 
 
 def _as_text(question: Question, value: Any) -> Any:
@@ -253,7 +358,7 @@ class SchemaPageForm(forms.Form):
         materials: Sequence[Any] = (),
     ) -> None:
         super().__init__(data=data, files=files)
-        self.questions = list(questions)
+        self.questions = [_expand(q, data, answers) for q in questions]
         self.materials = list(materials)
         self._leaves = {q.name: q for question in self.questions for q in question.leaves()}
         self._extra_errors: dict[str, list[str]] = {}
@@ -284,7 +389,7 @@ class SchemaPageForm(forms.Form):
             bucket = self._extra_errors.setdefault(target, [])
             question = self._leaves.get(target)
             for message in messages:
-                text = specific_message(question, message) if question else message
+                text = item_message(question, key, message)
                 if text not in bucket:
                     bucket.append(text)
         self._errors = None  # type: ignore[assignment]  # recomputed by full_clean
@@ -298,14 +403,70 @@ class SchemaPageForm(forms.Form):
         self._errors = None  # type: ignore[assignment]
 
     def _field_for(self, key: str) -> str:
-        parts = [p for p in key.split(".") if not p.isdigit()]
-        name = html_name(parts)
+        """The input a message belongs to: the part of the item itself (``staff__1__name``),
+        else a line list's text area, else the first input of the group or list."""
+        exact = html_name(key.split("."))
+        if exact in self._leaves:
+            return exact
+        name = html_name([p for p in key.split(".") if not p.isdigit()])
         if name in self._leaves:
             return name
-        for leaf in self._leaves:
-            if parts and leaf.startswith(name + SEP):
-                return leaf
+        for prefix in (exact, name):
+            for leaf in self._leaves:
+                if prefix and leaf.startswith(prefix + SEP):
+                    return leaf
         return NON_FIELD_ERRORS
+
+    def lists(self) -> dict[str, Question]:
+        """The lists of groups on the page (inside items too), by HTML name."""
+        found: dict[str, Question] = {}
+
+        def walk(question: Question) -> None:
+            if question.kind == "list":
+                found[question.name] = question
+            for child in question.children:
+                walk(child)
+
+        for question in self.questions:
+            walk(question)
+        return found
+
+    def change_items(self, action: str) -> QueryDict | None:
+        """The posted data with one more item (``add:<list>``) or one fewer
+        (``remove:<list>:<index>``); ``None`` for any other action. The other items keep what
+        was typed in them, moved up to fill the gap."""
+        verb, _sep, rest = action.partition(":")
+        if verb not in ("add", "remove") or self.data is None:
+            return None
+        target, _sep, index_text = rest.partition(":")
+        question = self.lists().get(target)
+        if question is None:
+            return None
+        count = len(question.children)
+        changed = QueryDict(mutable=True)
+        for key in self.data:
+            posted = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data[key]]
+            changed.setlist(key, posted)
+        if verb == "add":
+            changed[question.count_name] = str(min(count + 1, question.max_items))
+            return changed
+        if not index_text.isdigit() or int(index_text) >= count or count <= _fewest(question):
+            return changed
+        gone = int(index_text)
+        prefix = question.name + SEP
+        moved = QueryDict(mutable=True)
+        for key in changed:
+            values = changed.getlist(key)
+            if not key.startswith(prefix):
+                moved.setlist(key, values)
+                continue
+            position, _sep, tail = key[len(prefix) :].partition(SEP)
+            if not position.isdigit() or int(position) < gone:
+                moved.setlist(key, values)
+            elif int(position) > gone:
+                moved.setlist(f"{prefix}{int(position) - 1}{SEP}{tail}", values)
+        moved[question.count_name] = str(count - 1)
+        return moved
 
     def answers(self) -> dict[str, Any]:
         """The posted answers as JSON values, one entry per top-level field (``None`` = empty)."""
@@ -328,6 +489,23 @@ class SchemaPageForm(forms.Form):
         return [self._row(q) for q in self.questions]
 
     def _row(self, question: Question) -> dict[str, Any]:
+        if question.kind == "list":
+            removable = len(question.children) > _fewest(question)
+            return {
+                "question": question,
+                "list": True,
+                "count": len(question.children),
+                "can_add": len(question.children) < question.max_items,
+                "items": [
+                    {
+                        "question": item,
+                        "index": index,
+                        "removable": removable,
+                        "children": [self._row(child) for child in item.children],
+                    }
+                    for index, item in enumerate(question.children)
+                ],
+            }
         if question.children:
             return {
                 "question": question,
@@ -345,6 +523,40 @@ class SchemaPageForm(forms.Form):
             }
             for material in self.materials
         ]
+
+
+def _fewest(question: Question) -> int:
+    """A list never shows fewer items than it needs, nor fewer than one to type into."""
+    return min(max(1, question.min_items), question.max_items)
+
+
+def _expand(question: Question, data: Any, answers: Mapping[str, Any] | None) -> Question:
+    """Show as many items of each list as were posted, or as the saved answer has."""
+    if question.kind == "list":
+        posted = data.get(question.count_name) if data is not None else None
+        if isinstance(posted, str) and posted.strip().isdigit():
+            count = int(posted)
+        else:
+            saved = value_at(answers or {}, question.path)
+            count = max(len(saved) if isinstance(saved, list) else 0, _fewest(question))
+        question = question.with_items(count)
+    if not question.children:
+        return question
+    return replace(question, children=tuple(_expand(c, data, answers) for c in question.children))
+
+
+def item_message(question: Question | None, key: str, message: str) -> str:
+    """A message for a part of a list, saying which item (or line) it is about."""
+    if question is None:
+        return message
+    text = specific_message(question, message)
+    if question.item_title and "." in key:
+        return _("%(item)s: %(problem)s") % {"item": question.item_title, "problem": text}
+    position = next((p for p in key.split(".")[1:] if p.isdigit()), None)
+    if question.kind == "lines" and position is not None:
+        number = int(position) + 1
+        return _("Line %(number)d: %(problem)s") % {"number": number, "problem": text}
+    return text
 
 
 def specific_message(question: Question, message: str) -> str:
@@ -412,6 +624,12 @@ def _text_widget(schema: Mapping[str, Any]) -> forms.Widget:
 
 
 def _read(question: Question, data: Any) -> Any:
+    if question.kind == "list":
+        items = [_read(item, data) for item in question.children]
+        while items and items[-1] is None:
+            items.pop()  # empty items at the end are ones not used yet
+        # An empty item between others keeps its place, so messages stay beside the right item.
+        return [item if item is not None else {} for item in items] or None
     if question.children:
         parts = {child.path[-1]: _read(child, data) for child in question.children}
         kept = {k: v for k, v in parts.items() if v is not None}

@@ -162,8 +162,12 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
         answers=data,
         materials=needed,
     )
+    # "Add another" and "Remove" on a list show the list again; only "Send" sends.
+    action = str(request.POST.get("action", ""))
+    changed = form.change_items(action) if request.method == "POST" else None
+    refused: dict[str, str] = {}
     if request.method == "POST":
-        failed = False
+        failed = changed is not None
         for code, uploaded in form.uploaded().items():
             try:
                 application_services.add_upload(
@@ -174,6 +178,7 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
                     correction=asked,
                 )
             except UploadRefused as exc:
+                refused[code] = str(exc)
                 form.add_material_error(code, str(exc))
                 failed = True
         if not failed:
@@ -195,6 +200,10 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
                     _("Thank you. Your correction was sent, and the department carries on."),
                 )
                 return redirect("portal:application_detail", pk=application.pk)
+    if changed is not None:
+        form = SchemaPageForm(questions, data=changed, materials=needed)
+        for code, message in refused.items():
+            form.add_material_error(code, message)
     shown = [
         {"title": pick(spec.fields[name].get("x-title")) or name,
          "answer": display_answer(spec.fields[name], value_at(data, (name,)))}

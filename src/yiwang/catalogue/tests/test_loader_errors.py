@@ -293,6 +293,45 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         ],
     ),
     (
+        "prefill on a part of a list",
+        {
+            "form.properties.staff": {
+                "type": "array",
+                "x-title": {"zh": "员工", "en": "Staff"},
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {
+                            "type": "string",
+                            "x-title": {"zh": "姓名", "en": "Name"},
+                            "x-prefill": {"registry": "people", "element": "full-name"},
+                        }
+                    },
+                },
+            },
+            "form.pages[0].fields": ["full_name", "national_id", "mobile", "staff"],
+        },
+        [
+            (
+                "form.properties.staff.items.properties.name.x-prefill",
+                "x-prefill works only on a field of the form itself, not on a part of a list",
+            )
+        ],
+    ),
+    (
+        "prefill on a whole list",
+        {
+            "form.properties.phones": {
+                "type": "array",
+                "x-title": {"zh": "电话", "en": "Phones"},
+                "items": {"type": "string"},
+                "x-prefill": {"registry": "people", "element": "mobile"},
+            },
+            "form.pages[0].fields": ["full_name", "national_id", "mobile", "phones"],
+        },
+        [("form.properties.phones.x-prefill", "x-prefill cannot fill a list or a group")],
+    ),
+    (
         "field name reserved in CEL",
         {
             "form.properties.in": {"type": "string", "x-title": {"zh": "a", "en": "b"}},

@@ -112,7 +112,9 @@ def _pointer(document: Any, pointer: str) -> Any:
     return node
 
 
-def _check_field(doc: Document, path: PathParts, name: str, schema: Any) -> list[LoadProblem]:
+def _check_field(
+    doc: Document, path: PathParts, name: str, schema: Any, nested: bool = False
+) -> list[LoadProblem]:
     if not _is_dict(schema):
         return []
     problems = []
@@ -120,14 +122,38 @@ def _check_field(doc: Document, path: PathParts, name: str, schema: Any) -> list
         message = _("'%(name)s' is a reserved word in conditions; choose another field name")
         problems.append(_problem(doc, path, message, name=name))
     problems += _check_field_keywords(doc, path, schema)
+    problems += _check_prefill_place(doc, path, schema, nested)
     for sub_name, sub in domain.form_fields(schema).items():
-        problems += _check_field(doc, (*path, "properties", sub_name), sub_name, sub)
+        problems += _check_field(doc, (*path, "properties", sub_name), sub_name, sub, True)
     items = schema.get("items")
     if _is_dict(items):
         problems += _check_field_keywords(doc, (*path, "items"), items)
+        problems += _check_prefill_place(doc, (*path, "items"), items, True)
         for sub_name, sub in domain.form_fields(items).items():
-            problems += _check_field(doc, (*path, "items", "properties", sub_name), sub_name, sub)
+            sub_path = (*path, "items", "properties", sub_name)
+            problems += _check_field(doc, sub_path, sub_name, sub, True)
     return problems
+
+
+def _check_prefill_place(
+    doc: Document, path: PathParts, schema: dict[str, Any], nested: bool
+) -> list[LoadProblem]:
+    """Registries fill a whole field with one value: not a list, a group, or a part of them."""
+    if "x-prefill" not in schema:
+        return []
+    if nested:
+        message = _(
+            "x-prefill works only on a field of the form itself, not on a part of a list or a "
+            "group; prefill a separate field instead"
+        )
+        return [_problem(doc, (*path, "x-prefill"), message)]
+    if schema.get("type") in ("array", "object"):
+        message = _(
+            "x-prefill cannot fill a list or a group (type %(type)s); prefill a separate text, "
+            "number or date field instead"
+        )
+        return [_problem(doc, (*path, "x-prefill"), message, type=schema.get("type"))]
+    return []
 
 
 def _check_field_keywords(

@@ -177,3 +177,42 @@ def test_correction_withdraw_and_message_pages_pass_axe(
     page.locator("main li a").first.click()
     page.wait_for_load_state()
     check_page(page, lang)
+
+
+@pytest.mark.parametrize(("language", "lang"), LANGUAGES)
+def test_a_list_of_groups_works_without_javascript_and_passes_axe(
+    live_server: Any, new_page: Any, world: Any, citizen: Any, language: str, lang: str
+) -> None:
+    from yiwang.audit.actors import system_actor
+    from yiwang.catalogue import services as catalogue
+    from yiwang.portal.tests.service_world import FIXTURES
+
+    catalogue.load_definitions([FIXTURES / "lists"], actor=system_actor("test"), publish=True)
+    page = logged_in(new_page, live_server, citizen, language=language, javascript=False)
+    page.goto(live_server.url + "/services/staff-register/")
+    press(page, 'main form[action$="/start/"] button')
+    assert "/pages/business/" in page.url
+    check_page(page, lang)
+    page.fill("#id_business_name", "Plum Café")
+    page.fill("#id_staff__0__name", "Li Hua")
+    press(page, 'button[value="add:staff"]')
+    check_page(page, lang)
+    assert page.input_value("#id_staff__0__name") == "Li Hua"
+    page.fill("#id_staff__1__name", "Wang Wu")
+    page.fill("#id_staff__1__id_number", "12345")
+    # Enter in a text box saves the page; it does not remove an item.
+    page.locator("#id_staff__1__name").press("Enter")
+    page.wait_for_load_state()
+    check_page(page, lang, errors=True)
+    assert page.locator('input[name="staff-items"]').input_value() == "2"
+    page.locator('.error-summary a[href="#id_staff__1__id_number"]').click()
+    assert page.evaluate("() => document.activeElement.id") == "id_staff__1__id_number"
+    assert page.input_value("#id_staff__1__id_number") == "12345"
+    press(page, 'button[value="remove:staff:0"]')
+    check_page(page, lang)
+    assert page.input_value("#id_staff__0__name") == "Wang Wu"
+    page.fill("#id_staff__0__id_number", "440524188001010014")
+    press(page, f".button-group {CONTINUE}")
+    assert path_of(page).endswith("/check/")
+    check_page(page, lang)
+    assert "Wang Wu" in page.locator(".answer-items").inner_text()
