@@ -28,10 +28,9 @@ from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.core.language import is_english
 from yiwang.exchange import selectors as exchange
-from yiwang.exchange import selectors_flags
 from yiwang.exchange import services as exchange_services
 from yiwang.exchange.constants import CorrectionStatus, Outcome, Reason
-from yiwang.exchange.selectors_flags import OwnFlagView
+from yiwang.exchange.selectors import OwnFlagView
 from yiwang.identity import selectors as identity
 from yiwang.identity.access import citizen_required
 
@@ -197,7 +196,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     # The person's own flags on this page's entries, in one query; newest first, so the first
     # seen for an entry is its latest.
     latest: dict[int, OwnFlagView] = {}
-    for f in selectors_flags.flags_raised_by(
+    for f in exchange.flags_raised_by(
         actor=request.user, entry_ids=[r.id for r in rows if r.flagged]
     ):
         latest.setdefault(f.access_log_id, f)
@@ -261,7 +260,7 @@ def flagged(request: HttpRequest, pk: int) -> HttpResponse:
     """The person's flags on one use of their data: open ones wait for the department that
     keeps the registry; closed ones show what it found and its note."""
     entry = _entry(request, pk)
-    flags = selectors_flags.flags_raised_by(actor=request.user, entry_ids=[entry.id])
+    flags = exchange.flags_raised_by(actor=request.user, entry_ids=[entry.id])
     return render(request, "portal/data/flagged.html", {"entry": entry, "flags": flags})
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from yiwang.core.testing.html import parse
 from yiwang.exchange import services
-from yiwang.exchange.selectors_flags import flag_raised_by
+from yiwang.exchange.selectors import flag_raised_by
 from yiwang.exchange.tests.conftest import (  # the exchange's own small world
     World,
     clean_hooks,

@@ -24,7 +24,7 @@ from yiwang.api.errors import error_responses
 from yiwang.api.schemas import Moment
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
-from yiwang.exchange import selectors, selectors_flags, services
+from yiwang.exchange import selectors, services
 from yiwang.exchange.api._common import (
     DepartmentRef,
     LegalBasisOut,
@@ -35,7 +35,7 @@ from yiwang.exchange.api._common import (
     invalid_as_422,
 )
 from yiwang.exchange.constants import FlagStatus, Outcome, Reason
-from yiwang.exchange.selectors_flags import FlagOutcome, OwnFlagView
+from yiwang.exchange.selectors import FlagOutcome, OwnFlagView
 from yiwang.exchange.types import AccessLogView, ConsentView
 from yiwang.identity import selectors as identity
 
@@ -316,7 +316,7 @@ def flag_my_access_log_entry(
     actor = actor_of(request)
     with invalid_as_422():
         flag = services.flag_access(actor=actor, entry=entry_id, reason=payload.reason)
-    raised = selectors_flags.flag_raised_by(actor=actor, flag_id=flag.id)
+    raised = selectors.flag_raised_by(actor=actor, flag_id=flag.id)
     assert raised is not None  # the actor has just raised it
     return Status(201, _flag(raised))
 
@@ -327,7 +327,7 @@ def flag_my_access_log_entry(
     summary="The flags I raised, newest first, each with what the department found once closed",
 )
 def list_my_flags(request: HttpRequest, params: Query[FlagQuery]) -> dict[str, Any]:
-    found = selectors_flags.flags_raised_by(
+    found = selectors.flags_raised_by(
         actor=actor_of(request), limit=params.limit + 1, offset=params.offset
     )
     return {
@@ -342,7 +342,7 @@ def list_my_flags(request: HttpRequest, params: Query[FlagQuery]) -> dict[str, A
     summary="One flag I raised, with what the department found once it is closed",
 )
 def get_my_flag(request: HttpRequest, flag_id: int = id_param()) -> dict[str, Any]:
-    found = selectors_flags.flag_raised_by(actor=actor_of(request), flag_id=flag_id)
+    found = selectors.flag_raised_by(actor=actor_of(request), flag_id=flag_id)
     if found is None:
         raise Http404
     return _flag(found)

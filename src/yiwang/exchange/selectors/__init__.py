@@ -8,10 +8,11 @@ each module holds one kind:
 * :mod:`.consents` — the consents a person has given, and whether one covers a read;
 * :mod:`.access_log` — a person's or a firm's access log, shown only to them;
 * :mod:`.flags` — flags on access-log entries, for the providing department's data officers;
+* :mod:`.own_flags` — a person's own flags on their access log, with the provider's answer;
 * :mod:`.agreements` — sharing agreements and their history;
 * :mod:`.systems` — department systems, for the people who manage them;
 * :mod:`.records` — a registry's records, for the department that keeps it;
-* :mod:`yiwang.exchange.selectors_corrections` — correction requests (数据纠错).
+* :mod:`.corrections` — correction requests on registry values (数据纠错).
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ from yiwang.exchange.selectors.consents import (
     consent_view,
     consents_for,
 )
+from yiwang.exchange.selectors.corrections import (
+    RegistryCorrectionView,
+    registry_correction_for,
+    registry_corrections_for,
+    registry_corrections_reported_by,
+)
 from yiwang.exchange.selectors.definitions import (
     element_codes,
     element_spec,
@@ -50,6 +57,15 @@ from yiwang.exchange.selectors.definitions import (
     registry_info,
 )
 from yiwang.exchange.selectors.flags import FlagDetail, flag_details_for, flags_for
+from yiwang.exchange.selectors.own_flags import (
+    CLOSING_NOTE_MAX_LENGTH,
+    FlagOutcome,
+    OwnFlagView,
+    as_own_flag_view,
+    flag_answers_for,
+    flag_raised_by,
+    flags_raised_by,
+)
 from yiwang.exchange.selectors.records import (
     list_records,
     read_record,
@@ -58,18 +74,15 @@ from yiwang.exchange.selectors.records import (
     records_for_subject,
 )
 from yiwang.exchange.selectors.systems import systems_for
-from yiwang.exchange.selectors_corrections import (
-    RegistryCorrectionView,
-    registry_correction_for,
-    registry_corrections_for,
-    registry_corrections_reported_by,
-)
 
 __all__ = [
+    "CLOSING_NOTE_MAX_LENGTH",
     "AccessLogFilter",
     "AgreementEvent",
     "ConsentCheck",
     "FlagDetail",
+    "FlagOutcome",
+    "OwnFlagView",
     "RegistryCorrectionView",
     "_entries",  # the benchmark of the access log times the query itself
     "access_log_departments",
@@ -81,14 +94,18 @@ __all__ = [
     "agreement_history",
     "agreement_status",
     "agreements_for",
+    "as_own_flag_view",
     "consent_check",
     "consent_view",
     "consentable_agreements",
     "consents_for",
     "element_codes",
     "element_spec",
+    "flag_answers_for",
     "flag_details_for",
+    "flag_raised_by",
     "flags_for",
+    "flags_raised_by",
     "is_department_system",
     "list_records",
     "may_see_entry",

@@ -16,7 +16,7 @@ from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import constants, domain, policy
 from yiwang.exchange.constants import CorrectionStatus, SubjectKind
 from yiwang.exchange.models import Registry, RegistryCorrectionRequest, RegistryRecord
-from yiwang.exchange.selectors_corrections import RegistryCorrectionView, registry_correction_for
+from yiwang.exchange.selectors import RegistryCorrectionView, registry_correction_for
 from yiwang.exchange.services._common import is_data_officer, record
 from yiwang.identity import selectors as identity_selectors
 from yiwang.identity.constants import Role

@@ -13,7 +13,7 @@ from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import constants, domain, selectors
 from yiwang.exchange.models import AccessLogEntry, Flag, FlagOutcome
-from yiwang.exchange.selectors_flags import CLOSING_NOTE_MAX_LENGTH, OwnFlagView, as_own_flag_view
+from yiwang.exchange.selectors import CLOSING_NOTE_MAX_LENGTH, OwnFlagView, as_own_flag_view
 from yiwang.exchange.services._common import is_data_officer, record
 from yiwang.exchange.types import AccessLogView, FlagView
 from yiwang.identity.constants import Role

@@ -14,7 +14,7 @@ from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import services
 from yiwang.exchange.constants import ACTION_FLAG_CLOSED, FlagStatus
 from yiwang.exchange.models import Flag
-from yiwang.exchange.selectors_flags import (
+from yiwang.exchange.selectors import (
     CLOSING_NOTE_MAX_LENGTH,
     FlagOutcome,
     flag_answers_for,

@@ -16,7 +16,7 @@ from yiwang.core.testing.html import parse
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
 from yiwang.exchange.constants import FlagStatus, Reason
-from yiwang.exchange.selectors_flags import FlagOutcome, flags_raised_by
+from yiwang.exchange.selectors import FlagOutcome, flags_raised_by
 from yiwang.exchange.services.flags import close_flag
 from yiwang.exchange.tests.conftest import (  # the exchange's own small world
     World,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange.constants import FlagStatus
-from yiwang.exchange.selectors_flags import CLOSING_NOTE_MAX_LENGTH, FlagOutcome, flag_answers_for
+from yiwang.exchange.selectors import CLOSING_NOTE_MAX_LENGTH, FlagOutcome, flag_answers_for
 from yiwang.exchange.services.flags import close_flag
 from yiwang.identity.access import staff_required
 from yiwang.identity.constants import Role

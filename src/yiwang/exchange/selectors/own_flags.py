@@ -1,8 +1,8 @@
 """The person's own flags on reads of their data, with what the provider found (异议与答复).
 
 A flag is seen by the person who raised it and by the provider's data officers (their reads are
-in :mod:`yiwang.exchange.selectors`). The person's view says which department answered, never
-which official: they are answered by the department.
+in :mod:`.flags`). The person's view says which department answered, never which official: they
+are answered by the department. Other apps import these from :mod:`yiwang.exchange.selectors`.
 """
 
 from __future__ import annotations
