@@ -45,8 +45,52 @@ def content_hash(definition: Definition) -> str:
 
 
 def form_fields(form: Mapping[str, Any] | None) -> dict[str, Any]:
-    props = form.get("properties") if isinstance(form, Mapping) else None
-    return dict(props) if isinstance(props, Mapping) else {}
+    """The form's fields by name, each a JSON Schema with its references to the form's own
+    definitions (``$ref: "#/$defs/address"``) written out in place.
+
+    Everything that reads a field (the pages, answer checks, conditions, a bundle's merged
+    form) then sees the whole field, and a bundle never mixes up two services' definitions of
+    the same name. Keys beside a ``$ref`` (its ``x-title``, say) win over the definition's.
+    """
+    if not isinstance(form, Mapping):
+        return {}
+    props = form.get("properties")
+    if not isinstance(props, Mapping):
+        return {}
+    if "$defs" not in form:  # references may point only into $defs (the loader checks)
+        return dict(props)
+    return {name: _inline_refs(field, form, ()) for name, field in props.items()}
+
+
+def json_pointer(document: Any, pointer: str) -> Any:
+    """The part of ``document`` a JSON Pointer (``/$defs/address``) names, or None."""
+    if pointer == "":
+        return document
+    node = document
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _inline_refs(node: Any, form: Mapping[str, Any], seen: tuple[str, ...]) -> Any:
+    if isinstance(node, list):
+        return [_inline_refs(v, form, seen) for v in node]
+    if not isinstance(node, Mapping):
+        return node
+    own = {k: _inline_refs(v, form, seen) for k, v in node.items() if k != "$ref"}
+    ref = node.get("$ref")
+    if not isinstance(ref, str) or ref in seen:
+        return own  # no reference, or a definition inside itself: not followed again
+    target = json_pointer(form, ref[1:]) if ref.startswith("#") else None
+    if not isinstance(target, Mapping):
+        return {**own, "$ref": ref}  # points at nothing or outside: the loader names it
+    return {**_inline_refs(target, form, (*seen, ref)), **own}
 
 
 def typed_form_data(schema: Mapping[str, Any] | None, data: Any) -> Any:

@@ -242,6 +242,17 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         [("form.properties.address.$ref", "may only refer to its own definitions")],
     ),
     (
+        "form refers to one of its fields instead of a shared definition",
+        {
+            "form.properties.address": {
+                "$ref": "#/properties/full_name",
+                "type": "string",
+                "x-title": {"zh": "地址", "en": "Address"},
+            }
+        },
+        [("form.properties.address.$ref", "may only refer to its own definitions")],
+    ),
+    (
         "form refers to nothing",
         {
             "form.properties.address": {

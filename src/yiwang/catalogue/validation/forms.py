@@ -79,12 +79,12 @@ def _check_refs(doc: Document, form: dict[str, Any]) -> list[LoadProblem]:
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str):
-                if not ref.startswith("#"):
+                if not ref.startswith("#/$defs/"):
                     message = _(
                         "a form may only refer to its own definitions, e.g. '#/$defs/address'"
                     )
                     problems.append(_problem(doc, (*path, "$ref"), message))
-                elif _pointer(form, ref[1:]) is None:
+                elif domain.json_pointer(form, ref[1:]) is None:
                     message = _("'%(ref)s' points at nothing in the form")
                     problems.append(_problem(doc, (*path, "$ref"), message, ref=ref))
             for key, value in node.items():
@@ -95,21 +95,6 @@ def _check_refs(doc: Document, form: dict[str, Any]) -> list[LoadProblem]:
 
     walk(form, ("form",))
     return problems
-
-
-def _pointer(document: Any, pointer: str) -> Any:
-    if pointer == "":
-        return document
-    node = document
-    for raw in pointer.lstrip("/").split("/"):
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
 
 
 def _check_field(
