@@ -225,7 +225,8 @@ def page_plan(world: dict[str, Any]) -> str:
     from yiwang.exchange.constants import SubjectKind
     from yiwang.exchange.selectors import _entries
 
-    qs = _entries(SubjectKind.PERSON, str(world["person"].national_id))[:26]
+    person = str(world["person"].national_id)
+    qs = _entries(SubjectKind.PERSON, person, reader_id=world["citizen"].pk)[:26]
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)

@@ -185,6 +185,8 @@ class AccessLogView:
     purpose_name: str
     legal_basis: LegalBasis | None
     case_ref: str
+    # Whether the person reading the log flagged this entry: on a firm's log, a colleague's flag
+    # does not count (they may raise their own).
     flagged: bool
 
 

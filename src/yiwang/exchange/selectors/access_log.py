@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -100,12 +101,24 @@ _ENTRY_VIEW_FIELDS = (
 )
 
 
-def _entries(kind: str, key: str) -> QuerySet[AccessLogEntry]:
+def _account_id(actor: Any) -> int | None:
+    # Only an account raises flags; anything else (a department system) has flagged nothing.
+    return actor.pk if isinstance(actor, get_user_model()) else None
+
+
+def _flagged_by(account_id: int | None) -> Exists:
+    """Whether this account flagged the entry. Not whether anyone did: a firm's log is seen by
+    each of its representatives, and a colleague's flag is not theirs to follow or answer."""
+    return Exists(Flag.objects.filter(entry=OuterRef("pk"), raised_by_id=account_id))
+
+
+def _entries(kind: str, key: str, *, reader_id: int | None) -> QuerySet[AccessLogEntry]:
+    """The log of one subject, each entry marked ``is_flagged`` when ``reader_id`` flagged it."""
     return (
         AccessLogEntry.objects.filter(subject_kind=kind, subject_key=key)
         .select_related("consumer", "account", "system", "registry", "purpose")
         .only(*_ENTRY_VIEW_FIELDS)
-        .annotate(is_flagged=Exists(Flag.objects.filter(entry=OuterRef("pk"))))
+        .annotate(is_flagged=_flagged_by(reader_id))
         .order_by("-created_at", "-pk")
     )
 
@@ -161,7 +174,9 @@ def access_log_for(
     own = identity_selectors.person_for(actor)
     if own is None or person is None or own.pk != person.pk or not own.national_id:
         raise PermissionDenied("a person sees only their own access log")
-    rows = _filtered(_entries(SubjectKind.PERSON, own.national_id), where)
+    rows = _filtered(
+        _entries(SubjectKind.PERSON, own.national_id, reader_id=_account_id(actor)), where
+    )
     snap = policy.snapshot()
     return [entry_view(e, snap) for e in _window(rows, limit, offset)]
 
@@ -177,7 +192,7 @@ def access_log_for_firm(
     """The same for a firm, shown to the people who may act for it today."""
     if firm is None or not identity_selectors.can_act_for_firm(actor, firm):
         raise PermissionDenied("only a firm's representatives see its access log")
-    rows = _filtered(_entries(SubjectKind.FIRM, firm.uscc), where)
+    rows = _filtered(_entries(SubjectKind.FIRM, firm.uscc, reader_id=_account_id(actor)), where)
     snap = policy.snapshot()
     return [entry_view(e, snap) for e in _window(rows, limit, offset)]
 
@@ -211,7 +226,7 @@ def access_log_entry_for(*, actor: Any, entry_id: int) -> AccessLogView | None:
         AccessLogEntry.objects.select_related(
             "consumer", "account", "system", "registry", "purpose"
         )
-        .annotate(is_flagged=Exists(Flag.objects.filter(entry=OuterRef("pk"))))
+        .annotate(is_flagged=_flagged_by(_account_id(actor)))
         .filter(pk=entry_id)
         .first()
     )

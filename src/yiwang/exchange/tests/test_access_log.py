@@ -137,6 +137,43 @@ def test_flag_goes_to_the_providers_data_officers_and_is_audited(populated: Worl
     assert again.flagged
 
 
+def test_on_a_firms_log_flagged_means_the_reader_flagged_it_not_a_colleague(
+    populated: World,
+) -> None:
+    w = populated
+    firm = FirmFactory(uscc=w.firm_uscc)
+    FirmRepresentativeFactory(firm=firm, person=w.person)
+    FirmRepresentativeFactory(firm=firm, person=Person.objects.get(account=w.other_citizen))
+    result = services.read(
+        requester=w.reviewer(),
+        subject=w.firm_uscc,
+        fields=["firm_name"],
+        purpose="statistics",
+        registry="firms",
+    )
+    entry_id = result.access_log_id
+    assert entry_id is not None
+    mine = services.flag_access(actor=w.citizen, entry=entry_id, reason="we applied for nothing")
+
+    [seen_by_flagger] = selectors.access_log_for_firm(actor=w.citizen, firm=firm)
+    [seen_by_colleague] = selectors.access_log_for_firm(actor=w.other_citizen, firm=firm)
+    assert seen_by_flagger.flagged
+    assert not seen_by_colleague.flagged
+    one = selectors.access_log_entry_for(actor=w.other_citizen, entry_id=entry_id)
+    assert one is not None and not one.flagged
+    assert selectors.flags_raised_by(actor=w.other_citizen, entry_ids=[entry_id]) == []
+
+    # The colleague raises a flag of their own on the same read; each follows only theirs.
+    theirs = services.flag_access(actor=w.other_citizen, entry=entry_id, reason="not by us")
+    [seen_by_colleague] = selectors.access_log_for_firm(actor=w.other_citizen, firm=firm)
+    assert seen_by_colleague.flagged
+    assert [f.id for f in selectors.flags_raised_by(actor=w.other_citizen)] == [theirs.id]
+    assert [f.id for f in selectors.flags_raised_by(actor=w.citizen)] == [mine.id]
+    assert sorted(f.id for f in selectors.flags_for(actor=w.commerce_officer)) == sorted(
+        [mine.id, theirs.id]
+    )
+
+
 def test_consent_is_granted_and_revoked_by_the_person_only(populated: World) -> None:
     w = populated
     later = clock.now() + dt.timedelta(days=30)

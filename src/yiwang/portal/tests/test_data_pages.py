@@ -182,6 +182,39 @@ def test_firm_representative_sees_the_firms_log_on_its_own_tab(populated: World)
     assert client_for(w.other_citizen).get("/my/data/", {"firm": w.firm_uscc}).status_code == 404
 
 
+def test_a_colleagues_flag_on_the_firms_log_is_not_shown_as_the_readers_own(
+    populated: World,
+) -> None:
+    from yiwang.identity.constants import RepresentativeRole
+    from yiwang.identity.models import Firm, FirmRepresentative, Person
+
+    w = populated
+    firm = Firm.objects.create(uscc=w.firm_uscc, name="示例餐饮有限公司")
+    for person in (w.person, Person.objects.get(account=w.other_citizen)):
+        FirmRepresentative.objects.create(
+            firm=firm, person=person, role=RepresentativeRole.LEGAL_REPRESENTATIVE
+        )
+    entry_id = welfare_reads(
+        w, subject=w.firm_uscc, registry="firms", fields=["firm_name"], purpose="statistics"
+    ).access_log_id
+    flagger, colleague = client_for(w.citizen), client_for(w.other_citizen)
+    sent = flagger.post(f"/my/data/{entry_id}/flag/", {"reason": "we applied for nothing"})
+    assert sent.status_code == 302
+    assert "You have flagged this use." in flagger.get("/my/data/", {"firm": w.firm_uscc}).text
+
+    # The colleague is offered the button, not told they flagged it, and may flag it themselves.
+    listed = colleague.get("/my/data/", {"firm": w.firm_uscc}).text
+    assert "You have flagged this use." not in listed
+    assert f"/my/data/{entry_id}/flag/" in listed
+    assert f"/my/data/{entry_id}/flagged/" not in listed
+    sent = colleague.post(f"/my/data/{entry_id}/flag/", {"reason": "not by us either"})
+    assert sent.status_code == 302
+    listed = colleague.get("/my/data/", {"firm": w.firm_uscc}).text
+    assert "You have flagged this use." in listed
+    page = colleague.get(f"/my/data/{entry_id}/flagged/").text
+    assert "not by us either" in page and "we applied for nothing" not in page
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_consent_pages_render(populated: World, language: str) -> None:
     grant(populated)
