@@ -18,6 +18,16 @@ pytest_plugins = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Argon2 at its smallest cost: the suite logs in thousands of times (see the module).
+    settings.PASSWORD_HASHERS = [
+        "yiwang.core.testing.hashers.QuickArgon2PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+
+
 def _in_ci() -> bool:
     return bool(os.environ.get("CI"))
 

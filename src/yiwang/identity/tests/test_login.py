@@ -175,3 +175,14 @@ def test_the_sessions_account_brings_its_person_in_the_same_query(
     citizen.save()
     assert backend.get_user(citizen.pk) is None
     assert backend.get_user(10**9) is None
+
+
+def test_passwords_are_stored_as_argon2id_hashes(citizen, settings):
+    from django.contrib.auth.hashers import identify_hasher
+
+    assert citizen.password.startswith("argon2$argon2id$")
+    assert identify_hasher(citizen.password).algorithm == "argon2"
+    # The site itself hashes with Django's argon2 at its full cost; the suite only makes it cheap.
+    from yiwang.conf import settings as site
+
+    assert site.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
