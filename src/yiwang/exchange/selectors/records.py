@@ -23,7 +23,8 @@ def _owned(actor: Any, registry: str) -> policy.RegistryInfo:
     return info
 
 
-def _view(info: policy.RegistryInfo, rec: RegistryRecord) -> RecordView:
+def record_view(info: policy.RegistryInfo, rec: RegistryRecord) -> RecordView:
+    """What the registry's owner sees of one record."""
     return RecordView(
         registry=info.code,
         record_key=rec.record_key,
@@ -38,7 +39,7 @@ def _view(info: policy.RegistryInfo, rec: RegistryRecord) -> RecordView:
 def read_record(*, actor: Any, registry: str, record_key: str) -> RecordView | None:
     info = _owned(actor, registry)
     rec = RegistryRecord.objects.filter(registry_id=info.id, record_key=record_key).first()
-    return _view(info, rec) if rec else None
+    return record_view(info, rec) if rec else None
 
 
 def records_for_subject(
@@ -48,7 +49,7 @@ def records_for_subject(
     rows = RegistryRecord.objects.filter(registry_id=info.id, subject_key=subject)
     if not include_retired:
         rows = rows.filter(status=RecordStatus.ACTIVE)
-    return [_view(info, r) for r in rows.order_by("record_key")]
+    return [record_view(info, r) for r in rows.order_by("record_key")]
 
 
 def record_exists(*, actor: Any, registry: str, subject: str) -> bool:
@@ -78,7 +79,7 @@ def list_records(
         rows = rows.filter(status=RecordStatus.ACTIVE)
     if updated_since is not None:
         rows = rows.filter(updated_at__gte=updated_since)
-    return [_view(info, r) for r in rows.order_by("record_key")[: max(1, min(limit, 1000))]]
+    return [record_view(info, r) for r in rows.order_by("record_key")[: max(1, min(limit, 1000))]]
 
 
 def record_history(*, actor: Any, registry: str, record_key: str) -> list[RecordVersionView]:

@@ -15,6 +15,7 @@ from yiwang.core import clock
 from yiwang.exchange import constants, domain, policy
 from yiwang.exchange.constants import SYSTEM_ROLE, RecordStatus, Storage
 from yiwang.exchange.models import RegistryRecord, RegistryRecordVersion
+from yiwang.exchange.selectors.records import record_view
 from yiwang.exchange.services._common import (
     actor_label,
     audit_actor,
@@ -42,18 +43,6 @@ def hosted_registry(code: str) -> policy.RegistryInfo:
             }
         )
     return info
-
-
-def view_of(info: policy.RegistryInfo, rec: RegistryRecord) -> RecordView:
-    return RecordView(
-        registry=info.code,
-        record_key=rec.record_key,
-        subject_key=rec.subject_key,
-        version=rec.version,
-        status=rec.status,
-        values=dict(rec.values),
-        updated_at=rec.updated_at,
-    )
 
 
 def _cleaner(info: policy.RegistryInfo) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
@@ -152,7 +141,7 @@ def create_record(
         )
         _add_version(rec, actor=actor, reason=reason)
         _audit(constants.ACTION_RECORD_CREATED, info, rec, actor=actor, changed=sorted(clean))
-    return view_of(info, rec)
+    return record_view(info, rec)
 
 
 def _locked(info: policy.RegistryInfo, record_key: str) -> RegistryRecord:
@@ -200,14 +189,14 @@ def update_record(
             k for k in set(clean) | set(rec.values) if clean.get(k) != rec.values.get(k)
         )
         if not changed:
-            return view_of(info, rec)
+            return record_view(info, rec)
         rec.values = clean
         rec.version += 1
         rec.updated_at = clock.now()
         rec.save(update_fields=["values", "version", "updated_at"])
         _add_version(rec, actor=actor, reason=reason)
         _audit(constants.ACTION_RECORD_UPDATED, info, rec, actor=actor, changed=changed)
-    return view_of(info, rec)
+    return record_view(info, rec)
 
 
 def retire_record(*, actor: Any, registry: str, record_key: str, reason: str) -> RecordView:
@@ -225,7 +214,7 @@ def retire_record(*, actor: Any, registry: str, record_key: str, reason: str) ->
         rec.save(update_fields=["status", "version", "updated_at"])
         _add_version(rec, actor=actor, reason=reason)
         _audit(constants.ACTION_RECORD_RETIRED, info, rec, actor=actor, changed=[])
-    return view_of(info, rec)
+    return record_view(info, rec)
 
 
 # --- Bulk import --------------------------------------------------------------------------
