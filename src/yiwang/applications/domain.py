@@ -22,6 +22,7 @@ from jsonschema.exceptions import ValidationError
 from yiwang.applications.constants import RECEIPT_PREFIX, TaskStatus
 from yiwang.catalogue import domain as catalogue
 from yiwang.core import calendar
+from yiwang.core.language import pick
 
 # --- Receipt numbers (受理编号) ----------------------------------------------------------------
 #
@@ -400,17 +401,55 @@ def error_message(error: ValidationError) -> str:
         kinds = [limit] if isinstance(limit, str) else list(limit)
         message = _TYPE_MESSAGES.get(str(kinds[0])) if kinds else None
         return message() if message else _("This answer is not accepted.")
-    if keyword == "minItems":
-        return ngettext(
-            "Choose at least %(limit)d item.", "Choose at least %(limit)d items.", limit
-        ) % {"limit": limit}
-    if keyword == "maxItems":
-        return ngettext(
-            "Choose no more than %(limit)d item.", "Choose no more than %(limit)d items.", limit
-        ) % {"limit": limit}
+    if keyword in ("minItems", "maxItems"):
+        return _items_message(keyword, limit, error.schema)
     if keyword == "uniqueItems":
         return _("Give each answer only once.")
     return _("This answer is not accepted.")
+
+
+def _items_message(keyword: str, limit: int, schema: Any) -> str:
+    """Too few or too many items of a list. Check boxes are chosen; the items of any other list
+    (groups, lines) are added by the person, so the message says so and names the list."""
+    schema = schema if isinstance(schema, Mapping) else {}
+    items = schema.get("items")
+    if isinstance(items, Mapping) and isinstance(items.get("enum"), list):
+        if keyword == "minItems":
+            return ngettext(
+                "Choose at least %(limit)d item.", "Choose at least %(limit)d items.", limit
+            ) % {"limit": limit}
+        return ngettext(
+            "Choose no more than %(limit)d item.", "Choose no more than %(limit)d items.", limit
+        ) % {"limit": limit}
+    title = _title(schema.get("x-title"))
+    if keyword == "minItems":
+        if title:
+            return ngettext(
+                "Add at least %(limit)d entry to “%(list)s”.",
+                "Add at least %(limit)d entries to “%(list)s”.",
+                limit,
+            ) % {"limit": limit, "list": title}
+        return ngettext(
+            "Add at least %(limit)d entry.", "Add at least %(limit)d entries.", limit
+        ) % {"limit": limit}
+    if title:
+        return ngettext(
+            "Give no more than %(limit)d entry for “%(list)s”.",
+            "Give no more than %(limit)d entries for “%(list)s”.",
+            limit,
+        ) % {"limit": limit, "list": title}
+    return ngettext(
+        "Give no more than %(limit)d entry.", "Give no more than %(limit)d entries.", limit
+    ) % {"limit": limit}
+
+
+def _title(text: Any) -> str:
+    """A form's ``x-title`` (``{zh, en}`` or plain text) in the reader's language."""
+    if isinstance(text, Mapping):
+        return pick(str(text.get("zh") or ""), str(text.get("en") or "")) or str(
+            text.get("en") or ""
+        )
+    return str(text) if text else ""
 
 
 # --- Uploaded files ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.utils import translation
+from jsonschema import Draft202012Validator
 
 from yiwang.applications import domain, selectors, services
 from yiwang.applications.models import Application
@@ -71,6 +72,42 @@ def test_each_schema_rule_gives_a_plain_message_in_both_languages(
     with translation.override("zh-hans"):
         errors = save(citizen, draft, page, **data)
     assert errors == {field: [chinese]}
+
+
+STAFF = {"zh": "员工", "en": "Staff"}
+GROUPS = {"type": "object", "properties": {"name": {"type": "string"}}}
+SHIFTS = {"type": "string", "enum": ["day", "night", "weekend"]}
+
+# Each case: a list's schema, an answer with too few or too many items, English and Chinese.
+LIST_CASES = [
+    ({"type": "array", "minItems": 2, "x-title": STAFF, "items": GROUPS}, [{"name": "Li"}],
+     "Add at least 2 entries to “Staff”.", "请为“员工”至少填写 2 项。"),
+    ({"type": "array", "maxItems": 1, "x-title": STAFF, "items": GROUPS},
+     [{"name": "Li"}, {"name": "Wang"}],
+     "Give no more than 1 entry for “Staff”.", "“员工”最多填写 1 项。"),
+    ({"type": "array", "minItems": 1, "x-title": "Phones", "items": {"type": "string"}}, [],
+     "Add at least 1 entry to “Phones”.", "请为“Phones”至少填写 1 项。"),
+    ({"type": "array", "minItems": 3, "items": {"type": "string"}}, ["a"],
+     "Add at least 3 entries.", "请至少填写 3 项。"),
+    ({"type": "array", "maxItems": 2, "items": GROUPS}, [{}, {}, {}],
+     "Give no more than 2 entries.", "最多填写 2 项。"),
+    # Check boxes are chosen, not added: their messages stay as they were.
+    ({"type": "array", "minItems": 2, "x-title": STAFF, "items": SHIFTS}, ["day"],
+     "Choose at least 2 items.", "请至少选择 2 项。"),
+    ({"type": "array", "maxItems": 1, "x-title": STAFF, "items": SHIFTS}, ["day", "night"],
+     "Choose no more than 1 item.", "最多选择 1 项。"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("schema", "answer", "english", "chinese"), LIST_CASES)
+def test_too_few_or_too_many_items_say_what_to_do_with_the_list_in_both_languages(
+    schema: dict[str, Any], answer: list[Any], english: str, chinese: str
+) -> None:
+    (error,) = Draft202012Validator(schema).iter_errors(answer)
+    with translation.override("en"):
+        assert domain.error_message(error) == english
+    with translation.override("zh-hans"):
+        assert domain.error_message(error) == chinese
 
 
 def test_a_valid_page_has_no_errors_and_is_saved(draft: Application, citizen: Any) -> None:

@@ -254,3 +254,28 @@ def test_a_correction_of_a_list_adds_an_item_without_sending(
     assert client.post(url, sent).status_code == 302
     staff = Application.objects.get(pk=pk).form_data["staff"]
     assert [person["name"] for person in staff] == ["Li Hua", "Wang Wu"]
+
+
+@pytest.mark.parametrize(
+    ("language", "too_few", "too_many"),
+    [
+        ("en", "Add at least 1 entry to “Staff”.", "Give no more than 3 entries for “Staff”."),
+        ("zh-hans", "请为“员工”至少填写 1 项。", "“员工”最多填写 3 项。"),
+    ],
+)
+def test_too_few_or_too_many_items_name_the_list_in_the_persons_language(
+    staff_world: Any, citizen: Any, language: str, too_few: str, too_many: str
+) -> None:
+    client = client_for(citizen, language=language)
+    created = client.post(
+        "/api/v1/applications", {"service": "staff-register"}, content_type="application/json"
+    )
+    url = f"/api/v1/applications/{created.json()['id']}/draft"
+    person = {"name": "Li Hua", "id_number": LI}
+    for staff, message in (([], too_few), ([person] * 4, too_many)):
+        body = {"page": PAGE, "data": {"business_name": "Plum Café", "staff": staff}}
+        wrong = client.patch(
+            url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert wrong.status_code == 422
+        assert wrong.json()["error"]["fields"] == {"staff": [message]}
