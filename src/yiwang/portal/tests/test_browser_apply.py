@@ -216,3 +216,34 @@ def test_a_list_of_groups_works_without_javascript_and_passes_axe(
     assert path_of(page).endswith("/check/")
     check_page(page, lang)
     assert "Wang Wu" in page.locator(".answer-items").inner_text()
+    assert_items_are_blocks(page)
+    press(page, "main form:has(input[name=idempotency_key]) button")
+    assert path_of(page).endswith("/receipt/")
+
+    # The person's application page and the clerk's task page show the items the same way.
+    mine = path_of(page).replace("/receipt/", "/")
+    page.goto(live_server.url + mine)
+    check_page(page, lang)
+    assert_items_are_blocks(page)
+    from yiwang.applications.models import Task
+
+    task = Task.objects.get(case__application_id=int(mine.strip("/").split("/")[-1]))
+    clerk = logged_in(new_page, live_server, world["clerks"]["city.reviewer"], language=language)
+    clerk.goto(f"{live_server.url}/backoffice/tasks/{task.pk}/")
+    check_page(clerk, lang)
+    assert "Wang Wu" in clerk.locator(".answer-items").inner_text()
+    assert_items_are_blocks(clerk)
+
+
+def assert_items_are_blocks(page: Any) -> None:
+    """Each item of a list answer stands apart as a panel, with room between its edge and text."""
+    items = page.locator(".answer-items > li")
+    assert items.count() >= 1
+    style = items.first.evaluate(
+        "li => { const s = getComputedStyle(li);"
+        " return [s.display, s.backgroundColor, s.paddingTop, s.paddingInlineStart]; }"
+    )
+    display, background, top, start = style
+    assert display == "list-item"
+    assert background not in ("transparent", "rgba(0, 0, 0, 0)"), background
+    assert top != "0px" and start != "0px", style
