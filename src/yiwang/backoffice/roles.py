@@ -19,7 +19,7 @@ ROLE_DUTIES: dict[str, tuple[Promise, ...]] = {
     ),
     Role.APPROVER: (
         _("Decide cases: approve or refuse them, with reasons the applicant can read."),
-        _("Review automated decisions before they take effect where the service requires it."),
+        _("Hand tasks to the members of your department who will do them."),
     ),
     Role.TEAM_LEAD: (
         _("See your team's queue, deadlines and overdue cases."),
@@ -28,7 +28,7 @@ ROLE_DUTIES: dict[str, tuple[Promise, ...]] = {
     Role.DEPARTMENT_ADMIN: (
         _("Define and publish your department's services."),
         _("Give and remove roles for your department's staff."),
-        _("Propose and sign data-sharing agreements for your department."),
+        _("Register your department's systems and issue, rotate or revoke their API credentials."),
     ),
     Role.DATA_OFFICER: (
         _("Look after your department's registries and their data elements."),
@@ -38,16 +38,19 @@ ROLE_DUTIES: dict[str, tuple[Promise, ...]] = {
             "Decide the wrong values people report in your department's registries: "
             "record each as corrected, or say why the record stays as it is."
         ),
+        _(
+            "Answer the flags people raise on reads of your department's data: say what you "
+            "found and what was done."
+        ),
     ),
     Role.AUDITOR: (
         _("Inspect the audit log and verify that it has not been altered."),
         _("Look into unusual access to personal data."),
-        _("Follow up overdue cases, complaints and ratings."),
     ),
     Role.PLATFORM_ADMIN: (
         _("Run the platform: regions, departments and staff accounts."),
         _("Appoint department admins."),
-        _("Publish the algorithm register and the platform's open statistics."),
+        _("Read and verify the audit log, as auditors do."),
     ),
 }
 

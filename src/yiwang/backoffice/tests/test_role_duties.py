@@ -53,3 +53,15 @@ def test_the_duty_is_in_chinese_for_chinese_staff(officer) -> None:
         "处理群众报告的本部门基础库错误信息（数据纠错）：记录为已更正，或说明不予更正的理由。"
         in duties
     )
+
+
+def test_no_role_is_told_of_a_duty_the_platform_does_not_offer(officer) -> None:
+    from yiwang.backoffice.roles import ROLE_DUTIES
+
+    every = " ".join(str(d) for duties in ROLE_DUTIES.values() for d in duties)
+    for missing in ("automated decision", "algorithm register", "complaint", "rating"):
+        assert missing not in every.lower()
+    assert (
+        "Answer the flags people raise on reads of your department's data: say what you "
+        "found and what was done."
+    ) in duties_on_home("en")
