@@ -120,9 +120,10 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         "How many reverse proxies (load balancers) stand in front of yiwang, each adding the "
         "address it received the request from to X-Forwarded-For. The client's address, which "
-        "log-in lock-out, the audit log and the access log use, is then the entry that many "
-        "places from the right; entries further left are never read, and a header without that "
-        "many addresses at its right end is ignored. 0: the address the connection comes from. "
+        "log-in lock-out, the audit log and the web server's request log use, is then the "
+        "entry that many places from the right; entries further left are never read, and a "
+        "header without that many addresses at its right end is ignored. 0: the address the "
+        "connection comes from. "
         "Set it only when every request passes through those proxies, or clients can choose "
         "their own address.",
     ),
