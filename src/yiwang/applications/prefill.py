@@ -11,7 +11,9 @@ What the reads gave is kept in a :class:`PrefillSnapshot`. Nothing is used until
 it and confirms (:func:`confirm_prefill`): the values then fill the form and are locked, and the
 materials a registry stands in for need no upload. A value the person says is wrong
 (:func:`report_prefill_error`) becomes a correction request to the registry's department and the
-person answers that question themself. ``docs/adr/0010-prefill-reads.md`` explains the choices.
+person answers that question themself. When a clerk's correction (补正) asks about a locked
+answer, the person may answer it differently or report it the same way
+(:func:`release_for_correction`). ``docs/adr/0010-prefill-reads.md`` explains the choices.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -42,8 +45,10 @@ __all__ = [
     "confirm_prefill",
     "fallback_message",
     "locked_fields",
+    "may_report",
     "prefill_application",
     "prefillable_count",
+    "release_for_correction",
     "report_prefill_error",
     "satisfied_materials",
 ]
@@ -63,6 +68,7 @@ class Status:
     UNUSABLE = "unusable"  # the value does not fit the question
     NO_SUBJECT = "no_subject"  # whose record to read is not known (yet)
     REPORTED = "reported"  # the person said the value is wrong
+    REPLACED = "replaced"  # asked in a correction (补正), the person gave another answer
 
 
 @dataclass(frozen=True)
@@ -452,34 +458,17 @@ def confirm_prefill(*, actor: Any, application: Application) -> Application:
 def report_prefill_error(*, actor: Any, application: Application, field: str, note: str) -> Any:
     """The person says a registry's value is wrong: ask its department to correct the record,
     and let the person answer this question themself in this application."""
-    from yiwang.exchange import services as exchange
-
     with transaction.atomic():
         app = _draft_of(actor, application, lock=True)
         snapshot = PrefillSnapshot.objects.select_for_update().filter(application=app).first()
         entry = snapshot.fields.get(field) if snapshot is not None else None
         if snapshot is None or entry is None or entry.get("status") != Status.FOUND:
             raise ApplicationError(_("This answer did not come from an official record."))
-        _kind, _sep, key = str(entry["subject"]).partition(":")
-        request = exchange.request_registry_correction(
-            actor=actor,
-            registry=entry["registry"],
-            subject=key,
-            field=entry["registry_field"],
-            note=note,
-            record_key=str(entry.get("record_key", "")),
-            record_version=entry.get("version"),
-            case_ref=application_reference(app),
-        )
-        fields = dict(snapshot.fields)
-        fields[field] = {k: v for k, v in entry.items() if k != "value"} | {
-            "status": Status.REPORTED,
-            "correction": request.pk,
-        }
-        snapshot.fields = fields
+        request = _report(actor=actor, app=app, entry=entry, note=note)
+        _set_entry(snapshot, field, entry, Status.REPORTED, correction=request.pk)
         update = ["fields"]
         if field in snapshot.locked_fields:
-            snapshot.locked_fields = [f for f in snapshot.locked_fields if f != field]
+            _unlock(snapshot, [field])
             update.append("locked_fields")
             answers = dict(app.form_data)
             answers.pop(field, None)
@@ -495,6 +484,108 @@ def report_prefill_error(*, actor: Any, application: Application, field: str, no
             data={"field": field, "registry": entry["registry"], "correction": request.pk},
         )
     return request
+
+
+def _report(*, actor: Any, app: Application, entry: Mapping[str, Any], note: str) -> Any:
+    """A correction request to the registry's department for the record ``entry`` was read from."""
+    from yiwang.exchange import services as exchange
+
+    _kind, _sep, key = str(entry["subject"]).partition(":")
+    return exchange.request_registry_correction(
+        actor=actor,
+        registry=entry["registry"],
+        subject=key,
+        field=entry["registry_field"],
+        note=note,
+        record_key=str(entry.get("record_key", "")),
+        record_version=entry.get("version"),
+        case_ref=application_reference(app),
+    )
+
+
+def _set_entry(
+    snapshot: PrefillSnapshot, field: str, entry: Mapping[str, Any], status: str, **extra: Any
+) -> None:
+    """Mark a registry answer as not used: its provenance stays, its value goes."""
+    fields = dict(snapshot.fields)
+    fields[field] = {k: v for k, v in entry.items() if k != "value"} | {"status": status, **extra}
+    snapshot.fields = fields
+
+
+def _unlock(snapshot: PrefillSnapshot, names: Iterable[str]) -> None:
+    gone = set(names)
+    snapshot.locked_fields = [f for f in snapshot.locked_fields if f not in gone]
+
+
+def may_report(application: Application, entry: Mapping[str, Any]) -> bool:
+    """Whether the applicant may report this registry value as wrong: only the person (or firm)
+    the record is about may, not someone a form field named (a mother's record)."""
+    kind, _sep, key = str(entry.get("subject", "")).partition(":")
+    if kind == "firm":
+        return application.firm is not None and application.firm.uscc == key
+    return bool(key) and application.applicant.national_id == key
+
+
+def release_for_correction(
+    *,
+    actor: Any,
+    application: Application,
+    correction: int,
+    asked: Iterable[str],
+    answers: Mapping[str, Any],
+    reports: Mapping[str, str],
+) -> dict[str, Any]:
+    """A correction (补正) asked about answers confirmed from registries: free those the person
+    answered differently or reported as wrong.
+
+    Called by the correction's answer inside its transaction, with the application locked and
+    ``answers`` its new answers. A reported value becomes a correction request to the registry's
+    department, as "This is wrong" does on a draft. An answer left as the registry gave it, and
+    not reported, stays locked. Sets ``application.fields_prefilled``; the caller saves it.
+    Returns ``{"replaced": [field, ...], "reported": {field: registry correction id}}``.
+    """
+    snapshot = PrefillSnapshot.objects.select_for_update().filter(application=application).first()
+    released: dict[str, Any] = {"replaced": [], "reported": {}}
+    if snapshot is None or snapshot.confirmed_at is None:
+        return released
+    locked = [name for name in asked if name in snapshot.locked_fields]
+    for name in locked:
+        entry = snapshot.fields[name]
+        note = (reports.get(name) or "").strip()
+        if note:
+            try:
+                request = _report(actor=actor, app=application, entry=entry, note=note)
+            except ValidationError as exc:
+                raise FormInvalid(_("Some answers need fixing."), {name: exc.messages}) from exc
+            _set_entry(snapshot, name, entry, Status.REPORTED, correction=request.pk,
+                       case_correction=correction)  # fmt: skip
+            released["reported"][name] = request.pk
+            workflow_record(
+                actor=actor,
+                action="applications.prefill_reported",
+                application=application,
+                data={
+                    "field": name,
+                    "registry": entry["registry"],
+                    "correction": request.pk,
+                    "case_correction": correction,
+                },
+            )
+        elif answers.get(name) != entry.get("value"):
+            _set_entry(snapshot, name, entry, Status.REPLACED, case_correction=correction)
+            released["replaced"].append(name)
+            workflow_record(
+                actor=actor,
+                action="applications.prefill_replaced",
+                application=application,
+                data={"field": name, "registry": entry["registry"], "case_correction": correction},
+            )
+    gone = released["replaced"] + list(released["reported"])
+    if gone:
+        _unlock(snapshot, gone)
+        snapshot.save(update_fields=["fields", "locked_fields"])
+        application.fields_prefilled = len(snapshot.locked_fields)
+    return released
 
 
 # --- What other services and pages ask --------------------------------------------------------

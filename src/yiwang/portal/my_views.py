@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from yiwang.applications import prefill
 from yiwang.applications import selectors as applications
 from yiwang.applications import services as application_services
 from yiwang.applications.constants import ApplicationStatus, CaseStatus, CorrectionStatus
@@ -155,6 +158,10 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
     required = [f for f in spec.required_fields(data) if f in asked.fields]
     questions = questions_for(asked.fields, spec.fields, required)
     needed = [m for m in (spec.material(code) for code in asked.materials) if m is not None]
+    # Asked-for answers confirmed from official records: the person may answer them anew here.
+    sources = {name: entry
+               for name, entry in applications.locked_answers(application=application).items()
+               if name in asked.fields}  # fmt: skip
     form = SchemaPageForm(
         questions,
         data=request.POST if request.method == "POST" else None,
@@ -162,12 +169,15 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
         answers=data,
         materials=needed,
     )
+    _registry_answers(form, application, sources)
     # "Add another" and "Remove" on a list show the list again; only "Send" sends.
     action = str(request.POST.get("action", ""))
     changed = form.change_items(action) if request.method == "POST" else None
     refused: dict[str, str] = {}
+    note_errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        failed = changed is not None
+        reports, note_errors = _reports(request, form)
+        failed = changed is not None or bool(note_errors)
         for code, uploaded in form.uploaded().items():
             try:
                 application_services.add_upload(
@@ -184,7 +194,7 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
         if not failed:
             try:
                 application_services.resubmit_correction(
-                    actor=request.user, correction=asked, data=form.answers()
+                    actor=request.user, correction=asked, data=form.answers(), reports=reports
                 )
             except FormInvalid as exc:
                 form.set_errors(exc.errors)
@@ -199,11 +209,21 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
                     request,
                     _("Thank you. Your correction was sent, and the department carries on."),
                 )
+                for name in reports:
+                    messages.success(
+                        request,
+                        _("We have asked %(registry)s to check their record.")
+                        % {"registry": pick(sources[name].get("registry_name"))},
+                    )
                 return redirect("portal:application_detail", pk=application.pk)
     if changed is not None:
         form = SchemaPageForm(questions, data=changed, materials=needed)
+        _registry_answers(form, application, sources)
         for code, message in refused.items():
             form.add_material_error(code, message)
+    for key, texts in note_errors.items():
+        for text in texts:
+            form.add_error(key, text)
     shown = [
         {"title": pick(spec.fields[name].get("x-title")) or name,
          "answer": display_answer(spec.fields[name], value_at(data, (name,)))}
@@ -215,9 +235,67 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
         "applying_as": applying_as(application),
         "correction": asked,
         "form": form,
+        "rows": [
+            {"row": row, "report": form[REPORT_PREFIX + row["question"].name]
+             if REPORT_PREFIX + row["question"].name in form.fields else None}
+            for row in form.rows()
+        ],
         "read_only": shown,
-    }
+    }  # fmt: skip
     return render(request, "portal/my/correction.html", context)
+
+
+# The note telling a registry its value is wrong, beside the answer it came from.
+REPORT_PREFIX = "report__"
+
+
+def _registry_answers(form: SchemaPageForm, application: Any, sources: dict[str, Any]) -> None:
+    """Say beside each asked-for answer from an official record where it came from, that a
+    different answer replaces it, and (when the record is the person's own) offer to tell the
+    registry it is wrong, as "This is wrong" does on a draft."""
+    for name, entry in sources.items():
+        if name not in form.fields:
+            continue
+        registry = pick(entry.get("registry_name"))
+        field = form.fields[name]
+        said = _(
+            "This answer came from %(registry)s. If it is wrong, type the right answer: yours "
+            "will be used in this application instead."
+        ) % {"registry": registry}
+        field.help_text = f"{field.help_text} {said}".strip()
+        if not prefill.may_report(application, entry):
+            continue
+        form.fields[REPORT_PREFIX + name] = forms.CharField(
+            label=_("Tell %(registry)s their record is wrong") % {"registry": registry},
+            help_text=_(
+                "Say what is wrong, for example “We moved in May.” The department that keeps "
+                "%(registry)s will check its record; this does not change your answer above."
+            )
+            % {"registry": registry},
+            required=False,
+            max_length=2000,  # as on the draft's "This is wrong" page
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+
+
+def _reports(
+    request: HttpRequest, form: SchemaPageForm
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The registry values the person says are wrong, with what they said (a blank note: not
+    reported), and any note that cannot be sent, by its input's name."""
+    found: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for key, field in form.fields.items():
+        if not key.startswith(REPORT_PREFIX):
+            continue
+        try:
+            note = str(field.clean(request.POST.get(key, ""))).strip()
+        except ValidationError as exc:
+            errors[key] = exc.messages
+            continue
+        if note:
+            found[key[len(REPORT_PREFIX) :]] = note
+    return found, errors
 
 
 def _missing_files(

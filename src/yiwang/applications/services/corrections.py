@@ -122,17 +122,23 @@ def resubmit_correction(
     correction: CorrectionRequest,
     data: Mapping[str, Any] | None = None,
     uploads: Mapping[str, UploadedFile] | None = None,
+    reports: Mapping[str, str] | None = None,
 ) -> CorrectionRequest:
     """The person answers a correction: new values for the asked-for fields and new files.
 
     Only the fields and materials the clerk listed may change; anything else is refused. Every
     listed material needs a new file (given here, or added with :func:`add_upload` since the
-    correction opened). The case's clock restarts and its due dates move back by the working days
-    it stood still. Raises :class:`~yiwang.applications.types.FormInvalid` (field errors) or
+    correction opened). An asked-for answer that was confirmed from a registry may change too:
+    the person's answer is then used instead of the registry's and the answer is no longer
+    locked. ``reports`` (field -> what is wrong) also tells the registry's department that its
+    value is wrong, as "This is wrong" does on a draft. The case's clock restarts and its due
+    dates move back by the working days it stood still. Raises
+    :class:`~yiwang.applications.types.FormInvalid` (field errors) or
     :class:`~yiwang.applications.types.UploadRefused`.
     """
     data = dict(data or {})
     uploads = dict(uploads or {})
+    reports = {name: note.strip() for name, note in (reports or {}).items() if note.strip()}
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -159,7 +165,7 @@ def resubmit_correction(
                 raise UploadRefused(
                     _("The correction does not ask for this material; it cannot be changed.")
                 )
-            prefill.refuse_locked_changes(app, data)
+            _check_reports(app, locked, reports)
             spec, _pinned = workflow.form_of(app)
             answers = dict(app.form_data)
             previous = {name: answers.get(name) for name in locked.fields}
@@ -194,9 +200,17 @@ def resubmit_correction(
                     {},
                     missing_materials=missing,
                 )
+            released = prefill.release_for_correction(
+                actor=actor,
+                application=app,
+                correction=locked.pk,
+                asked=locked.fields,
+                answers=answers,
+                reports=reports,
+            )
             app.form_data = answers
             app.updated_at = clock.now()
-            app.save(update_fields=["form_data", "updated_at"])
+            app.save(update_fields=["form_data", "fields_prefilled", "updated_at"])
             locked.previous_values = previous
             workflow.transition(locked, "resolve")
             locked.save(update_fields=["status", "resolved_at", "previous_values"])
@@ -242,6 +256,9 @@ def resubmit_correction(
                     "fields": sorted(data),
                     "materials": sorted(answered),
                     "due_date": case.due_date.isoformat(),
+                    # Registry answers the person did not keep: the audit trail says which.
+                    "registry_replaced": released["replaced"],
+                    "registry_reported": released["reported"],
                 },
             )
             clerk = locked.task.assignee or locked.requested_by
@@ -256,3 +273,26 @@ def resubmit_correction(
         discard_files(stored)
         raise
     return locked
+
+
+def _check_reports(
+    app: Application, correction: CorrectionRequest, reports: Mapping[str, str]
+) -> None:
+    """A registry value may be reported wrong here only if the clerk asked about it, it came
+    from a registry, and the record is the person's own."""
+    sources = prefill.locked_fields(app)
+    errors: dict[str, list[str]] = {}
+    for name in reports:
+        if name not in correction.fields:
+            errors[name] = [_("The clerk did not ask about this; it cannot be changed.")]
+        elif name not in sources:
+            errors[name] = [_("This answer did not come from an official record.")]
+        elif not prefill.may_report(app, sources[name]):
+            errors[name] = [
+                _(
+                    "Only the person the record is about can report it as wrong; change the "
+                    "answer instead."
+                )
+            ]
+    if errors:
+        raise FormInvalid(_("Some answers need fixing."), errors)

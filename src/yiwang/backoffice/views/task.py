@@ -44,12 +44,29 @@ def task_or_404(actor: Any, pk: int) -> Any:
         raise Http404 from None
 
 
-def _decision_form(form_spec: Any, data: Any = None) -> DecisionForm:
-    return DecisionForm(
-        data,
-        fields=presenters.field_choices(form_spec),
-        materials=presenters.material_choices(form_spec),
-    )
+def _decision_form(form_spec: Any, app: Any, data: Any = None) -> DecisionForm:
+    # Answers the applicant confirmed from official records are marked with the registry: asked
+    # about in a correction, the applicant may replace one (and report the record as wrong).
+    sources = selectors.locked_answers(application=app)
+    fields = [
+        (name, _("%(question)s (from %(registry)s)")
+         % {"question": title, "registry": presenters.local(sources[name].get("registry_name"))})
+        if name in sources else (name, title)
+        for name, title in presenters.field_choices(form_spec)
+    ]  # fmt: skip
+    form = DecisionForm(data, fields=fields, materials=presenters.material_choices(form_spec))
+    if sources:
+        field = form.fields["correction_fields"]
+        field.help_text = "{} {}".format(
+            field.help_text,
+            _(
+                "An answer marked “from” a registry was confirmed by the applicant from an "
+                "official record. If you ask about it, the applicant may give another answer, "
+                "which is then used instead of the record's, and may report the record as "
+                "wrong to the department that keeps it."
+            ),
+        )
+    return form
 
 
 def _may_decide(actor: Any, task: Any) -> bool:
@@ -85,7 +102,7 @@ def _render(
     may_decide = _may_decide(actor, task)
     people = _people(actor, task) if task.status in DECIDABLE else []
     if may_decide and decision_form is None:
-        decision_form = _decision_form(form_spec)
+        decision_form = _decision_form(form_spec, app)
     if people and assign_form is None:
         assign_form = AssignForm(people=people)
     today = timezone.localdate(clock.now())
@@ -124,8 +141,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not _may_decide(actor, task):
         messages.error(request, _("This task cannot be decided by you now."))
         return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
-    form_spec = selectors.application_form(application=task.case.application)
-    form = _decision_form(form_spec, request.POST)
+    app = task.case.application
+    form_spec = selectors.application_form(application=app)
+    form = _decision_form(form_spec, app, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
