@@ -517,13 +517,19 @@ def _unlock(snapshot: PrefillSnapshot, names: Iterable[str]) -> None:
     snapshot.locked_fields = [f for f in snapshot.locked_fields if f not in gone]
 
 
-def may_report(application: Application, entry: Mapping[str, Any]) -> bool:
-    """Whether the applicant may report this registry value as wrong: only the person (or firm)
-    the record is about may, not someone a form field named (a mother's record)."""
+def may_report(*, actor: Any, application: Application, entry: Mapping[str, Any]) -> bool:
+    """Whether ``actor`` may report this registry value as wrong: only the person the record is
+    about (or someone acting for the firm applied for) may, not for someone a form field named
+    (a mother's record) nor for a colleague's personal record."""
+    from yiwang.identity import selectors as identity
+
     kind, _sep, key = str(entry.get("subject", "")).partition(":")
+    if not key:
+        return False
     if kind == "firm":
         return application.firm is not None and application.firm.uscc == key
-    return bool(key) and application.applicant.national_id == key
+    person = identity.person_for(actor)
+    return person is not None and person.national_id == key
 
 
 def release_for_correction(

@@ -169,7 +169,7 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
         answers=data,
         materials=needed,
     )
-    _registry_answers(form, application, sources)
+    _registry_answers(request, form, application, sources)
     # "Add another" and "Remove" on a list show the list again; only "Send" sends.
     action = str(request.POST.get("action", ""))
     changed = form.change_items(action) if request.method == "POST" else None
@@ -218,7 +218,7 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
                 return redirect("portal:application_detail", pk=application.pk)
     if changed is not None:
         form = SchemaPageForm(questions, data=changed, materials=needed)
-        _registry_answers(form, application, sources)
+        _registry_answers(request, form, application, sources)
         for code, message in refused.items():
             form.add_material_error(code, message)
     for key, texts in note_errors.items():
@@ -249,7 +249,9 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
 REPORT_PREFIX = "report__"
 
 
-def _registry_answers(form: SchemaPageForm, application: Any, sources: dict[str, Any]) -> None:
+def _registry_answers(
+    request: HttpRequest, form: SchemaPageForm, application: Any, sources: dict[str, Any]
+) -> None:
     """Say beside each asked-for answer from an official record where it came from, that a
     different answer replaces it, and (when the record is the person's own) offer to tell the
     registry it is wrong, as "This is wrong" does on a draft."""
@@ -263,7 +265,7 @@ def _registry_answers(form: SchemaPageForm, application: Any, sources: dict[str,
             "will be used in this application instead."
         ) % {"registry": registry}
         field.help_text = f"{field.help_text} {said}".strip()
-        if not prefill.may_report(application, entry):
+        if not prefill.may_report(actor=request.user, application=application, entry=entry):
             continue
         form.fields[REPORT_PREFIX + name] = forms.CharField(
             label=_("Tell %(registry)s their record is wrong") % {"registry": registry},

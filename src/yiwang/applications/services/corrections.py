@@ -165,7 +165,7 @@ def resubmit_correction(
                 raise UploadRefused(
                     _("The correction does not ask for this material; it cannot be changed.")
                 )
-            _check_reports(app, locked, reports)
+            _check_reports(actor, app, locked, reports)
             spec, _pinned = workflow.form_of(app)
             answers = dict(app.form_data)
             previous = {name: answers.get(name) for name in locked.fields}
@@ -276,7 +276,7 @@ def resubmit_correction(
 
 
 def _check_reports(
-    app: Application, correction: CorrectionRequest, reports: Mapping[str, str]
+    actor: Any, app: Application, correction: CorrectionRequest, reports: Mapping[str, str]
 ) -> None:
     """A registry value may be reported wrong here only if the clerk asked about it, it came
     from a registry, and the record is the person's own."""
@@ -287,7 +287,7 @@ def _check_reports(
             errors[name] = [_("The clerk did not ask about this; it cannot be changed.")]
         elif name not in sources:
             errors[name] = [_("This answer did not come from an official record.")]
-        elif not prefill.may_report(app, sources[name]):
+        elif not prefill.may_report(actor=actor, application=app, entry=sources[name]):
             errors[name] = [
                 _(
                     "Only the person the record is about can report it as wrong; change the "

@@ -189,3 +189,16 @@ def test_a_note_that_is_too_long_is_refused_beside_the_answer(pworld: Any) -> No
     app.refresh_from_db()
     assert app.form_data["address"] == "示例路1号"
     assert "address" in prefill.locked_fields(app)
+
+
+def test_only_the_person_the_record_is_about_may_report_it(pworld: Any) -> None:
+    from yiwang.identity.tests.factories import CitizenFactory
+
+    citizen = pworld["citizen"]
+    app = submitted(citizen)
+    entry = prefill.locked_fields(app)["address"]
+    assert prefill.may_report(actor=citizen, application=app, entry=entry)
+    assert not prefill.may_report(actor=CitizenFactory(), application=app, entry=entry)
+    assert not prefill.may_report(
+        actor=citizen, application=app, entry={**entry, "subject": "person:110101199001011237"}
+    )
