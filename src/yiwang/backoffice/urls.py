@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from yiwang.backoffice.views import corrections, exchange, home, materials, queue, task
+from yiwang.backoffice.views import corrections, exchange, home, materials, messages, queue, task
 
 app_name = "backoffice"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("tasks/<int:pk>/claim/", queue.claim, name="claim"),
     path("tasks/<int:pk>/assign/", task.assign, name="assign"),
     path("materials/<int:pk>/", materials.material, name="material"),
+    path("messages/", messages.messages, name="messages"),
+    path("messages/<int:pk>/", messages.message, name="message"),
     path("exchange/agreements/", exchange.agreements, name="exchange_agreements"),
     path(
         "exchange/agreements/new/",

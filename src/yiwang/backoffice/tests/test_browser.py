@@ -6,6 +6,8 @@ import pytest
 
 from yiwang.backoffice.tests.conftest import PASSWORD
 from yiwang.core.testing.browser import assert_accessible, switch_language
+from yiwang.notifications.constants import Event
+from yiwang.notifications.models import InboxMessage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,3 +59,39 @@ def test_staff_logs_out_with_the_header_button(live_server, new_page, staff) -> 
     page.wait_for_load_state()
     page.goto(live_server.url + "/backoffice/")
     assert page.url.startswith(live_server.url + "/backoffice/login/")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+def test_staff_messages_pass_axe_and_opening_one_marks_it_read(
+    live_server, new_page, staff, javascript: bool
+) -> None:
+    for n, subject in enumerate(["Case due soon", "Correction received"]):
+        InboxMessage.objects.create(
+            idempotency_key=f"browser:{n}",
+            recipient=staff,
+            event=Event.DEADLINE_WARNING,
+            subject=subject,
+            body=f"{subject}.\nSecond line.",
+        )
+    page = new_page(javascript=javascript)
+    log_in(page, live_server, staff.username)
+    nav = page.locator("nav.primary-nav")
+    nav.get_by_role("link", name="消息 2 条未读").click()
+    page.wait_for_load_state()
+    assert page.url == live_server.url + "/backoffice/messages/"
+    assert page.locator("main li.unread").count() == 2
+    assert_accessible(page)
+    switch_language(page, "en")
+    assert page.locator("h1").inner_text() == "Messages"
+    assert_accessible(page)
+    page.get_by_role("link", name="Correction received").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Correction received"
+    assert nav.get_by_role("link", name="Messages 1 unread").is_visible()
+    assert_accessible(page)
+    switch_language(page, "zh-hans")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert_accessible(page)
+    page.get_by_role("link", name="全部消息").click()
+    page.wait_for_load_state()
+    assert page.locator("main li.unread").count() == 1
