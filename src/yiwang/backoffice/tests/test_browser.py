@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from yiwang.backoffice.tests.conftest import PASSWORD
 from yiwang.core.testing.browser import assert_accessible, switch_language
@@ -31,7 +32,7 @@ def test_back_office_login_page_passes_axe(
     assert_accessible(page)
     # A failed attempt brings the error summary; the page must stay accessible.
     page.locator("main button[type=submit]").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
 
 
@@ -87,7 +88,7 @@ def test_staff_messages_pass_axe_and_opening_one_marks_it_read(
     page.get_by_role("link", name="Correction received").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Correction received"
-    assert nav.get_by_role("link", name="Messages 1 unread").is_visible()
+    expect(nav.get_by_role("link", name="Messages 1 unread")).to_be_visible()
     assert_accessible(page)
     switch_language(page, "zh-hans")
     assert page.locator("html").get_attribute("lang") == "zh-Hans"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import translation
+from playwright.sync_api import expect
 
 from yiwang.core.testing.browser import logged_in_page
 from yiwang.core.testing.html import parse
@@ -171,7 +172,7 @@ def test_correction_pages_pass_axe(
     # Not corrected, without a reason: the error summary and the message beside the field.
     page.locator('form[action$="/rejected/"] button[type=submit]').click()
     page.wait_for_load_state()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
     page.locator("#id_rejected-reason").fill("It matches the register.")
     page.locator('form[action$="/rejected/"] button[type=submit]').click()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from yiwang.core import clock
 from yiwang.core.testing.browser import logged_in_page
@@ -293,7 +294,7 @@ def test_agreement_pages_pass_axe(
     # Reject without a reason: the error summary and the message beside the field.
     page.locator('form[action$="/reject/"] button[type=submit]').click()
     page.wait_for_load_state()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
     # A flag to close: the form, the errors beside its fields, then the closed flag's answer.
     entry = read(
@@ -308,7 +309,7 @@ def test_agreement_pages_pass_axe(
     assert_accessible(page)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert page.locator(".field--error").count() == 2
     assert_accessible(page)
     page.locator("main form input[type=radio]").first.check()
@@ -316,13 +317,13 @@ def test_agreement_pages_pass_axe(
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     page.goto(live_server.url + "/backoffice/exchange/flags/?status=closed")
-    assert page.get_by_text("Welfare had an open case.").is_visible()
+    expect(page.get_by_text("Welfare had an open case.")).to_be_visible()
     assert_accessible(page)
     officer = logged_in(new_page, live_server, w.tax_officer, language)
     officer.goto(live_server.url + "/backoffice/exchange/agreements/new/?registry=people")
     officer.locator("main form button[type=submit]").click()
     officer.wait_for_load_state()
-    assert officer.locator(".error-summary").is_visible()
+    expect(officer.locator(".error-summary")).to_be_visible()
     assert_accessible(officer)
     officer.goto(live_server.url + "/backoffice/exchange/systems/")
     assert_accessible(officer)

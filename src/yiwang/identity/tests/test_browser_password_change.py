@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from yiwang.core.testing.browser import assert_accessible
 from yiwang.identity.tests.conftest import PASSWORD
@@ -48,9 +49,9 @@ def test_change_password_page_and_its_errors_pass_axe(
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
-    assert page.locator("#id_new_password2-error").is_visible()
+    expect(page.locator("#id_new_password2-error")).to_be_visible()
     assert_accessible(page)
     summary.get_by_role("link").first.click()
     assert page.evaluate("() => document.activeElement.id") == "id_new_password2"
@@ -61,7 +62,7 @@ def test_change_password_page_and_its_errors_pass_axe(
     page.locator("#id_new_password2").fill(NEW_PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator("#id_current_password-error").is_visible()
+    expect(page.locator("#id_current_password-error")).to_be_visible()
     assert_accessible(page)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from yiwang.core.testing.browser import (
     AccessibilityViolations,
@@ -83,7 +84,7 @@ def test_form_with_errors_passes_axe_and_summary_links_reach_fields(
     page.goto(live_server.url + "/shell-test/form/")
     page.get_by_role("button", name="Continue").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     # Focused on arrival (autofocus, no script needed), so screen readers read it first.
     assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
     assert_accessible(page)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from yiwang.core import clock
 from yiwang.core.testing.browser import logged_in_page
@@ -316,12 +317,12 @@ def test_data_pages_pass_axe(
     assert page.locator(f'a[href="/my/data/{result.access_log_id}/flag/"]').count() == 1
     assert_accessible(page)
     page.goto(live_server.url + "/my/data/?since=2030-01-02&until=2030-01-01")
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
     page.goto(live_server.url + f"/my/data/{result.access_log_id}/flag/")
     page.locator("main button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
     # Send the flag: its page while it is open, then with the department's answer.
     page.locator("main textarea").fill("I have no case at welfare")
@@ -337,7 +338,7 @@ def test_data_pages_pass_axe(
         note="Welfare had an open case for you.",
     )
     page.reload()
-    assert page.get_by_text("Welfare had an open case for you.").is_visible()
+    expect(page.get_by_text("Welfare had an open case for you.")).to_be_visible()
     assert_accessible(page)
     page.goto(live_server.url + "/my/data/")
     assert page.locator(f'a[href="/my/data/{result.access_log_id}/flagged/"]').count() == 1
@@ -348,5 +349,5 @@ def test_data_pages_pass_axe(
     page.goto(live_server.url + "/my/consents/new/")
     page.locator("main button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)

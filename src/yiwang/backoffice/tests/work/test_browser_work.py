@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from yiwang.api.tests import world as w
 from yiwang.applications.models import Task
@@ -87,7 +88,7 @@ def test_the_task_page_and_its_errors_pass_axe(
     page.locator("#id_decision_1").check()  # refuse, without a reason
     page.locator("#decision-heading ~ form button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator(".error-summary a[href='#id_reason']").is_visible()
+    expect(page.locator(".error-summary a[href='#id_reason']")).to_be_visible()
     assert_accessible(page)
 
 
@@ -108,7 +109,7 @@ def test_a_clerk_claims_from_the_queue_and_decides_without_javascript(
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_load_state()
 
-    assert page.locator(".message--success").is_visible()
+    expect(page.locator(".message--success")).to_be_visible()
     task.refresh_from_db()
     assert task.status == "done"
     switch_language(page, "zh-hans")
