@@ -93,7 +93,7 @@ def close_flag(*, actor: Any, flag_id: int, outcome: str, note: str) -> OwnFlagV
         )
     with transaction.atomic():
         flag = (
-            Flag.objects.select_for_update()
+            Flag.objects.select_for_update(of=("self",))
             .select_related(
                 "entry", "entry__registry", "entry__consumer", "provider", "raised_by", "closed_by"
             )
