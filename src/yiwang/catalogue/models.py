@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from yiwang.catalogue.constants import VersionState
 from yiwang.core import clock
 from yiwang.core.errors import YiwangError
+from yiwang.core.fields import OrderedJSONField
 from yiwang.core.models import TimeStampedModel
 
 
@@ -42,7 +43,7 @@ class BaseVersion(ConcurrentTransitionMixin, models.Model):
     """One immutable content of a definition, with its lifecycle state."""
 
     number = models.PositiveIntegerField(_("version"))
-    definition = models.JSONField(_("definition"))
+    definition = OrderedJSONField(_("definition"))
     content_hash = models.CharField(max_length=64)
     state = FSMField(
         _("state"), default=VersionState.DRAFT, choices=VersionState.choices, protected=True

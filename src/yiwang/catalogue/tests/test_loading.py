@@ -118,3 +118,33 @@ def test_validate_writes_nothing(departments: Any) -> None:
     parsed = services.validate_definitions([SERVICES])
     assert {p.code for p in parsed} == ALL_CODES
     assert row_counts() == before
+
+
+def test_a_definition_keeps_the_order_its_author_wrote(
+    departments: Any, actor: Any, tmp_path: Path
+) -> None:
+    text = (SERVICES / "outdoor-sign-permit.yaml").read_text(encoding="utf-8")
+    group = (
+        "    contact:\n"
+        "      type: object\n"
+        "      x-title: {zh: 联系人, en: Contact}\n"
+        "      properties:\n"
+        "        surname: {type: string, x-title: {zh: 姓, en: Surname}}\n"
+        "        given_names: {type: string, x-title: {zh: 名, en: Given names}}\n"
+        "        tel: {type: string, x-title: {zh: 电话, en: Telephone}}\n"
+        "    business_name:\n"
+    )
+    text = text.replace("    business_name:\n", group, 1)
+    text = text.replace(
+        "fields: [business_name, premises_address]",
+        "fields: [contact, business_name, premises_address]",
+    )
+    (tmp_path / "outdoor-sign-permit.yaml").write_text(text, encoding="utf-8")
+    services.load_definitions([tmp_path], actor=actor)
+
+    stored = selectors.service_version("outdoor-sign-permit", 1).definition
+    form = stored["form"]
+    # PostgreSQL's jsonb would sort these by length (tel, surname, given_names).
+    assert list(form["properties"]["contact"]["properties"]) == ["surname", "given_names", "tel"]
+    assert list(form["properties"])[:3] == ["contact", "business_name", "premises_address"]
+    assert list(stored)[:3] == ["kind", "code", "name"]

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, with a health check that does not talk to the server.
+"""Django's PostgreSQL backend, with a health check that does not talk to the server, and json
+columns read as text (see :class:`yiwang.core.fields.OrderedJSONField`).
 
 A persistent connection (``CONN_MAX_AGE``) can be closed under the platform by a server
 restart, a fail-over or an administrator ending the session. Django's health check
@@ -34,6 +35,15 @@ def _has_input(fd: int) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_new_connection(self, conn_params: Any) -> Any:
+        connection = super().get_new_connection(conn_params)
+        # Read json columns (OrderedJSONField) as text, as Django reads jsonb: the field parses
+        # it, keeping the order of the keys.
+        from psycopg.types.string import TextLoader
+
+        connection.adapters.register_loader("json", TextLoader)
+        return connection
+
     def is_usable(self) -> bool:
         conn: Any = self.connection
         if conn is None or conn.closed or conn.broken:
