@@ -31,8 +31,7 @@ from yiwang.applications.types import (
 )
 from yiwang.core.errors import PermissionDenied
 from yiwang.identity.access import citizen_required
-from yiwang.notifications import selectors as notifications
-from yiwang.notifications import services as notification_services
+from yiwang.notifications.views import inbox_page, message_page
 from yiwang.portal import presenters
 from yiwang.portal.apply_views import answer_sections, applying_as, get_application
 from yiwang.portal.forms import (
@@ -392,25 +391,10 @@ def download(request: HttpRequest, pk: int, upload_pk: int) -> FileResponse:
 @citizen_required
 @require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
-    page = Paginator(notifications.inbox_for(actor=request.user), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "portal/my/inbox.html",
-        {"page": page, "unread": notifications.unread_count(actor=request.user)},
-    )
+    return inbox_page(request, "portal/my/inbox.html")
 
 
 @citizen_required
 @require_safe
 def inbox_message(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        message = notifications.message_for(actor=request.user, pk=pk)
-    except PermissionDenied as exc:
-        raise Http404 from exc
-    # Opening a message is what marks it read, as in any mail program; doing it again changes
-    # nothing, so this write on a GET is safe to repeat.
-    if message.read_at is None:
-        message = notification_services.mark_read(actor=request.user, message=message)
-    return render(request, "portal/my/message.html", {"message": message})
+    return message_page(request, pk, "portal/my/message.html")
