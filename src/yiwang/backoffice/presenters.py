@@ -154,13 +154,29 @@ def answer_pages(form: Any, data: Mapping[str, Any]) -> list[AnswerPage]:
     ]
 
 
-def field_choices(form: Any) -> list[tuple[str, str]]:
-    """(name, title) of every question of the form, in page order, for a 补正 request."""
+def field_choices(
+    form: Any, from_records: Mapping[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """(name, title) of every question of the form, in page order, for a 补正 request.
+
+    ``from_records``: the answers the applicant confirmed from official records, by field, each
+    title then marked with its registry.
+    """
     fields = form.fields
+    sources = from_records or {}
     seen: dict[str, str] = {}
     for page in form.pages:
         for name in page.fields:
-            seen.setdefault(name, local(fields.get(name, {}).get("x-title"), name))
+            if name in seen:
+                continue
+            title = local(fields.get(name, {}).get("x-title"), name)
+            if name in sources:
+                registry = local(sources[name].get("registry_name"))
+                title = _("%(question)s (from %(registry)s)") % {
+                    "question": title,
+                    "registry": registry,
+                }
+            seen[name] = title
     return list(seen.items())
 
 

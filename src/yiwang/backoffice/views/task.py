@@ -48,13 +48,11 @@ def _decision_form(form_spec: Any, app: Any, data: Any = None) -> DecisionForm:
     # Answers the applicant confirmed from official records are marked with the registry: asked
     # about in a correction, the applicant may replace one (and report the record as wrong).
     sources = selectors.locked_answers(application=app)
-    fields = [
-        (name, _("%(question)s (from %(registry)s)")
-         % {"question": title, "registry": presenters.local(sources[name].get("registry_name"))})
-        if name in sources else (name, title)
-        for name, title in presenters.field_choices(form_spec)
-    ]  # fmt: skip
-    form = DecisionForm(data, fields=fields, materials=presenters.material_choices(form_spec))
+    form = DecisionForm(
+        data,
+        fields=presenters.field_choices(form_spec, sources),
+        materials=presenters.material_choices(form_spec),
+    )
     if sources:
         field = form.fields["correction_fields"]
         field.help_text = "{} {}".format(
