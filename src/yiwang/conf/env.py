@@ -234,9 +234,10 @@ SETTINGS: tuple[Setting, ...] = (
         "YIWANG_DB_PREPARED_STATEMENTS",
         parse_bool,
         True,
-        "On PostgreSQL, prepare the statement every audited write runs (the audit event insert) "
-        "once per connection. Turn off behind a pooler that cannot carry prepared statements "
-        "(PgBouncer in transaction mode before 1.21).",
+        "On PostgreSQL, send parameters apart from the statement and prepare the statements a "
+        "connection runs repeatedly, so the server parses and plans each once per connection. "
+        "Turn off behind a pooler that cannot carry prepared statements (PgBouncer in "
+        "transaction mode before 1.21).",
     ),
     Setting(
         "YIWANG_WEB_THREADS",

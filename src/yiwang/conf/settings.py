@@ -81,12 +81,22 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+PREPARE_THRESHOLD = 2  # executions of a statement on one connection before it is prepared
 _db_url = env.database_url()[0]
 DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's, with a health check that looks at the socket instead of sending SELECT 1 on
     # every request (see the module).
     DATABASES["default"]["ENGINE"] = "yiwang.core.db.postgresql"
+    if env.value("YIWANG_DB_PREPARED_STATEMENTS"):
+        # Parameters travel apart from the statement, and a statement a connection runs a
+        # second time is prepared on the server: parsed and planned once per connection, not
+        # on every request. Planning the joins behind a page cost the database more than
+        # running them.
+        DATABASES["default"]["OPTIONS"] = {
+            "server_side_binding": True,
+            "prepare_threshold": PREPARE_THRESHOLD,
+        }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
