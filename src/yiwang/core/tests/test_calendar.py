@@ -343,21 +343,21 @@ def test_cli_loads_and_shows(db: Any) -> None:
     from yiwang.cli import app
 
     runner = CliRunner()
-    result = runner.invoke(app, ["calendar", "load", str(CN_2026)])
+    result = runner.invoke(app, ["calendar", "load", "--language", "en", str(CN_2026)])
     assert result.exit_code == 0, result.output
     assert "loaded CN 2026: 39 days" in result.output
-    again = runner.invoke(app, ["calendar", "load", str(CN_2026)])
+    again = runner.invoke(app, ["calendar", "load", "--language", "en", str(CN_2026)])
     assert "unchanged CN 2026" in again.output
-    shown = runner.invoke(app, ["calendar", "show", "CN", "2026"])
+    shown = runner.invoke(app, ["calendar", "show", "--language", "en", "CN", "2026"])
     assert shown.exit_code == 0
-    assert "2026-09-20" in shown.output and "makeup_workday" in shown.output
+    assert "2026-09-20" in shown.output and "Make-up working day" in shown.output
 
 
 def test_cli_reports_problems_and_exits_non_zero(db: Any, tmp_path: Path) -> None:
     from yiwang.cli import app
 
     bad = _calendar_file(tmp_path, "bad.yaml", _district(year=2027))
-    result = CliRunner().invoke(app, ["calendar", "load", str(bad)])
+    result = CliRunner().invoke(app, ["calendar", "load", "--language", "en", str(bad)])
     assert result.exit_code == 1
     assert "days[0].start: 2026-03-03 is not in the year 2027 of this file" in result.output
     assert "nothing was written" in result.output
