@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -82,6 +83,9 @@ class Answer:
     value: str
     # A list of groups: one block per item, each a list of (part's title, answer).
     items: tuple[tuple[tuple[str, str], ...], ...] = ()
+    # Where an answer confirmed from official records came from ("From People registry, as of
+    # Nov. 20, 2026"); empty for an answer the applicant gave.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,9 +137,46 @@ def item_blocks(schema: Any, value: Any) -> tuple[tuple[tuple[str, str], ...], .
     )
 
 
-def answer_pages(form: Any, data: Mapping[str, Any]) -> list[AnswerPage]:
-    """The answers of an application page by page, with the titles the applicant saw."""
+def record_date(entry: Mapping[str, Any]) -> dt.date | None:
+    """The day a registry's record was current as of, in the platform's time zone."""
+    text = entry.get("as_of")
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+
+
+def answer_source(entry: Mapping[str, Any]) -> str:
+    """Which registry an answer came from and as of when, in the words the applicant saw."""
+    registry = local(entry.get("registry_name"), str(entry.get("registry", "")))
+    day = record_date(entry)
+    if day is None:
+        return _("From %(registry)s") % {"registry": registry}
+    return _("From %(registry)s, as of %(date)s") % {
+        "registry": registry,
+        "date": date_format(day, "DATE_FORMAT"),
+    }
+
+
+def answer_pages(
+    form: Any, data: Mapping[str, Any], from_records: Mapping[str, Any] | None = None
+) -> list[AnswerPage]:
+    """The answers of an application page by page, with the titles the applicant saw.
+
+    ``from_records``: the answers the applicant confirmed from official records, by field (as
+    ``locked_answers`` gives them), each then said to come from its registry. An answer the
+    applicant replaced in a correction is no longer among them, and is not marked.
+    """
     fields = form.fields
+    sources = {
+        name: answer_source(entry)
+        for name, entry in (from_records or {}).items()
+        # Only a value that is still the registry's is said to be the registry's.
+        if isinstance(entry, Mapping) and data.get(name) == entry.get("value")
+    }
     return [
         AnswerPage(
             id=page.id,
@@ -146,6 +187,7 @@ def answer_pages(form: Any, data: Mapping[str, Any]) -> list[AnswerPage]:
                     title=local(fields.get(name, {}).get("x-title"), name),
                     value=show_value(fields.get(name, {}), data.get(name)),
                     items=item_blocks(fields.get(name, {}), data.get(name)),
+                    source=sources.get(name, ""),
                 )
                 for name in page.fields
             ],

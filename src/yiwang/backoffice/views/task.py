@@ -6,6 +6,7 @@ same as one that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -44,10 +45,10 @@ def task_or_404(actor: Any, pk: int) -> Any:
         raise Http404 from None
 
 
-def _decision_form(form_spec: Any, app: Any, data: Any = None) -> DecisionForm:
-    # Answers the applicant confirmed from official records are marked with the registry: asked
-    # about in a correction, the applicant may replace one (and report the record as wrong).
-    sources = selectors.locked_answers(application=app)
+def _decision_form(form_spec: Any, sources: Mapping[str, Any], data: Any = None) -> DecisionForm:
+    # Answers the applicant confirmed from official records (``sources``, as
+    # ``selectors.locked_answers`` gives them) are marked with the registry: asked about in a
+    # correction, the applicant may replace one (and report the record as wrong).
     form = DecisionForm(
         data,
         fields=presenters.field_choices(form_spec, sources),
@@ -89,6 +90,7 @@ def _render(
     *,
     decision_form: DecisionForm | None = None,
     assign_form: AssignForm | None = None,
+    sources: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     actor = request.user
     # Every page that shows the applicant's answers and files is a read on the audit log. A HEAD
@@ -97,10 +99,13 @@ def _render(
         services.record_case_view(actor=actor, task=task)
     app = task.case.application
     form_spec = selectors.application_form(application=app)
+    # Read once: the answers list and the decision form both mark the registry answers.
+    if sources is None:
+        sources = selectors.locked_answers(application=app)
     may_decide = _may_decide(actor, task)
     people = _people(actor, task) if task.status in DECIDABLE else []
     if may_decide and decision_form is None:
-        decision_form = _decision_form(form_spec, app)
+        decision_form = _decision_form(form_spec, sources)
     if people and assign_form is None:
         assign_form = AssignForm(people=people)
     today = timezone.localdate(clock.now())
@@ -111,7 +116,7 @@ def _render(
         "application": app,
         "deadline": presenters.deadline_of(task.due_date, today, status=task.status),
         "case_deadline": presenters.deadline_of(task.case.due_date, today),
-        "pages": presenters.answer_pages(form_spec, app.form_data),
+        "pages": presenters.answer_pages(form_spec, app.form_data, sources),
         "materials": presenters.material_rows(
             form_spec,
             selectors.uploads_for(actor=actor, application=app),
@@ -141,7 +146,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
     app = task.case.application
     form_spec = selectors.application_form(application=app)
-    form = _decision_form(form_spec, app, request.POST)
+    sources = selectors.locked_answers(application=app)
+    form = _decision_form(form_spec, sources, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -163,7 +169,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _DONE[data["decision"]]())
             return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
-    return _render(request, task_or_404(actor, pk), decision_form=form)
+    return _render(request, task_or_404(actor, pk), decision_form=form, sources=sources)
 
 
 _DONE = {
