@@ -50,8 +50,10 @@ def _bilingual(zh: str, en: str) -> str:
 
 
 class Application(ConcurrentTransitionMixin, models.Model):
-    receipt_number = models.CharField(
-        _("receipt number"), max_length=32, unique=True, null=True, blank=True
+    # NULL until submitted: unique among the submitted, through a constraint (Meta) rather than
+    # unique=True, which on PostgreSQL also builds a second index for LIKE searches nothing makes.
+    receipt_number = models.CharField(  # noqa: DJ001  # NULL, not "", so drafts stay unique
+        _("receipt number"), max_length=32, null=True, blank=True
     )
     kind = models.CharField(_("kind"), max_length=16, choices=ApplicationKind.choices)
     service_version = models.ForeignKey(
@@ -71,8 +73,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # Service code -> ServiceVersion pk of every service the application may fan out into, pinned
     # when it starts (for a single service, just that one).
     service_versions = models.JSONField(default=dict)
+    # No index of their own: app_applicant_idx and app_firm_idx begin with them.
     applicant = models.ForeignKey(
-        "identity.Person", on_delete=models.PROTECT, related_name="applications"
+        "identity.Person", on_delete=models.PROTECT, related_name="applications", db_index=False
     )
     firm = models.ForeignKey(
         "identity.Firm",
@@ -80,6 +83,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="applications",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -130,6 +134,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 ),
                 name="application_pins_one_definition",
             ),
+            models.UniqueConstraint(fields=["receipt_number"], name="app_receipt_number_unique"),
         ]
         indexes: ClassVar = [
             # "My applications" and the firm's applications, newest first.
@@ -206,8 +211,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     service_code = models.CharField(max_length=64)
     name_zh = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200)
-    department = models.ForeignKey(
-        "identity.Department", on_delete=models.PROTECT, related_name="cases"
+    department = models.ForeignKey(  # indexed first in case_queue_idx
+        "identity.Department", on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     position = models.PositiveSmallIntegerField(default=0)
     status = FSMField(
@@ -295,8 +300,8 @@ class Task(ConcurrentTransitionMixin, models.Model):
     stage_id = models.CharField(max_length=64)
     step_code = models.CharField(max_length=64)
     position = models.PositiveSmallIntegerField(default=0)
-    department = models.ForeignKey(
-        "identity.Department", on_delete=models.PROTECT, related_name="tasks"
+    department = models.ForeignKey(  # indexed first in task_queue_idx
+        "identity.Department", on_delete=models.PROTECT, related_name="tasks", db_index=False
     )
     role = models.CharField(max_length=32)
     name_zh = models.CharField(max_length=200)
@@ -305,12 +310,13 @@ class Task(ConcurrentTransitionMixin, models.Model):
     status = FSMField(
         _("status"), default=TaskStatus.WAITING, choices=TaskStatus.choices, protected=True
     )
-    assignee = models.ForeignKey(
+    assignee = models.ForeignKey(  # indexed first in task_assignee_idx
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_tasks",
+        db_index=False,
     )
     opened_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
