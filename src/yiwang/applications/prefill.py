@@ -18,6 +18,7 @@ answer, the person may answer it differently or report it the same way
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
@@ -26,6 +27,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.applications import domain, workflow
@@ -174,6 +176,19 @@ def _as_answer(want: _Want, value: Any, schema: Mapping[str, Any]) -> Any:
     if isinstance(value, str) and schema.get("type") in ("number", "integer", "boolean"):
         value = domain.coerce_answer(schema, value)
     return value
+
+
+def record_day(entry: Mapping[str, Any]) -> dt.date | None:
+    """The day a registry's record was current as of (an entry's ``as_of``), in the platform's
+    time zone, as the applicant and the clerk are both shown it; None when it is not known."""
+    text = entry.get("as_of")
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
 
 
 def prefillable_count(definition: Mapping[str, Any]) -> int:

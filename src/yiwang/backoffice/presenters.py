@@ -10,13 +10,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from yiwang.applications import prefill
 from yiwang.applications.constants import TaskStatus
 from yiwang.core.language import is_english
 
@@ -137,22 +137,10 @@ def item_blocks(schema: Any, value: Any) -> tuple[tuple[tuple[str, str], ...], .
     )
 
 
-def record_date(entry: Mapping[str, Any]) -> dt.date | None:
-    """The day a registry's record was current as of, in the platform's time zone."""
-    text = entry.get("as_of")
-    if not text:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(str(text))
-    except ValueError:
-        return None
-    return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
-
-
 def answer_source(entry: Mapping[str, Any]) -> str:
     """Which registry an answer came from and as of when, in the words the applicant saw."""
     registry = local(entry.get("registry_name"), str(entry.get("registry", "")))
-    day = record_date(entry)
+    day = prefill.record_day(entry)
     if day is None:
         return _("From %(registry)s") % {"registry": registry}
     return _("From %(registry)s, as of %(date)s") % {

@@ -9,9 +9,7 @@ question themself. Works without JavaScript: plain links and forms.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -53,16 +51,6 @@ def prefill_after_start(request: HttpRequest, application: Any) -> str:
     return reverse("portal:apply_prefill", args=[application.pk])
 
 
-def _as_of(entry: Mapping[str, Any]) -> dt.date | None:
-    text = entry.get("as_of")
-    if not text:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(text)).date()
-    except ValueError:
-        return None
-
-
 def _rows(application: Any, snapshot: Any) -> dict[str, list[dict[str, Any]]]:
     spec = applications.application_form(application=application)
     fields = spec.fields
@@ -79,7 +67,7 @@ def _rows(application: Any, snapshot: Any) -> dict[str, list[dict[str, Any]]]:
                 "name": name,
                 "title": pick(schema.get("x-title")) or name,
                 "registry": registry,
-                "as_of": _as_of(entry),
+                "as_of": prefill.record_day(entry),
             }
             if entry.get("status") == prefill.Status.FOUND:
                 row["value"] = display_answer(schema, entry.get("value"))
@@ -98,7 +86,7 @@ def _rows(application: Any, snapshot: Any) -> dict[str, list[dict[str, Any]]]:
         row = {
             "name": pick(material.name) if material else code,
             "registry": registry,
-            "as_of": _as_of(entry),
+            "as_of": prefill.record_day(entry),
         }
         if entry.get("status") == prefill.Status.FOUND:
             provided.append(row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 from typing import Any
@@ -486,3 +487,19 @@ def test_a_form_field_can_name_whose_record_is_read(pworld: Any, tmp_path: Path)
     # The partner sees both attempts on their own access log.
     logged = exchange_selectors.access_log_for(actor=partner_account, person=partner_account.person)
     assert sorted(row.outcome for row in logged) == ["denied", "served"]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "day"),
+    [
+        # 01:30 the next morning in Asia/Shanghai: the day the applicant and the clerk live in.
+        ("2026-11-20T17:30:00+00:00", dt.date(2026, 11, 21)),
+        ("2026-11-20T09:00:00+08:00", dt.date(2026, 11, 20)),
+        ("2026-11-20", dt.date(2026, 11, 20)),
+        ("", None),
+        ("not a date", None),
+    ],
+)
+def test_record_day_is_the_local_day_of_the_record(as_of: str, day: dt.date | None) -> None:
+    assert prefill.record_day({"as_of": as_of}) == day
+    assert prefill.record_day({}) is None
