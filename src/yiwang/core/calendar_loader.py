@@ -9,16 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
 
 from yiwang.core import clock
 from yiwang.core.calendar import DayKind
@@ -26,37 +23,15 @@ from yiwang.core.definition_files import (
     Document,
     UnreadableFile,
     collect_files,
-    format_checker,
     load_schema,
     read_yaml,
     schema_problems,
+    validator_for,
 )
 from yiwang.core.errors import LoadError, LoadProblem
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "calendar.schema.json"
 MAX_RUN_DAYS = 62  # no holiday run is longer; a longer one is almost certainly a typo in a date
-
-
-def _max_length(
-    validator: Any, limit: int, instance: Any, schema: dict[str, Any]
-) -> Iterator[ValidationError]:
-    """JSON Schema's ``maxLength``, said in the reader's language rather than the library's."""
-    if validator.is_type(instance, "string") and len(instance) > limit:
-        message = ngettext(
-            "is too long: at most %(count)d character",
-            "is too long: at most %(count)d characters",
-            limit,
-        )
-        yield ValidationError(message % {"count": limit})
-
-
-# The shared reader explains every rule the calendar schema uses except ``maxLength``, whose
-# reason would otherwise be the library's English text.
-_CalendarValidator = validators.extend(Draft202012Validator, {"maxLength": _max_length})
-
-
-def _validator() -> Any:
-    return _CalendarValidator(load_schema(SCHEMA_PATH), format_checker=format_checker())
 
 
 @dataclass(frozen=True)
@@ -103,7 +78,7 @@ def parse_calendar(
     data = doc.data
     if not isinstance(data, dict):
         return None, [doc.problem((), _("must be a mapping with kind, region, year and days"))]
-    problems = schema_problems(_validator(), data, doc)
+    problems = schema_problems(validator_for(load_schema(SCHEMA_PATH)), data, doc)
     if problems:
         return None, problems
     region = region_override or data["region"]

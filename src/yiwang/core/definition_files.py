@@ -10,15 +10,15 @@ and reason, with the line number where the YAML has one. This module holds what 
   problem"), ``2026-01-01`` stays text (JSON Schema's ``date`` format checks it), ``10:30`` is not
   the number 630 and a repeated key is an error instead of silently winning;
 * the map from each path to its line;
-* turning JSON Schema errors into problems a person can act on.
+* turning JSON Schema errors into problems a person can act on (the reasons themselves are in
+  :mod:`yiwang.core.schema_reasons`).
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -27,13 +27,10 @@ from urllib.parse import urlsplit
 
 import yaml
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 
 from yiwang.core.errors import LoadProblem
-
-PathParts = tuple[str | int, ...]
+from yiwang.core.schema_reasons import PathParts, explain, leaf_errors
 
 _STR = "tag:yaml.org,2002:str"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -349,172 +346,10 @@ def schema_problems(
 ) -> list[LoadProblem]:
     """Every JSON Schema violation in ``instance`` as a problem, in document order."""
     problems = []
-    for error in _leaf_errors(validator.iter_errors(instance)):
-        for path, reason in _explain(error):
+    for error in leaf_errors(validator.iter_errors(instance)):
+        for path, reason in explain(error):
             problems.append(doc.problem((*prefix, *path), reason))
     return list(dict.fromkeys(problems))  # unique, in the order the validator found them
 
 
-def _leaf_errors(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
-    for error in errors:
-        if error.validator in ("anyOf", "oneOf") and error.context:
-            # The alternative that got furthest explains the mistake best.
-            deepest = max(error.context, key=lambda e: len(e.absolute_path))
-            same_depth = [
-                e for e in error.context if len(e.absolute_path) == len(deepest.absolute_path)
-            ]
-            if len(deepest.absolute_path) > len(error.absolute_path):
-                yield from _leaf_errors(same_depth)
-                continue
-        yield error
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return _("empty (null)")
-    if isinstance(value, bool):
-        return _("true or false")
-    if isinstance(value, int):
-        return _("a whole number")
-    if isinstance(value, float):
-        return _("a number")
-    if isinstance(value, str):
-        return _("text")
-    if isinstance(value, list):
-        return _("a list")
-    if isinstance(value, dict):
-        return _("a mapping")
-    return type(value).__name__
-
-
-# The ``description`` of each schema rule that has a ``pattern``: shown after "must be" when a
-# value does not match, so they are marked here for the message catalogue.
-SCHEMA_RULES = (
-    gettext_noop(
-        "a code: lower-case letters a-z and digits, words joined by '-' or '_', starting with a "
-        "letter (e.g. 'food-licence')"
-    ),
-    gettext_noop(
-        "a code: lower-case letters a-z and digits, words joined by '-' or '_', starting with a "
-        "letter (e.g. 'open-a-restaurant')"
-    ),
-    gettext_noop(
-        "a field name: lower-case letters a-z, digits and '_', starting with a letter "
-        "(e.g. 'floor_area')"
-    ),
-    gettext_noop("a file name extension with its dot, in lower case, e.g. '.pdf'"),
-    gettext_noop("a MIME type in lower case, e.g. 'application/pdf'"),
-    gettext_noop("a three-letter ISO 4217 currency code in capitals, e.g. CNY"),
-    gettext_noop("the code of the region (identity Region.code): letters, digits, '-' and '_'"),
-)
-
-
-def _type_words() -> dict[str, str]:
-    return {
-        "object": _("a mapping (key: value)"),
-        "array": _("a list"),
-        "string": _("text"),
-        "integer": _("a whole number"),
-        "number": _("a number"),
-        "boolean": _("true or false"),
-        "null": _("empty (null)"),
-    }
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _explain(error: ValidationError) -> list[tuple[PathParts, str]]:
-    """What a person should read for one JSON Schema error, and where it points."""
-    path: PathParts = tuple(error.absolute_path)
-    kind = error.validator
-    value = error.validator_value
-    instance = error.instance
-    described = error.schema.get("description") if isinstance(error.schema, dict) else None
-    # Only a description written as a rule (SCHEMA_RULES) reads after "must be"; another one
-    # (e.g. "Where a value is in a JSON answer: ...") is shown beside the pattern instead.
-    rule = _(described) if described in SCHEMA_RULES else None
-    hint = described if isinstance(described, str) and rule is None else None
-    if "propertyNames" in error.relative_schema_path and isinstance(instance, str):
-        # A key itself is wrong: point at the key, not at the mapping that holds it.
-        message = _("%(key)s is not a valid name here: must be %(rule)s")
-        return [((*path, instance), message % {"key": _show(instance), "rule": rule or value})]
-    if kind == "required" and isinstance(instance, dict):
-        missing = [name for name in value if name not in instance]
-        return [((*path, name), _("is missing; this key is required")) for name in missing]
-    if kind in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
-        return _unknown_keys(error, path, instance)
-    if kind == "type":
-        expected = value if isinstance(value, list) else [value]
-        words = _(" or ").join(_type_words().get(str(t), str(t)) for t in expected)
-        message = _("must be %(expected)s, not %(actual)s")
-        return [(path, message % {"expected": words, "actual": _json_type(instance)})]
-    if kind == "enum":
-        options = ", ".join(_show(v) for v in value)
-        message = _("%(value)s is not allowed; use one of: %(options)s")
-        return [(path, message % {"value": _show(instance), "options": options})]
-    if kind == "const":
-        return [(path, _("must be %(value)s") % {"value": _show(value)})]
-    if kind == "minLength" and value == 1:
-        return [(path, _("must not be empty"))]
-    if kind == "minItems":
-        message = ngettext("needs at least %(count)d item", "needs at least %(count)d items", value)
-        return [(path, message % {"count": value})]
-    if kind == "maxItems":
-        message = ngettext(
-            "may hold at most %(count)d item", "may hold at most %(count)d items", value
-        )
-        return [(path, message % {"count": value})]
-    if kind == "uniqueItems":
-        return [(path, _("lists the same item more than once"))]
-    if kind == "pattern" and hint:
-        message = _("%(value)s is not valid: must match %(pattern)s; %(description)s")
-        return [(path, message % {"value": _show(instance), "pattern": value, "description": hint})]
-    if kind == "pattern":
-        message = _("%(value)s is not valid: must be %(rule)s")
-        return [(path, message % {"value": _show(instance), "rule": rule or value})]
-    if kind == "format" and value == "regex" and isinstance(instance, str):
-        try:
-            re.compile(instance)
-        except re.error as exc:
-            message = _("%(value)s is not a valid regular expression: %(error)s")
-            return [(path, message % {"value": _show(instance), "error": exc})]
-    if kind == "format":
-        message = _("%(value)s is not a valid %(format)s")
-        return [(path, message % {"value": _show(instance), "format": value})]
-    if kind == "not" and isinstance(value, dict) and set(value) == {"required"}:
-        # ``else: {not: {required: [key]}}``: a key that belongs only with another setting.
-        present = [n for n in value["required"] if isinstance(instance, dict) and n in instance]
-        if present:
-            reason = _("is not allowed here; this key goes only with other settings")
-            return [((*path, name), reason) for name in present]
-    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        sign = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}
-        message = _("must be %(sign)s %(limit)s, not %(value)s")
-        return [(path, message % {"sign": sign[kind], "limit": value, "value": instance})]
-    return [(path, error.message)]
-
-
-def _unknown_keys(
-    error: ValidationError, path: PathParts, instance: dict[str, Any]
-) -> list[tuple[PathParts, str]]:
-    allowed = sorted(error.schema.get("properties", {}))
-    patterns = error.schema.get("patternProperties", {})
-    extra = [k for k in instance if k not in allowed and not any(re.search(p, k) for p in patterns)]
-    out: list[tuple[PathParts, str]] = []
-    for key in extra:
-        reason = _("unknown key '%(key)s'") % {"key": key}
-        close = difflib.get_close_matches(key, allowed, n=1)
-        if close:
-            reason += "; " + _("did you mean '%(key)s'?") % {"key": close[0]}
-        if allowed:
-            reason += "; " + _("allowed keys here: %(keys)s") % {"keys": ", ".join(allowed)}
-        if instance[key] is None:
-            # ``{en: Size, colour}`` makes "colour" a key: the comma ended the text.
-            reason += ". " + _(
-                "If it was meant to be part of a text, put the whole text in quotes: inside { } "
-                "a comma starts a new key"
-            )
-        out.append(((*path, key), reason))
-    return out or [(path, error.message)]
+__all__ = ["PathParts"]  # where the loaders take it from

@@ -39,7 +39,7 @@ def test_examples_meet_the_committed_schema(path: Path) -> None:
 
 def test_every_pattern_rule_can_be_translated() -> None:
     """The descriptions shown as "must be ..." are listed for the message catalogue."""
-    from yiwang.core.definition_files import SCHEMA_RULES
+    from yiwang.core.schema_reasons import SCHEMA_RULES
 
     found: set[str] = set()
 
