@@ -75,19 +75,58 @@ def load(
             _fail([LoadProblem("", "", str(exc))])
             return
         for outcome in report.outcomes:
-            typer.echo(
-                f"{outcome.action}: {outcome.kind} {outcome.code} v{outcome.version}"
-                f"  ({outcome.file})"
-            )
-        typer.echo(
-            f"{len(report.changed)} changed, {len(report.outcomes) - len(report.changed)} unchanged"
+            typer.echo(_outcome_line(outcome))
+        typer.echo(_load_summary(len(report.changed), len(report.outcomes) - len(report.changed)))
+
+
+def _outcome_line(outcome: Any) -> str:
+    """One loaded definition, e.g. ``created: service residence-permit-renewal v1  (file)``.
+
+    One whole sentence for each action and kind, so that each language can order its words."""
+    from django.utils.translation import gettext as _
+
+    lines = {
+        ("created", "service"): _("created: service %(code)s v%(version)d  (%(file)s)"),
+        ("created", "bundle"): _("created: bundle %(code)s v%(version)d  (%(file)s)"),
+        ("published", "service"): _("published: service %(code)s v%(version)d  (%(file)s)"),
+        ("published", "bundle"): _("published: bundle %(code)s v%(version)d  (%(file)s)"),
+        ("created and published", "service"): _(
+            "created and published: service %(code)s v%(version)d  (%(file)s)"
+        ),
+        ("created and published", "bundle"): _(
+            "created and published: bundle %(code)s v%(version)d  (%(file)s)"
+        ),
+        ("unchanged", "service"): _("unchanged: service %(code)s v%(version)d  (%(file)s)"),
+        ("unchanged", "bundle"): _("unchanged: bundle %(code)s v%(version)d  (%(file)s)"),
+    }
+    values = {"code": outcome.code, "version": outcome.version, "file": outcome.file}
+    line = lines.get((outcome.action, outcome.kind))
+    if line is None:
+        # An action or kind added to the loader before its sentence was written here.
+        return (
+            f"{outcome.action}: {outcome.kind} {outcome.code} v{outcome.version}  ({outcome.file})"
         )
+    return line % values
+
+
+def _load_summary(changed: int, unchanged: int) -> str:
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    changed_part = ngettext("%(count)d changed", "%(count)d changed", changed)
+    unchanged_part = ngettext("%(count)d unchanged", "%(count)d unchanged", unchanged)
+    return _("%(changed)s, %(unchanged)s") % {
+        "changed": changed_part % {"count": changed},
+        "unchanged": unchanged_part % {"count": unchanged},
+    }
 
 
 @app.command("validate")
 def validate(paths: PathsArgument, language: LanguageOption = None) -> None:
     """Check definitions exactly as load would, without writing anything."""
     _setup()
+    from django.utils.translation import ngettext
+
     from yiwang.catalogue.services import validate_definitions
     from yiwang.core.errors import LoadError
 
@@ -98,8 +137,24 @@ def validate(paths: PathsArgument, language: LanguageOption = None) -> None:
             _fail(exc.problems)
             return
         for item in parsed:
-            typer.echo(f"ok: {item.kind} {item.code}  ({item.file})")
-        typer.echo(f"{len(parsed)} definition{'s' if len(parsed) != 1 else ''} valid")
+            typer.echo(_valid_line(item))
+        count = len(parsed)
+        summary = ngettext("%(count)d definition valid", "%(count)d definitions valid", count)
+        typer.echo(summary % {"count": count})
+
+
+def _valid_line(item: Any) -> str:
+    """One definition that passed, e.g. ``ok: service residence-permit-renewal  (file)``."""
+    from django.utils.translation import gettext as _
+
+    lines = {
+        "service": _("ok: service %(code)s  (%(file)s)"),
+        "bundle": _("ok: bundle %(code)s  (%(file)s)"),
+    }
+    line = lines.get(item.kind)
+    if line is None:
+        return f"ok: {item.kind} {item.code}  ({item.file})"
+    return line % {"code": item.code, "file": item.file}
 
 
 @app.command("list")

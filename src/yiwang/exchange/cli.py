@@ -45,6 +45,8 @@ def load(
 
     What is wrong is said in the operator's language (--language, or the locale's)."""
     _setup()
+    from django.utils.translation import gettext as _
+
     from yiwang.core.cli_language import messages_in, print_problems
     from yiwang.core.errors import LoadError
     from yiwang.exchange.loaders import load_definitions
@@ -55,14 +57,43 @@ def load(
         except LoadError as exc:
             print_problems(exc.problems)
             raise typer.Exit(1) from exc
-    for outcome in ("created", "updated", "unchanged"):
-        found: dict[str, Any] = getattr(report, outcome)
-        for kind, codes in sorted(found.items()):
-            typer.echo(f"{outcome}: {kind}: {', '.join(codes)}")
-    if report.approved:
-        typer.echo(f"approved: agreements: {', '.join(report.approved)}")
-    if dry_run:
-        typer.echo("dry run: nothing was written.")
+        for outcome in ("created", "updated", "unchanged"):
+            found: dict[str, Any] = getattr(report, outcome)
+            for kind, codes in sorted(found.items()):
+                typer.echo(_outcome_line(outcome, kind, codes))
+        if report.approved:
+            message = _("approved: agreements: %(codes)s")
+            typer.echo(message % {"codes": ", ".join(report.approved)})
+        if dry_run:
+            typer.echo(_("dry run: nothing was written."))
+
+
+def _outcome_line(outcome: str, kind: str, codes: list[str]) -> str:
+    """What happened to one kind of definition, e.g. ``created: elements: person_name, sex``.
+
+    One whole sentence for each outcome and kind, so that each language can order its words."""
+    from django.utils.translation import gettext as _
+
+    lines = {
+        ("created", "elements"): _("created: elements: %(codes)s"),
+        ("created", "purposes"): _("created: purposes: %(codes)s"),
+        ("created", "registries"): _("created: registries: %(codes)s"),
+        ("created", "agreements"): _("created: agreements: %(codes)s"),
+        ("updated", "elements"): _("updated: elements: %(codes)s"),
+        ("updated", "purposes"): _("updated: purposes: %(codes)s"),
+        ("updated", "registries"): _("updated: registries: %(codes)s"),
+        ("updated", "agreements"): _("updated: agreements: %(codes)s"),
+        ("unchanged", "elements"): _("unchanged: elements: %(codes)s"),
+        ("unchanged", "purposes"): _("unchanged: purposes: %(codes)s"),
+        ("unchanged", "registries"): _("unchanged: registries: %(codes)s"),
+        ("unchanged", "agreements"): _("unchanged: agreements: %(codes)s"),
+    }
+    joined = ", ".join(codes)
+    line = lines.get((outcome, kind))
+    if line is None:
+        # A kind added to the loader before its sentence was written here.
+        return f"{outcome}: {kind}: {joined}"
+    return line % {"codes": joined}
 
 
 @app.command("policies")
