@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop, ngettext, pgettext
 from jsonschema.exceptions import ValidationError
 
 PathParts = tuple[str | int, ...]
@@ -279,7 +279,12 @@ def _alternatives_reason(error: ValidationError) -> str:
     reasons = dict.fromkeys(
         reason for alternative in error.context or () for _path, reason in explain(alternative)
     )
-    return _("matches none of the allowed forms: %(reasons)s") % {"reasons": "; ".join(reasons)}
+    return _("matches none of the allowed forms: %(reasons)s") % {"reasons": _parts().join(reasons)}
+
+
+def _parts() -> str:
+    """What joins two parts of one reason: "; " in English, "；" in Chinese."""
+    return pgettext("between two parts of a reason", "; ")
 
 
 def _unknown_keys(
@@ -289,16 +294,17 @@ def _unknown_keys(
     patterns = error.schema.get("patternProperties", {})
     extra = [k for k in instance if k not in allowed and not any(re.search(p, k) for p in patterns)]
     out: list[tuple[PathParts, str]] = []
+    parts, sentences = _parts(), pgettext("between two sentences of a reason", ". ")
     for key in extra:
         reason = _("unknown key '%(key)s'") % {"key": key}
         close = difflib.get_close_matches(key, allowed, n=1)
         if close:
-            reason += "; " + _("did you mean '%(key)s'?") % {"key": close[0]}
+            reason += parts + _("did you mean '%(key)s'?") % {"key": close[0]}
         if allowed:
-            reason += "; " + _("allowed keys here: %(keys)s") % {"keys": ", ".join(allowed)}
+            reason += parts + _("allowed keys here: %(keys)s") % {"keys": ", ".join(allowed)}
         if instance[key] is None:
             # ``{en: Size, colour}`` makes "colour" a key: the comma ended the text.
-            reason += ". " + _(
+            reason += sentences + _(
                 "If it was meant to be part of a text, put the whole text in quotes: inside { } "
                 "a comma starts a new key"
             )

@@ -220,7 +220,7 @@ CASES = {
         {"type": "object", "additionalProperties": False, "properties": {"color": {}}},
         {"colour": "red"},
         "colour",
-        "未知的键 'colour'; 是否是指 'color'？; 此处允许的键：color",
+        "未知的键 'colour'；是否是指 'color'？；此处允许的键：color",
         "unknown key 'colour'; did you mean 'color'?; allowed keys here: color",
     ),
     "format date": Case(
@@ -289,7 +289,7 @@ CASES = {
         under("value", {"anyOf": [{"type": "string"}, {"type": "integer"}]}),
         {"value": []},
         "value",
-        "不符合任何一种允许的写法：必须是文本，而不是列表; 必须是整数，而不是列表",
+        "不符合任何一种允许的写法：必须是文本，而不是列表；必须是整数，而不是列表",
         "matches none of the allowed forms: must be text, not a list; "
         "must be a whole number, not a list",
     ),
