@@ -25,7 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, FSMField, transition
 
 from yiwang.applications.constants import (
     ApplicationKind,
@@ -39,6 +39,7 @@ from yiwang.applications.constants import (
     TaskStatus,
 )
 from yiwang.core import clock
+from yiwang.core.fsm import ConcurrentStateMachine
 
 
 def _bilingual(zh: str, en: str) -> str:
@@ -49,7 +50,7 @@ def _bilingual(zh: str, en: str) -> str:
 # --- Application ------------------------------------------------------------------------------
 
 
-class Application(ConcurrentTransitionMixin, models.Model):
+class Application(ConcurrentStateMachine, models.Model):
     # NULL until submitted: unique among the submitted, through a constraint (Meta) rather than
     # unique=True, which on PostgreSQL also builds a second index for LIKE searches nothing makes.
     receipt_number = models.CharField(  # noqa: DJ001  # NULL, not "", so drafts stay unique
@@ -203,7 +204,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
 # --- Case -------------------------------------------------------------------------------------
 
 
-class Case(ConcurrentTransitionMixin, models.Model):
+class Case(ConcurrentStateMachine, models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="cases")
     service_version = models.ForeignKey(
         "catalogue.ServiceVersion", on_delete=models.PROTECT, related_name="cases"
@@ -294,7 +295,7 @@ def _has_assignee(task: Any) -> bool:
     return task.assignee_id is not None
 
 
-class Task(ConcurrentTransitionMixin, models.Model):
+class Task(ConcurrentStateMachine, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     service_code = models.CharField(max_length=64)
     stage_id = models.CharField(max_length=64)
@@ -408,7 +409,7 @@ class Task(ConcurrentTransitionMixin, models.Model):
 # --- Correction (补正) ------------------------------------------------------------------------
 
 
-class CorrectionRequest(ConcurrentTransitionMixin, models.Model):
+class CorrectionRequest(ConcurrentStateMachine, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="corrections")
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="corrections")
     requested_by = models.ForeignKey(

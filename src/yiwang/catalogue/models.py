@@ -15,12 +15,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from yiwang.catalogue.constants import VersionState
 from yiwang.core import clock
 from yiwang.core.errors import YiwangError
 from yiwang.core.fields import OrderedJSONField
+from yiwang.core.fsm import ConcurrentStateMachine
 from yiwang.core.models import TimeStampedModel
 
 
@@ -39,7 +40,7 @@ class BaseDefinition(TimeStampedModel):
         return self.code
 
 
-class BaseVersion(ConcurrentTransitionMixin, models.Model):
+class BaseVersion(ConcurrentStateMachine, models.Model):
     """One immutable content of a definition, with its lifecycle state."""
 
     number = models.PositiveIntegerField(_("version"))

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from yiwang.core.fsm import ConcurrentStateMachine
 from yiwang.core.models import TimeStampedModel
 from yiwang.exchange.constants import (
     AgreementState,
@@ -225,7 +226,7 @@ class SystemCredential(models.Model):
         return f"{self.prefix} ({'revoked' if self.revoked_at else 'live'})"
 
 
-class SharingAgreement(ConcurrentTransitionMixin, Bilingual, TimeStampedModel):
+class SharingAgreement(ConcurrentStateMachine, Bilingual, TimeStampedModel):
     """共享协议: a consumer department may read fields of a registry for listed purposes."""
 
     code = models.CharField(max_length=64, unique=True)
