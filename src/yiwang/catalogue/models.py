@@ -40,6 +40,10 @@ class BaseDefinition(TimeStampedModel):
         return self.code
 
 
+# The code of each version read without its definition, by (model, id, content hash).
+_CODES: dict[tuple[type, int, str], str] = {}
+
+
 class BaseVersion(ConcurrentStateMachine, models.Model):
     """One immutable content of a definition, with its lifecycle state."""
 
@@ -99,7 +103,16 @@ class BaseVersion(ConcurrentStateMachine, models.Model):
 
     @property
     def code(self) -> str:
-        return str(self.definition["code"])
+        definition = self.__dict__.get("definition")
+        if definition is not None:
+            return str(definition["code"])
+        # Read without its definition (a large document most pages do not need): a version's
+        # content never changes, so its code is kept per process once the definition is read.
+        key = (type(self), self.pk, self.content_hash)
+        code = _CODES.get(key)
+        if code is None:
+            code = _CODES[key] = str(self.definition["code"])
+        return code
 
     @property
     def name(self) -> str:
