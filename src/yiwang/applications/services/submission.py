@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -40,7 +39,7 @@ from yiwang.notifications.constants import Event
 logger = logging.getLogger(__name__)
 
 
-# A receipt number is random; on the rare collision with an existing one, draw again.
+# Submissions tried before a receipt number collision is given up on.
 _RECEIPT_ATTEMPTS = 5
 
 
@@ -62,27 +61,9 @@ def _missing_materials(
     return [code for code in needed if code not in have]
 
 
-def _assign_receipt(app: Application, day: dt.date) -> None:
-    for attempt in range(_RECEIPT_ATTEMPTS):
-        app.receipt_number = domain.make_receipt_number(day)
-        try:
-            with transaction.atomic():  # a savepoint: a collision must not spoil the transaction
-                app.save(
-                    update_fields=[
-                        "receipt_number",
-                        "status",
-                        "submitted_at",
-                        "submitted_by",
-                        "idempotency_key",
-                        "language",
-                        "updated_at",
-                    ]
-                )
-            return
-        except IntegrityError:
-            if attempt == _RECEIPT_ATTEMPTS - 1:
-                raise
-            logger.warning("receipt number %s was taken; drawing another", app.receipt_number)
+def _receipt_taken(exc: IntegrityError) -> bool:
+    text = str(exc)
+    return "app_receipt_number_unique" in text or "receipt_number" in text
 
 
 def submit_application(
@@ -99,6 +80,19 @@ def submit_application(
     that applies, and the tasks of each case: the first stage's steps open at once in their
     departments' queues, later stages wait, and steps whose condition does not hold are skipped.
     """
+    # A receipt number is drawn at random; on the rare collision with one already given, the
+    # whole submission runs again with another (no savepoint on every submission for it).
+    for attempt in range(_RECEIPT_ATTEMPTS):
+        try:
+            return _submit(actor, application, idempotency_key)
+        except IntegrityError as exc:
+            if not _receipt_taken(exc) or attempt == _RECEIPT_ATTEMPTS - 1:
+                raise
+            logger.warning("receipt number was taken; submitting again with another")
+    raise AssertionError("unreachable")
+
+
+def _submit(actor: Any, application: Application | int, idempotency_key: str | None) -> Application:
     key = (idempotency_key or "")[:100]
     with transaction.atomic():
         # The row lock makes a second submission of the same draft wait for the first and then
@@ -174,7 +168,18 @@ def submit_application(
         app.idempotency_key = key
         app.language = current_language()
         app.updated_at = now
-        _assign_receipt(app, day)
+        app.receipt_number = domain.make_receipt_number(day)
+        app.save(
+            update_fields=[
+                "receipt_number",
+                "status",
+                "submitted_at",
+                "submitted_by",
+                "idempotency_key",
+                "language",
+                "updated_at",
+            ]
+        )
 
         # Bulk inserts: a bundle of five services makes about a dozen tasks, and submission must
         # stay a bounded number of queries however many there are.

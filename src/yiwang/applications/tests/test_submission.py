@@ -95,6 +95,32 @@ def test_submit_gives_a_receipt_number_with_a_valid_check_character(
     assert application.language == "en"
 
 
+def test_a_receipt_number_already_given_is_drawn_again(
+    world: Any, citizen: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = services.submit_application(
+        actor=citizen, application=ready_draft(citizen), idempotency_key="k1"
+    )
+    real = domain.make_receipt_number
+    draws: list[str] = []
+
+    def draw(day: Any, serial: str | None = None) -> str:
+        # The first draw collides with the number the first application was given.
+        draws.append(first.receipt_number if not draws else real(day, serial))
+        return draws[-1]
+
+    monkeypatch.setattr(domain, "make_receipt_number", draw)
+    second = services.submit_application(
+        actor=citizen, application=ready_draft(citizen), idempotency_key="k2"
+    )
+
+    assert len(draws) == 2
+    assert second.receipt_number == draws[1] != first.receipt_number
+    assert Case.objects.filter(application=second).count() == 1
+    assert AuditEvent.objects.filter(action="applications.application_submitted").count() == 2
+    assert citizen.inbox_messages.filter(event="received").count() == 2
+
+
 def test_incomplete_form_and_missing_materials_are_reported(world: Any, citizen: Any) -> None:
     application = services.start_application(actor=citizen, service_code="shop-licence")
     services.save_draft(
