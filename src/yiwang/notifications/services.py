@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -195,15 +195,46 @@ def notify(
     if not notifications:
         return []
     # ON CONFLICT DO NOTHING: a second report of the same occurrence leaves the first in place.
-    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    written = _insert_new(notifications)
     if inbox:
         InboxMessage.objects.bulk_create(inbox, ignore_conflicts=True)
-    keys = [n.idempotency_key for n in notifications]
-    stored = list(Notification.objects.filter(idempotency_key__in=keys))
+    if len(written) == len(notifications):  # all new: they are what is stored
+        for n in notifications:
+            n.pk = written[n.idempotency_key]
+            n._state.adding = False
+            n._state.db = DEFAULT_DB_ALIAS
+        stored = notifications
+    else:  # reported before: what was stored then
+        keys = [n.idempotency_key for n in notifications]
+        stored = list(Notification.objects.filter(idempotency_key__in=keys))
     pending = [n.pk for n in stored if n.status == NotificationStatus.PENDING]
     if pending:
         _enqueue_on_commit(pending)
     return stored
+
+
+def _insert_new(notifications: list[Notification]) -> dict[str, int]:
+    """Insert the notifications whose key is not stored yet; the ids of those written, by key.
+
+    One statement that says which rows it wrote (bulk_create cannot when it ignores conflicts),
+    so the usual case, all new, needs no second query to learn their ids.
+    """
+    fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(Notification._meta.db_table)} "  # noqa: S608  # names from the model
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([row] * len(notifications))} "
+        f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING "
+        f"RETURNING {quote('id')}, {quote('idempotency_key')}"
+    )
+    params = [
+        f.get_db_prep_save(getattr(n, f.attname), connection) for n in notifications for f in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {key: pk for pk, key in cursor.fetchall()}
 
 
 def _enqueue_on_commit(ids: list[int]) -> None:
