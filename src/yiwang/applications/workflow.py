@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
@@ -43,6 +44,7 @@ from yiwang.applications.models import Application, Case, CorrectionRequest, Tas
 from yiwang.applications.types import IllegalTransition
 from yiwang.catalogue import domain as catalogue
 from yiwang.core import calendar, clock
+from yiwang.core.db.compiled import CompiledQuery
 from yiwang.core.errors import PermissionDenied
 from yiwang.identity import selectors as identity
 from yiwang.identity.constants import Role
@@ -129,13 +131,8 @@ def transition(obj: Any, name: str, *args: Any) -> Any:
 VERSION_DEFINITIONS = ("service_version__definition", "bundle_version__definition")
 
 
-def lock_application(pk: int) -> Application:
-    """The application, locked for this transaction, with the people and versions it names.
-
-    The versions come without their definitions (``form_of`` keeps the forms built from them)
-    and the row unordered: both cost every submission and decision time for nothing.
-    """
-    found = list(
+def _locking(pk: int) -> QuerySet[Application]:
+    return (
         Application.objects.select_for_update(of=("self",))
         .select_related(
             "applicant", "applicant__account", "firm", "service_version", "bundle_version"
@@ -144,6 +141,19 @@ def lock_application(pk: int) -> Application:
         .filter(pk=pk)
         .order_by()[:1]
     )
+
+
+# Every submission, decision and correction starts here: its SQL is built once.
+_LOCK_APPLICATION = CompiledQuery(_locking)
+
+
+def lock_application(pk: int) -> Application:
+    """The application, locked for this transaction, with the people and versions it names.
+
+    The versions come without their definitions (``form_of`` keeps the forms built from them)
+    and the row unordered: both cost every submission and decision time for nothing.
+    """
+    found = _LOCK_APPLICATION.all(int(pk))
     if not found:
         raise PermissionDenied("no such application")
     return found[0]

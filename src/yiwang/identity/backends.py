@@ -9,7 +9,13 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
+from yiwang.core.db.compiled import CompiledQuery
 from yiwang.identity.constants import AccountKind, Realm
+
+# Every signed-in request reads its account: the query is built once (see CompiledQuery).
+_SESSION_ACCOUNT = CompiledQuery(
+    lambda pk: get_user_model()._default_manager.select_related("person").filter(pk=pk)
+)
 
 REALM_OF_KIND = {AccountKind.CITIZEN: Realm.PORTAL, AccountKind.STAFF: Realm.BACKOFFICE}
 
@@ -48,9 +54,11 @@ class RealmBackend(ModelBackend):
     def get_user(self, user_id: Any) -> Any:
         """The session's account, with the person behind a citizen account in the same query:
         nearly every citizen request asks who the person is."""
-        model = get_user_model()
         try:
-            user = model._default_manager.select_related("person").get(pk=user_id)
-        except model.DoesNotExist:
+            pk = int(user_id)
+        except (TypeError, ValueError):
             return None
-        return user if self.user_can_authenticate(user) else None
+        found = _SESSION_ACCOUNT.all(pk)
+        if not found:
+            return None
+        return found[0] if self.user_can_authenticate(found[0]) else None
