@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -236,8 +237,8 @@ def form_of(application: Application) -> tuple[domain.FormSpec, dict[str, Pinned
 
 # --- Departments and calendars ----------------------------------------------------------------
 
-# How far up the region tree one query looks (nation → province → city → district → township).
-_REGION_DEPTH = 6
+# A region tree deeper than this is taken for a loop in the data.
+_MAX_REGION_DEPTH = 50
 
 
 def departments_by_code(codes: Iterable[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
@@ -246,30 +247,37 @@ def departments_by_code(codes: Iterable[str]) -> dict[str, tuple[int, tuple[str,
     # reference data, not personal data, read for their keys only.
     from yiwang.identity.models import Department, Region
 
-    wanted = set(codes)
-    paths = ["region__" + "parent__" * level + "code" for level in range(_REGION_DEPTH)]
-    last_parent = "region__" + "parent__" * (_REGION_DEPTH - 1) + "parent_id"
-    rows = list(
-        Department.objects.filter(code__in=wanted).values_list("code", "pk", *paths, last_parent)
-    )
-    if len(rows) != len(wanted):
-        unknown = sorted(wanted - {r[0] for r in rows})
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    department, region = Department._meta.db_table, Region._meta.db_table
+    # The chain of any depth in one statement: the department's region, then each parent.
+    sql = f"""
+        WITH RECURSIVE chain (department_code, department_id, region_id, code, depth) AS (
+            SELECT d.code, d.id, r.parent_id, r.code, 0
+            FROM {department} d LEFT JOIN {region} r ON r.id = d.region_id
+            WHERE d.code IN ({", ".join(["%s"] * len(wanted))})
+          UNION ALL
+            SELECT c.department_code, c.department_id, r.parent_id, r.code, c.depth + 1
+            FROM chain c JOIN {region} r ON r.id = c.region_id
+            WHERE c.depth < %s
+        )
+        SELECT department_code, department_id, code FROM chain ORDER BY department_code, depth
+    """  # noqa: S608  # table names from the models, values as parameters
+    found: dict[str, tuple[int, list[str]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*wanted, _MAX_REGION_DEPTH])
+        for code, pk, region_code in cursor.fetchall():
+            chain = found.setdefault(code, (pk, []))[1]
+            if region_code is not None:
+                chain.append(region_code)
+    if len(found) != len(wanted):
+        unknown = sorted(set(wanted) - set(found))
         raise IllegalTransition(
             _("The department %(codes)s named by this service does not exist.")
             % {"codes": ", ".join(unknown)}
         )
-    out: dict[str, tuple[int, tuple[str, ...]]] = {}
-    for code, pk, *chain_and_parent in rows:
-        chain = [c for c in chain_and_parent[:-1] if c]
-        parent = chain_and_parent[-1]
-        while parent is not None and len(chain) < 50:  # a deeper tree than usual: keep walking
-            region = Region.objects.filter(pk=parent).values_list("code", "parent_id").first()
-            if region is None:
-                break
-            chain.append(region[0])
-            parent = region[1]
-        out[code] = (pk, tuple(chain))
-    return out
+    return {code: (pk, tuple(chain)) for code, (pk, chain) in found.items()}
 
 
 def calendars_for(

@@ -232,3 +232,21 @@ def test_timeline_shows_every_step_with_its_department(submitted_shop: Any, citi
     ]
     assert case.due_date == Case.objects.get(pk=case.pk).due_date
     assert all(t.assignee == "" for t in case.tasks)
+
+
+def test_a_departments_region_chain_is_read_to_the_top_of_a_deep_tree() -> None:
+    from yiwang.applications import workflow
+    from yiwang.identity.tests.factories import DepartmentFactory, RegionFactory
+
+    region = None
+    for level in range(9):  # deeper than nation, province, city, district and township
+        region = RegionFactory(code=f"DEEP{level}", parent=region)
+    deep = DepartmentFactory(code="deep-office", region=region)
+    top = DepartmentFactory(code="top-office", region=RegionFactory(code="DEEP-TOP"))
+
+    found = workflow.departments_by_code(["deep-office", "top-office"])
+
+    assert found["deep-office"] == (deep.pk, tuple(f"DEEP{level}" for level in range(8, -1, -1)))
+    assert found["top-office"] == (top.pk, ("DEEP-TOP",))
+    with pytest.raises(IllegalTransition, match="nowhere"):
+        workflow.departments_by_code(["deep-office", "nowhere"])
