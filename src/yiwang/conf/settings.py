@@ -136,6 +136,8 @@ YIWANG_SESSION_MAX_AGE_SECONDS = env.value("YIWANG_SESSION_MAX_AGE_SECONDS")
 # Idle timeout: SessionLimitsMiddleware pushes the expiry forward when a request comes, at most
 # once per YIWANG_SESSION_REFRESH_SECONDS, instead of a session write on every request.
 SESSION_SAVE_EVERY_REQUEST = False
+# Django's database sessions, read with SQL built once (see yiwang.identity.sessions).
+SESSION_ENGINE = "yiwang.identity.sessions"
 YIWANG_SESSION_REFRESH_SECONDS = env.value("YIWANG_SESSION_REFRESH_SECONDS")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
