@@ -16,6 +16,9 @@ from django.utils import timezone
 
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self) -> Any:
+        key = self.session_key
+        if not key:
+            return None
         model = self.get_model_class()
         connection = connections[router.db_for_read(model)]
         quote = connection.ops.quote_name
@@ -25,9 +28,9 @@ class SessionStore(db.SessionStore):
         )
         now = model._meta.get_field("expire_date").get_db_prep_value(timezone.now(), connection)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.session_key, now])
+            cursor.execute(sql, [key, now])
             row = cursor.fetchone()
         if row is None:  # unknown or expired: a new session, as Django does
             self._session_key = None
             return None
-        return model(session_key=self.session_key, session_data=row[0])
+        return model(session_key=key, session_data=row[0])

@@ -62,6 +62,8 @@ class CompiledQuery(Generic[M]):
         klass_info = compiler.klass_info
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
+        # (django-stubs describes a later Django, whose signature has one more argument)
+        populators = get_related_populators(klass_info, compiler.select, using)  # type: ignore[call-arg]
         return _Compiled(
             sql=sql,
             params=tuple(params),
@@ -71,7 +73,7 @@ class CompiledQuery(Generic[M]):
             model=klass_info["model"],
             init_list=tuple(f[0].target.attname for f in compiler.select[start:end]),
             fields=slice(start, end),
-            populators=tuple(get_related_populators(klass_info, compiler.select, using)),
+            populators=tuple(populators),
         )
 
     def all(self, value: int, using: str = DEFAULT_DB_ALIAS) -> list[M]:
