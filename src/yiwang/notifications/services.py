@@ -197,7 +197,7 @@ def notify(
     # ON CONFLICT DO NOTHING: a second report of the same occurrence leaves the first in place.
     written = _insert_new(notifications)
     if inbox:
-        InboxMessage.objects.bulk_create(inbox, ignore_conflicts=True)
+        _insert_new(inbox)
     if len(written) == len(notifications):  # all new: they are what is stored
         for n in notifications:
             n.pk = written[n.idempotency_key]
@@ -213,25 +213,24 @@ def notify(
     return stored
 
 
-def _insert_new(notifications: list[Notification]) -> dict[str, int]:
-    """Insert the notifications whose key is not stored yet; the ids of those written, by key.
+def _insert_new(rows: list[Notification] | list[InboxMessage]) -> dict[str, int]:
+    """Insert the rows whose idempotency key is not stored yet; the ids of those written, by key.
 
     One statement that says which rows it wrote (bulk_create cannot when it ignores conflicts),
     so the usual case, all new, needs no second query to learn their ids.
     """
-    fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+    model = type(rows[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
-        f"INSERT INTO {quote(Notification._meta.db_table)} "  # noqa: S608  # names from the model
-        f"({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES {', '.join([row] * len(notifications))} "
+        f"INSERT INTO {quote(str(model._meta.db_table))} "  # noqa: S608  # names from the model
+        f"({', '.join(quote(str(f.column)) for f in fields)}) "
+        f"VALUES {', '.join([row] * len(rows))} "
         f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING "
         f"RETURNING {quote('id')}, {quote('idempotency_key')}"
     )
-    params = [
-        f.get_db_prep_save(getattr(n, f.attname), connection) for n in notifications for f in fields
-    ]
+    params = [f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {key: pk for pk, key in cursor.fetchall()}
