@@ -21,11 +21,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from yiwang.core import clock
+from yiwang.core.db import bulk
 from yiwang.core.errors import PermissionDenied
 from yiwang.notifications import sms
 from yiwang.notifications.constants import (
@@ -195,14 +196,10 @@ def notify(
     if not notifications:
         return []
     # ON CONFLICT DO NOTHING: a second report of the same occurrence leaves the first in place.
-    written = _insert_new(notifications)
+    written = bulk.insert(notifications, unless_taken="idempotency_key")
     if inbox:
-        _insert_new(inbox)
+        bulk.insert(inbox, unless_taken="idempotency_key")
     if len(written) == len(notifications):  # all new: they are what is stored
-        for n in notifications:
-            n.pk = written[n.idempotency_key]
-            n._state.adding = False
-            n._state.db = DEFAULT_DB_ALIAS
         stored = notifications
     else:  # reported before: what was stored then
         keys = [n.idempotency_key for n in notifications]
@@ -211,29 +208,6 @@ def notify(
     if pending:
         _enqueue_on_commit(pending)
     return stored
-
-
-def _insert_new(rows: list[Notification] | list[InboxMessage]) -> dict[str, int]:
-    """Insert the rows whose idempotency key is not stored yet; the ids of those written, by key.
-
-    One statement that says which rows it wrote (bulk_create cannot when it ignores conflicts),
-    so the usual case, all new, needs no second query to learn their ids.
-    """
-    model = type(rows[0])
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {quote(str(model._meta.db_table))} "  # noqa: S608  # names from the model
-        f"({', '.join(quote(str(f.column)) for f in fields)}) "
-        f"VALUES {', '.join([row] * len(rows))} "
-        f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING "
-        f"RETURNING {quote('id')}, {quote('idempotency_key')}"
-    )
-    params = [f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {key: pk for pk, key in cursor.fetchall()}
 
 
 def _enqueue_on_commit(ids: list[int]) -> None:

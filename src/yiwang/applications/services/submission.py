@@ -34,6 +34,7 @@ from yiwang.applications.types import (
     SubmissionIncomplete,
 )
 from yiwang.core import calendar, clock
+from yiwang.core.db import bulk
 from yiwang.notifications.constants import Event
 
 logger = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ def _submit(actor: Any, application: Application | int, idempotency_key: str | N
 
         # Bulk inserts: a bundle of five services makes about a dozen tasks, and submission must
         # stay a bounded number of queries however many there are.
-        Case.objects.bulk_create(cases)
+        bulk.insert(cases)
         tasks: list[Task] = []
         for case, service in zip(cases, services, strict=True):
             plan = plans[service.code]
@@ -215,7 +216,7 @@ def _submit(actor: Any, application: Application | int, idempotency_key: str | N
                         ),
                     )
                 )
-        Task.objects.bulk_create(tasks)
+        bulk.insert(tasks)
 
         # A case none of whose steps applies is approved at once (its definition made every step
         # conditional and none held); it is rare, so it does not cost the bulk path anything.
