@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
@@ -60,6 +61,18 @@ def _token(name: str, value: object, limit: int) -> str:
 def _describe(actor: Any, department: Any, role: str | None) -> Actor:
     """Turn whatever the caller has into the actor fields the log stores."""
     dept_code = getattr(department, "code", department) or ""
+    if isinstance(actor, Actor) and isinstance(dept_code, str):
+        return _described(actor, dept_code, role)
+    return _checked(actor, dept_code, role)
+
+
+@functools.lru_cache(maxsize=1024)
+def _described(actor: Actor, dept_code: str, role: str | None) -> Actor:
+    # An Actor is a value (frozen): the same one, in the same capacity, is checked once.
+    return _checked(actor, dept_code, role)
+
+
+def _checked(actor: Any, dept_code: Any, role: str | None) -> Actor:
     if isinstance(actor, Actor):
         described = actor
     elif getattr(actor, "_meta", None) is not None and actor._meta.label_lower == (
