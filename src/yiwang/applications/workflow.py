@@ -136,7 +136,12 @@ def _locking(pk: int) -> QuerySet[Application]:
     return (
         Application.objects.select_for_update(of=("self",))
         .select_related(
-            "applicant", "applicant__account", "firm", "service_version", "bundle_version"
+            "applicant",
+            "applicant__account",
+            "firm",
+            "service_version",
+            "bundle_version",
+            "prefill",  # the registry data the person confirmed, if any: checked on submission
         )
         .defer(*VERSION_DEFINITIONS)
         .filter(pk=pk)
@@ -149,7 +154,8 @@ _LOCK_APPLICATION = CompiledQuery(_locking)
 
 
 def lock_application(pk: int) -> Application:
-    """The application, locked for this transaction, with the people and versions it names.
+    """The application, locked for this transaction, with the people and versions it names
+    and its registry prefill.
 
     The versions come without their definitions (``form_of`` keeps the forms built from them)
     and the row unordered: both cost every submission and decision time for nothing.
@@ -220,16 +226,20 @@ def form_of(application: Application) -> tuple[domain.FormSpec, dict[str, Pinned
 
     if application.kind == ApplicationKind.SERVICE:
         version: Any = application.service_version
-        services = ((version.pk, version.content_hash),)
+        services: tuple[tuple[int, str], ...] = ((version.pk, version.content_hash),)
     else:
         version = application.bundle_version
-        services = tuple(
-            ServiceVersion.objects.filter(
-                pk__in=[int(pk) for pk in application.service_versions.values()]
-            )
-            .order_by("pk")
-            .values_list("pk", "content_hash")
+        ids = sorted({int(pk) for pk in application.service_versions.values()})
+        # Written directly: every submission and decision of a bundle asks (see CompiledQuery).
+        sql = (
+            f"SELECT id, content_hash FROM {ServiceVersion._meta.db_table} "  # noqa: S608
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id"
         )
+        services = ()
+        if ids:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, ids)
+                services = tuple((int(pk), str(digest)) for pk, digest in cursor.fetchall())
     assert version is not None
     spec, versions = _pinned((application.kind, version.pk, version.content_hash, services))
     return spec, dict(versions)
