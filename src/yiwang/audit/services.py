@@ -62,7 +62,10 @@ def _describe(actor: Any, department: Any, role: str | None) -> Actor:
     """Turn whatever the caller has into the actor fields the log stores."""
     dept_code = getattr(department, "code", department) or ""
     if isinstance(actor, Actor) and isinstance(dept_code, str):
-        return _described(actor, dept_code, role)
+        try:
+            return _described(actor, dept_code, role)
+        except TypeError:  # a field that is not a value (a list as id): checked below
+            pass
     return _checked(actor, dept_code, role)
 
 

@@ -184,6 +184,26 @@ def test_unknown_actor_is_refused(db: Any) -> None:
         record_event(actor="admin", action="test.acted")
 
 
+def test_an_actor_value_is_checked_each_time_it_is_used(db: Any) -> None:
+    from yiwang.audit.actors import Actor
+
+    clerk = Actor("staff", "41", "Clerk\nWang", department="amr", role="reviewer")
+    first = record_event(actor=clerk, action="test.acted")
+    again = record_event(actor=clerk, action="test.acted", department="psb", role="approver")
+
+    assert (first.actor_label, first.actor_department, first.actor_role) == (
+        "Clerk Wang",
+        "amr",
+        "reviewer",
+    )
+    assert (again.actor_department, again.actor_role) == ("psb", "approver")
+    with pytest.raises(AuditError, match="control character"):
+        record_event(actor=Actor("staff", "4\x002", "Clerk"), action="test.acted")
+    # An id that is not a value cannot be remembered; it is checked (and written) as before.
+    odd = record_event(actor=Actor("staff", [4, 2], "Clerk"), action="test.acted")  # type: ignore[arg-type]
+    assert odd.actor_id == "[4, 2]"
+
+
 def test_insert_columns_follow_the_model_field_order() -> None:
     from yiwang.audit.services import _COLUMNS
 
