@@ -299,14 +299,26 @@ def calendars_for(
     chains = list(dict.fromkeys(chains))
     codes = {code for chain in chains for code in chain}
     by_region: dict[str, list[tuple[dt.date, str]]] = {code: [] for code in codes}
-    for region_code, day, kind in CalendarDay.objects.filter(
-        region_code__in=codes, date__gte=since
-    ).values_list("region_code", "date", "kind"):
-        by_region[region_code].append((day, kind))
+    if codes:
+        # Written directly: every submission and decision reads its calendars.
+        field = CalendarDay._meta.get_field("date")
+        sql = (
+            f"SELECT region_code, date, kind FROM {CalendarDay._meta.db_table} "  # noqa: S608
+            f"WHERE region_code IN ({', '.join(['%s'] * len(codes))}) AND date >= %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*sorted(codes), field.get_db_prep_value(since, connection)])
+            for region_code, day, kind in cursor.fetchall():
+                by_region[region_code].append((_as_date(day), kind))
     return {
         chain: calendar.WorkingCalendar.from_chain([by_region[c] for c in chain])
         for chain in chains
     }
+
+
+def _as_date(value: Any) -> dt.date:
+    # PostgreSQL gives dates; SQLite gives the ISO text a raw query reads.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def calendar_of_department(department_id: int, since: dt.date) -> calendar.WorkingCalendar:

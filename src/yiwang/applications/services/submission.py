@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from yiwang.applications.constants import (
 from yiwang.applications.models import (
     Application,
     Case,
+    MaterialUpload,
     Task,
 )
 from yiwang.applications.services._common import (
@@ -54,12 +55,21 @@ def _missing_materials(
     ]
     if not needed:
         return []
-    have = set(
-        app.uploads.filter(material_code__in=needed, superseded=False).values_list(
-            "material_code", flat=True
-        )
-    )
+    have = _uploaded(app.pk, needed)
     return [code for code in needed if code not in have]
+
+
+def _uploaded(application_id: int, codes: list[str]) -> set[str]:
+    """Which of these materials have a current upload (SQL written directly: every
+    submission asks)."""
+    table = MaterialUpload._meta.db_table
+    sql = (
+        f"SELECT material_code FROM {table} WHERE application_id = %s "  # noqa: S608
+        f"AND superseded = %s AND material_code IN ({', '.join(['%s'] * len(codes))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [application_id, False, *codes])
+        return {code for (code,) in cursor.fetchall()}
 
 
 def _receipt_taken(exc: IntegrityError) -> bool:
@@ -220,14 +230,13 @@ def _submit(actor: Any, application: Application | int, idempotency_key: str | N
 
         # A case none of whose steps applies is approved at once (its definition made every step
         # conditional and none held); it is rare, so it does not cost the bulk path anything.
-        empty = [
-            c
-            for c in cases
-            if not any(t.case is c and t.status != TaskStatus.SKIPPED for t in tasks)
-        ]
+        by_case: dict[int, list[Task]] = {c.pk: [] for c in cases}
+        for task in tasks:
+            by_case[task.case_id].append(task)
+        empty = [c for c in cases if all(t.status == TaskStatus.SKIPPED for t in by_case[c.pk])]
         for case in empty:
             logger.warning("case %s has no step that applies; approved without a task", case.pk)
-            workflow.sync_case(case, [t for t in tasks if t.case is case])
+            workflow.sync_case(case, by_case[case.pk])
         if empty:
             workflow.sync_application(app)
 
@@ -248,7 +257,7 @@ def _submit(actor: Any, application: Application | int, idempotency_key: str | N
                         "service": c.service_code,
                         "version": c.service_version_id,
                         "department": c.department_id,
-                        "tasks": [t.pk for t in tasks if t.case is c],
+                        "tasks": [t.pk for t in by_case[c.pk]],
                         "due_date": c.due_date.isoformat(),
                     }
                     for c in cases
