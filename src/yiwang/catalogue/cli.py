@@ -158,29 +158,45 @@ def _valid_line(item: Any) -> str:
 
 
 @app.command("list")
-def list_definitions() -> None:
+def list_definitions(language: LanguageOption = None) -> None:
     """List every service and bundle with its latest and published version."""
     _setup()
+    from django.utils.translation import get_language, pgettext
     from rich.console import Console
     from rich.table import Table
 
+    from yiwang.catalogue.constants import VersionState
     from yiwang.catalogue.selectors import definitions_overview
 
-    rows = definitions_overview()
-    if not rows:
-        typer.echo("no services or bundles loaded yet")
-        return
-    table = Table("code", "kind", "latest", "state", "published", "name")
-    for row in rows:
-        table.add_row(
-            row["code"],
-            row["kind"],
-            f"v{row['latest']}" if row["latest"] else "-",
-            row["latest_state"] or "-",
-            f"v{row['published']}" if row["published"] else "-",
-            row["name_zh"],
+    with _messages(language):
+        rows = definitions_overview()
+        if not rows:
+            typer.echo(pgettext("services list", "no services or bundles loaded yet"))
+            return
+        kinds = {
+            "service": pgettext("definition kind", "service"),
+            "bundle": pgettext("definition kind", "bundle"),
+        }
+        name = "name_en" if (get_language() or "").startswith("en") else "name_zh"
+        table = Table(
+            pgettext("services list column", "code"),
+            pgettext("services list column", "kind"),
+            pgettext("services list column", "latest"),
+            pgettext("services list column", "state"),
+            pgettext("services list column", "published"),
+            pgettext("services list column", "name"),
         )
-    Console(width=160).print(table)
+        for row in rows:
+            state = row["latest_state"]
+            table.add_row(
+                row["code"],
+                kinds.get(row["kind"], row["kind"]),
+                f"v{row['latest']}" if row["latest"] else "-",
+                str(VersionState(state).label) if state in VersionState.values else state or "-",
+                f"v{row['published']}" if row["published"] else "-",
+                row[name] or row["name_zh"],
+            )
+        Console(width=160).print(table)
 
 
 def _lifecycle(
@@ -198,7 +214,19 @@ def _lifecycle(
         except (services.LifecycleError, PermissionDenied) as exc:
             typer.echo(f"{code}: {exc}", err=True)
             raise typer.Exit(1) from exc
-        typer.echo(f"{result.state}: {code} v{result.number}")
+        typer.echo(_lifecycle_line(str(result.state)) % {"code": code, "number": result.number})
+
+
+def _lifecycle_line(state: str) -> str:
+    """What publish or retire did, e.g. ``published: open-a-shop v2``."""
+    from django.utils.translation import gettext as _
+
+    lines = {
+        "published": _("published: %(code)s v%(number)s"),
+        "retired": _("retired: %(code)s v%(number)s"),
+        "draft": _("draft: %(code)s v%(number)s"),
+    }
+    return lines.get(state, state + ": %(code)s v%(number)s")
 
 
 VersionOption = Annotated[

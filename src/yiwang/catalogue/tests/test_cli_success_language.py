@@ -112,3 +112,46 @@ def test_validate_in_english_counts_one_and_many(departments: Any) -> None:
         "ok: service outdoor-sign-permit  (outdoor-sign-permit.yaml)",
         "1 definition valid",
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "published", "retired"),
+    [
+        ("zh-hans", "已发布：outdoor-sign-permit v1", "已停用：outdoor-sign-permit v1"),
+        ("en", "published: outdoor-sign-permit v1", "retired: outdoor-sign-permit v1"),
+    ],
+)
+def test_publish_and_retire_say_what_they_did(
+    departments: Any, language: str, published: str, retired: str
+) -> None:
+    run(language, "load", "outdoor-sign-permit.yaml")
+
+    assert lines(run(language, "publish", "outdoor-sign-permit")) == [published]
+    assert lines(run(language, "retire", "outdoor-sign-permit")) == [retired]
+
+
+def test_list_in_chinese(departments: Any) -> None:
+    assert lines(run("zh-hans", "list")) == ["尚未载入任何事项或一件事"]
+    run("zh-hans", "load", ".")
+    run("zh-hans", "publish", "outdoor-sign-permit")
+
+    output = run("zh-hans", "list").output
+
+    for heading in ("编码", "类型", "最新版本", "状态", "已发布版本", "名称"):
+        assert heading in output
+    sign = next(line for line in output.splitlines() if "outdoor-sign-permit" in line)
+    shop = next(line for line in output.splitlines() if "open-a-shop" in line)
+    assert "事项" in sign and "已发布" in sign
+    assert "一件事" in shop and "草稿" in shop
+    assert "bundle" not in output and "published" not in output
+
+
+def test_list_in_english(departments: Any) -> None:
+    assert lines(run("en", "list")) == ["no services or bundles loaded yet"]
+    run("en", "load", ".")
+
+    output = run("en", "list").output
+
+    sign = next(line for line in output.splitlines() if "outdoor-sign-permit" in line)
+    assert "service" in sign and "Draft" in sign
+    assert "事项" not in output and "草稿" not in output
