@@ -45,7 +45,8 @@ def insert(objs: Sequence[Model], *, unless_taken: str | None = None) -> list[Mo
     )
     params: list[Any] = []
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert")  # as bulk_create does
+        # As bulk_create does: a related object saved after it was assigned lends its id.
+        obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
         for f in fields:
             params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
     with connection.cursor() as cursor:
