@@ -20,6 +20,8 @@ from typing import Any
 
 from django.db.backends.postgresql import base
 
+from yiwang.core.db import planning
+
 __all__ = ["DatabaseWrapper"]
 
 
@@ -34,7 +36,23 @@ def _has_input(fd: int) -> bool:
     return bool(poller.poll(0))
 
 
+class _Cursor(base.ServerBindingCursor):  # type: ignore[misc,name-defined]
+    """Django's server-binding cursor, which leaves statements unprepared inside
+    :func:`yiwang.core.db.planning.planned_each_time`."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        if kwargs.get("prepare") is None and planning.unprepared():
+            kwargs["prepare"] = False
+        return super().execute(query, params, **kwargs)  # type: ignore[misc]
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> Any:
+        params = super().get_connection_params()
+        if params.get("cursor_factory") is base.ServerBindingCursor:
+            params["cursor_factory"] = _Cursor
+        return params
+
     def get_new_connection(self, conn_params: Any) -> Any:
         connection = super().get_new_connection(conn_params)
         # Read json columns (OrderedJSONField) as text, as Django reads jsonb: the field parses
