@@ -31,7 +31,7 @@ def test_load_list_publish_retire(departments: Any) -> None:
 
     listed = run("list")
     assert listed.exit_code == 0
-    assert "residence-permit-renewal" in listed.output and "draft" in listed.output
+    assert "residence-permit-renewal" in listed.output and "Draft" in listed.output
 
     published = run("publish", "residence-permit-renewal")
     assert published.exit_code == 0, published.output
