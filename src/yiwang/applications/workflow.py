@@ -45,6 +45,7 @@ from yiwang.applications.models import Application, Case, CorrectionRequest, Tas
 from yiwang.applications.types import IllegalTransition
 from yiwang.catalogue import domain as catalogue
 from yiwang.core import calendar, clock
+from yiwang.core.db import rows
 from yiwang.core.db.compiled import CompiledQuery
 from yiwang.core.errors import PermissionDenied
 from yiwang.identity import selectors as identity
@@ -230,10 +231,10 @@ def form_of(application: Application) -> tuple[domain.FormSpec, dict[str, Pinned
     else:
         version = application.bundle_version
         ids = sorted({int(pk) for pk in application.service_versions.values()})
-        # Written directly: every submission and decision of a bundle asks (see CompiledQuery).
+        # Written directly: every submission and decision of a bundle asks.
         sql = (
-            f"SELECT id, content_hash FROM {ServiceVersion._meta.db_table} "  # noqa: S608
-            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id"
+            f"SELECT id, content_hash FROM {rows.table(ServiceVersion)} "  # noqa: S608
+            f"WHERE id IN ({rows.placeholders(len(ids))}) ORDER BY id"
         )
         services = ()
         if ids:
@@ -266,7 +267,7 @@ def departments_by_code(codes: Iterable[str]) -> dict[str, tuple[int, tuple[str,
         WITH RECURSIVE chain (department_code, department_id, region_id, code, depth) AS (
             SELECT d.code, d.id, r.parent_id, r.code, 0
             FROM {department} d LEFT JOIN {region} r ON r.id = d.region_id
-            WHERE d.code IN ({", ".join(["%s"] * len(wanted))})
+            WHERE d.code IN ({rows.placeholders(len(wanted))})
           UNION ALL
             SELECT c.department_code, c.department_id, r.parent_id, r.code, c.depth + 1
             FROM chain c JOIN {region} r ON r.id = c.region_id
@@ -301,24 +302,23 @@ def calendars_for(
     by_region: dict[str, list[tuple[dt.date, str]]] = {code: [] for code in codes}
     if codes:
         # Written directly: every submission and decision reads its calendars.
-        field = CalendarDay._meta.get_field("date")
+        cols = rows.columns(CalendarDay, "c", ("region_code", "date", "kind"))
+        date = rows.column_name(CalendarDay, "date")
         sql = (
-            f"SELECT region_code, date, kind FROM {CalendarDay._meta.db_table} "  # noqa: S608
-            f"WHERE region_code IN ({', '.join(['%s'] * len(codes))}) AND date >= %s"
+            f"SELECT {rows.select_list(cols)} FROM {rows.table(CalendarDay)} c "  # noqa: S608
+            f"WHERE c.{rows.column_name(CalendarDay, 'region_code')} "
+            f"IN ({rows.placeholders(len(codes))}) AND c.{date} >= %s"
         )
+        field = CalendarDay._meta.get_field("date")
         with connection.cursor() as cursor:
             cursor.execute(sql, [*sorted(codes), field.get_db_prep_value(since, connection)])
-            for region_code, day, kind in cursor.fetchall():
-                by_region[region_code].append((_as_date(day), kind))
+            for row in cursor.fetchall():
+                region_code, day, kind = rows.values(cols, row)
+                by_region[region_code].append((day, kind))
     return {
         chain: calendar.WorkingCalendar.from_chain([by_region[c] for c in chain])
         for chain in chains
     }
-
-
-def _as_date(value: Any) -> dt.date:
-    # PostgreSQL gives dates; SQLite gives the ISO text a raw query reads.
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def calendar_of_department(department_id: int, since: dt.date) -> calendar.WorkingCalendar:

@@ -35,7 +35,7 @@ from yiwang.applications.types import (
     SubmissionIncomplete,
 )
 from yiwang.core import calendar, clock
-from yiwang.core.db import bulk
+from yiwang.core.db import bulk, rows
 from yiwang.notifications.constants import Event
 
 logger = logging.getLogger(__name__)
@@ -62,10 +62,10 @@ def _missing_materials(
 def _uploaded(application_id: int, codes: list[str]) -> set[str]:
     """Which of these materials have a current upload (SQL written directly: every
     submission asks)."""
-    table = MaterialUpload._meta.db_table
     sql = (
-        f"SELECT material_code FROM {table} WHERE application_id = %s "  # noqa: S608
-        f"AND superseded = %s AND material_code IN ({', '.join(['%s'] * len(codes))})"
+        f"SELECT material_code FROM {rows.table(MaterialUpload)} "  # noqa: S608
+        f"WHERE application_id = %s AND superseded = %s "
+        f"AND material_code IN ({rows.placeholders(len(codes))})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [application_id, False, *codes])

@@ -23,6 +23,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from yiwang.core import clock
+from yiwang.core.db import bulk
+from yiwang.core.db import rows as _rows
 from yiwang.exchange import constants, domain, hooks, policy, selectors
 from yiwang.exchange.constants import (
     SYSTEM_ROLE,
@@ -34,7 +36,6 @@ from yiwang.exchange.constants import (
     Storage,
 )
 from yiwang.exchange.models import AccessLogEntry, DepartmentSystem, RegistryRecord
-from yiwang.exchange.services import _rows
 from yiwang.exchange.services._common import audit_actor, record
 from yiwang.exchange.types import (
     ConnectorError,
@@ -456,7 +457,7 @@ def read(
                 records=served,
                 audit_event_id=str(getattr(event, "pk", "") or ""),
             )
-            _rows.insert(entry)  # the ORM's create, without building the statement each read
+            bulk.insert([entry])  # the ORM's create, without building the statement each read
     return ExchangeResult(
         allowed=verdict.allowed,
         reason=verdict.reason,

@@ -19,10 +19,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from yiwang.core import clock
+from yiwang.core.db import rows as _rows
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import constants
 from yiwang.exchange.models import DepartmentSystem, SystemCredential
-from yiwang.exchange.services import _rows
 from yiwang.exchange.services._common import has_role, is_platform, record
 from yiwang.exchange.types import IssuedCredential
 from yiwang.identity.constants import Role

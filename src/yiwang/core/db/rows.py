@@ -1,11 +1,11 @@
-"""Fixed queries on the exchange's hot paths, without the ORM building them on every call.
+"""Fixed queries on hot paths, without the ORM building them on every call.
 
-Checking a department system's token and fetching a subject's records run on every governed
-read over HTTP. Building those queries with the ORM cost more CPU than the database spent
-answering them, so their SQL is written once per process here, from the models' own table and
-column names, and their rows are turned into values (or model instances) with the very
-converters the ORM would have applied — so JSON, date-times and booleans come back the same on
-PostgreSQL and on SQLite.
+Checking a department system's token, fetching a subject's records, reading a submission's
+departments and calendars: on such paths building the query with the ORM cost more CPU than the
+database spent answering it. Their SQL is written from the models' own table and column names
+with these helpers, and their rows are turned into values (or model instances) with the very
+converters the ORM would have applied — so JSON, dates, date-times and booleans come back the
+same on PostgreSQL and on SQLite. Inserts written once are in :mod:`yiwang.core.db.bulk`.
 """
 
 from __future__ import annotations
@@ -88,34 +88,6 @@ def instance(model: type[Model], cols: Sequence[Column], row: Sequence[Any]) -> 
     return model.from_db(DEFAULT_DB_ALIAS, [c.field.attname for c in cols], values(cols, row))
 
 
-def insert(obj: Model) -> None:
-    """INSERT ``obj`` as a new row, as ``obj.save(force_insert=True)`` would (the fields'
-    own ``pre_save`` and database preparation), but with the statement written once.
-
-    Models inserted this way have no save signals listened to; the access log is one.
-    """
-    db = _db()
-    if not db.features.can_return_columns_from_insert:
-        obj.save(force_insert=True)
-        return
-    fields, sql = _insert_statement(type(obj), db.ops)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=db) for f in fields]
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    obj.pk = row[0]
-    obj._state.adding = False
-    obj._state.db = db.alias
-
-
-@lru_cache(maxsize=32)
-def _insert_statement(model: type[Model], ops: Any) -> tuple[list[Any], str]:
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    quote = ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608  # names from the model only
-        f"({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
-    )
-    return fields, sql
+def placeholders(count: int) -> str:
+    """``%s, %s, …``: one parameter for each of ``count`` values (an IN list, a row)."""
+    return ", ".join(["%s"] * count)
