@@ -15,6 +15,7 @@ import json
 from typing import Any, ClassVar, NoReturn
 
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.audit.constants import ActorType
@@ -58,9 +59,40 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(self._meta.label)
 
 
+# Set on an event whose INSERT the connection holds back (see services._insert): sends it.
+SEND_HELD = "_send_held"
+
+
+class _EventId(DeferredAttribute):
+    """An event's id. On PostgreSQL the INSERT of a new event travels with the transaction's
+    next message, and the id with its result; asking for the id before then sends it at once."""
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        if instance is None:
+            return self
+        data = instance.__dict__
+        if "id" not in data and (send := data.get(SEND_HELD)) is not None:
+            send()
+            return data.get("id")
+        return super().__get__(instance, cls)
+
+
+class EventIdField(models.BigAutoField):
+    """Django's id, read through :class:`_EventId`. The column is the same: migrations see the
+    BigAutoField they created (altering the field would rebuild the table on SQLite, and with
+    it drop the append-only triggers)."""
+
+    descriptor_class = _EventId
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.BigAutoField", args, kwargs
+
+
 class AuditEvent(AppendOnlyModel):
     """One thing that happened, written in the same transaction as the change it records."""
 
+    id = EventIdField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")
     created_at = models.DateTimeField(_("time"), db_index=True)
     actor_type = models.CharField(_("actor type"), max_length=16, choices=ActorType.choices)
     actor_id = models.CharField(_("actor id"), max_length=100, blank=True)

@@ -21,8 +21,9 @@ from yiwang.audit import domain, keys
 from yiwang.audit.actors import SYSTEM, Actor
 from yiwang.audit.constants import MAX_DATA_BYTES, ActorType
 from yiwang.audit.merkle import CompactRange
-from yiwang.audit.models import AuditEvent, Checkpoint, Leaf
+from yiwang.audit.models import SEND_HELD, AuditEvent, Checkpoint, Leaf
 from yiwang.core import clock
+from yiwang.core.db.postgresql import deferred
 from yiwang.core.middleware import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -214,7 +215,7 @@ def build_event(
         raise AuditError(str(exc)) from exc
     # Positional arguments in field order: the fast way Django builds instances (see _COLUMNS).
     values: list[Any] = [None, created_at, *fields[1:], digest]
-    return AuditEvent(*values)
+    return AuditEvent(*values)  # type: ignore[misc]  # the stubs check the first as the id
 
 
 def event_fields(event: AuditEvent) -> tuple[str, ...]:
@@ -293,30 +294,67 @@ _INSERT_SQL = (
     f"INSERT INTO audit_auditevent ({', '.join(_COLUMNS)}) "  # noqa: S608  # constants only
     f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) RETURNING id"
 )
+_HELD_INSERT_SQL = _INSERT_SQL.replace("%s", "$%d") % tuple(range(1, len(_COLUMNS) + 1))
+_HELD_INSERT = _HELD_INSERT_SQL.encode()
+_HELD_INSERT_NAME = b"yiwang_audit_insert"
+_HELD_FORMATS = (0,) * (len(_COLUMNS) - 1) + (1,)
 
 
 def _insert(event: AuditEvent) -> None:
     """Insert through the ORM, or on PostgreSQL straight through psycopg.
 
-    Every audited write pays for this insert, so on PostgreSQL it skips the ORM's query
-    compilation and Django's per-statement wrappers: less than half the ORM's cost. The
-    statement is prepared on the server once per connection (``YIWANG_DB_PREPARED_STATEMENTS``),
-    which spares the database parsing and planning it on every write. Errors still surface as
-    Django's database exceptions, and the row goes into the caller's transaction.
+    Every audited write pays for this insert. On PostgreSQL the connection holds it back and
+    sends it with the transaction's next message — usually its COMMIT, in the same round trip
+    (:mod:`yiwang.core.db.postgresql.deferred`); the server still runs it in its place, before
+    anything issued after it, and if it fails, the transaction fails. The event's id arrives
+    with the result; asking for it earlier sends the insert at once. In autocommit mode the
+    insert goes at once, through psycopg without the ORM's query compilation. Either way the
+    statement is prepared on the server once per connection (``YIWANG_DB_PREPARED_STATEMENTS``).
     """
     db = connections[DEFAULT_DB_ALIAS]  # one lookup; the `connection` proxy costs one per use
     if db.vendor != "postgresql":
         event.save()
         return
     db.ensure_connection()
+    raw = db.connection
+    event._state.adding = False
+    event._state.db = db.alias
+    prepared = settings.YIWANG_DB_PREPARED_STATEMENTS
+    if isinstance(raw, deferred.Connection):
+        # The columns in _COLUMNS order: the hashed fields' canonical text (the timestamp's is
+        # what PostgreSQL reads as a timestamptz), then the content hash, in binary.
+        values: list[bytes | None] = [field.encode() for field in event_fields(event)]
+        values.append(bytes(event.content_hash))
+        held = deferred.Statement(
+            sql=_HELD_INSERT,
+            values=values,
+            formats=_HELD_FORMATS,
+            on_result=functools.partial(_id_arrived, event),
+            name=_HELD_INSERT_NAME if prepared else b"",
+        )
+        if raw.defer(held):
+            data = event.__dict__
+            del data["id"]
+            data[SEND_HELD] = functools.partial(_send_held, db)
+            return
     params = [getattr(event, column) for column in _COLUMNS]
-    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
-        cursor.execute(_INSERT_SQL, params, prepare=settings.YIWANG_DB_PREPARED_STATEMENTS or None)
+    with db.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(_INSERT_SQL, params, prepare=prepared or None)
         row = cursor.fetchone()
     assert row is not None
     event.pk = row[0]
-    event._state.adding = False
-    event._state.db = db.alias
+
+
+def _id_arrived(event: AuditEvent, value: bytes | None) -> None:
+    # None: the insert was discarded with its transaction, so the event has no id.
+    data = event.__dict__
+    data["id"] = None if value is None else int(value)
+    data.pop(SEND_HELD, None)
+
+
+def _send_held(db: Any) -> None:
+    with db.wrap_database_errors:
+        db.connection.send_held()
 
 
 # --- Sealing --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Django's PostgreSQL backend, with a health check that does not talk to the server, and json
-columns read as text (see :class:`yiwang.core.fields.OrderedJSONField`).
+"""Django's PostgreSQL backend, with a health check that does not talk to the server, json
+columns read as text (see :class:`yiwang.core.fields.OrderedJSONField`), and connections that
+can hold a statement back for the transaction's next message (:mod:`.deferred`).
 
 A persistent connection (``CONN_MAX_AGE``) can be closed under the platform by a server
 restart, a fail-over or an administrator ending the session. Django's health check
@@ -21,6 +22,7 @@ from typing import Any
 from django.db.backends.postgresql import base
 
 from yiwang.core.db import planning
+from yiwang.core.db.postgresql import deferred
 
 __all__ = ["DatabaseWrapper"]
 
@@ -55,6 +57,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params: Any) -> Any:
         connection = super().get_new_connection(conn_params)
+        if not self.pool:  # a pool hands out connections of its own class
+            connection = deferred.adopt(connection)
         # Read json columns (OrderedJSONField) as text, as Django reads jsonb: the field parses
         # it, keeping the order of the keys.
         from psycopg.types.string import TextLoader
