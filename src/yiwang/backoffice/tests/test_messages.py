@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from yiwang.core.testing.html import Element, parse
@@ -194,3 +196,21 @@ def test_messages_need_a_back_office_login(client, staff) -> None:
         assert response["Location"].startswith("/backoffice/login/?next=")
     message.refresh_from_db()
     assert message.read_at is None
+
+
+def test_the_messages_page_counts_unread_messages_once(client, staff, log_in) -> None:
+    message_to(staff, "Case due soon", minutes=1)
+    log_in(client, "clerk.zhou")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/backoffice/messages/")
+
+    assert "1 unread message" in parse(response.content).one("main").text
+    assert nav_link(parse(response.content)).text == "Messages 1 unread"
+    counts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(" in q["sql"].upper() and "notifications_inboxmessage" in q["sql"]
+    ]
+    # One count for the heading and the navigation, one for the pages of the list.
+    assert len(counts) == 2, counts
