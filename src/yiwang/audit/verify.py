@@ -3,7 +3,9 @@
 The rows are streamed (server-side cursors on PostgreSQL) into the pure engine in
 :mod:`yiwang.audit.verifier`, so memory does not grow with the log. On PostgreSQL the canonical
 event text is assembled by the query itself: the client receives one string per event and only
-hashes it.
+hashes it. When verification owns its snapshot, the leaves come from a second connection on
+that same snapshot, so that another server process produces them while the first one assembles
+the events' texts.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack, contextmanager
 from itertools import chain
 from typing import Any
 
@@ -23,6 +25,7 @@ from psycopg.types.string import ByteaBinaryLoader
 from yiwang.audit import domain, keys
 from yiwang.audit.models import AuditEvent, Checkpoint, Leaf
 from yiwang.audit.verifier import CheckpointRecord, Report, Verifier
+from yiwang.core.db.postgresql import snapshot
 
 CHUNK = 20_000
 
@@ -53,16 +56,20 @@ _ORM_EVENT_FIELDS = tuple(_COLUMNS.get(name, name) for name in domain.EVENT_FIEL
 
 
 @contextmanager
-def read_snapshot() -> Iterator[None]:
-    """One consistent view of all three tables for the whole read, without blocking writers."""
+def read_snapshot() -> Iterator[bool]:
+    """One consistent view of all three tables for the whole read, without blocking writers.
+
+    Yields whether the snapshot is this read's own REPEATABLE READ transaction, which other
+    connections can share (see :mod:`yiwang.core.db.postgresql.snapshot`).
+    """
     if connection.in_atomic_block:
-        yield  # the caller's transaction is the snapshot (tests, nested use)
+        yield False  # the caller's transaction is the snapshot (tests, nested use)
         return
     if connection.vendor == "postgresql":
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield
+            yield True
         return
     if connection.vendor == "sqlite":
         # A deferred read transaction is a WAL snapshot that does not take the write lock
@@ -71,26 +78,28 @@ def read_snapshot() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute("BEGIN DEFERRED")
         try:
-            yield
+            yield False
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("COMMIT")
         return
     with transaction.atomic():
-        yield
+        yield False
 
 
 def _pg_batches(
-    sql: str, name: str, *, text_as_bytes: bool = False
-) -> Iterator[list[tuple[Any, ...]]]:
+    sql: str, name: str, *, text_as_bytes: bool = False, raw: Any | None = None
+) -> Generator[list[tuple[Any, ...]], None, None]:
     """Batches of rows of a server-side cursor, fetched ahead by a helper thread.
 
     While this thread hashes one batch, PostgreSQL is already producing the next one on the
     other core (psycopg lets go of the interpreter while it waits for the server). The queue
     holds at most a few batches, so memory stays bounded. Binary results spare the client from
-    parsing numbers, hashes and timestamps out of text.
+    parsing numbers, hashes and timestamps out of text. ``raw`` is the psycopg connection to
+    read from (by default this thread's Django connection).
     """
-    raw = connection.connection
+    if raw is None:
+        raw = connection.connection
     batches: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=3)
     stop = threading.Event()
 
@@ -208,7 +217,15 @@ def verify(*, progress: Callable[[int], None] | None = None) -> Report:
         max_transaction_seconds=settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS,
         progress=progress,
     )
-    with read_snapshot():
-        return verifier.run(
-            leaves=leaf_rows(), events=event_texts(), checkpoints=checkpoint_records()
-        )
+    with read_snapshot() as shareable, ExitStack() as stack:
+        other = stack.enter_context(snapshot.sibling(connection)) if shareable else None
+        leaves: Iterator[tuple[int, int, bytes]]
+        if other is None:
+            leaves = leaf_rows()
+        else:
+            # Another server process produces the leaves while this one assembles the events'
+            # texts: the two streams no longer wait for each other's fetches.
+            batches = _pg_batches(_PG_LEAVES, "yiwang_audit_leaves", raw=other)
+            stack.callback(batches.close)  # stop its reader before the connection closes
+            leaves = chain.from_iterable(batches)
+        return verifier.run(leaves=leaves, events=event_texts(), checkpoints=checkpoint_records())
