@@ -210,13 +210,11 @@ def totals() -> tuple[int, int]:
     return AuditEvent.objects.count(), Leaf.objects.count()
 
 
-def verify(*, progress: Callable[[int], None] | None = None) -> Report:
-    """Recompute every content hash, leaf, root and signature; name the first problem."""
-    verifier = Verifier(
-        public_keys=keys.trusted_public_keys(),
-        max_transaction_seconds=settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS,
-        progress=progress,
-    )
+@contextmanager
+def log_streams() -> Iterator[
+    tuple[Iterator[tuple[int, int, bytes]], Iterator[tuple[int, Any]], Iterator[CheckpointRecord]]
+]:
+    """The three streams verification reads (leaves, events, checkpoints), in one snapshot."""
     with read_snapshot() as shareable, ExitStack() as stack:
         other = stack.enter_context(snapshot.sibling(connection)) if shareable else None
         leaves: Iterator[tuple[int, int, bytes]]
@@ -228,4 +226,15 @@ def verify(*, progress: Callable[[int], None] | None = None) -> Report:
             batches = _pg_batches(_PG_LEAVES, "yiwang_audit_leaves", raw=other)
             stack.callback(batches.close)  # stop its reader before the connection closes
             leaves = chain.from_iterable(batches)
-        return verifier.run(leaves=leaves, events=event_texts(), checkpoints=checkpoint_records())
+        yield leaves, event_texts(), checkpoint_records()
+
+
+def verify(*, progress: Callable[[int], None] | None = None) -> Report:
+    """Recompute every content hash, leaf, root and signature; name the first problem."""
+    verifier = Verifier(
+        public_keys=keys.trusted_public_keys(),
+        max_transaction_seconds=settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS,
+        progress=progress,
+    )
+    with log_streams() as (leaves, events, checkpoints):
+        return verifier.run(leaves=leaves, events=events, checkpoints=checkpoints)
