@@ -161,3 +161,39 @@ class Checkpoint(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"tree size {self.tree_size}"
+
+
+class VerificationRun(models.Model):
+    """A verification of the whole log asked for in the back office, run by a worker.
+
+    Not part of the log (it may be updated as the run goes), and not its proof: the events
+    ``audit.verification_requested`` and ``audit.verified`` are. It is what the audit page shows.
+    """
+
+    requested_at = models.DateTimeField(_("requested"))
+    # The account's id and name as they were, like the log itself: the run outlives accounts.
+    requester_id = models.CharField(_("requested by (id)"), max_length=100, blank=True)
+    requester_label = models.CharField(_("requested by"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    ok = models.BooleanField(_("log intact"), null=True, blank=True)
+    events = models.BigIntegerField(_("events"), null=True, blank=True)
+    sealed = models.BigIntegerField(_("sealed"), null=True, blank=True)
+    awaiting = models.BigIntegerField(_("awaiting seal"), null=True, blank=True)
+    checkpoints = models.BigIntegerField(_("checkpoints"), null=True, blank=True)
+    problems = models.BigIntegerField(_("problems"), null=True, blank=True)
+    # The first problem, as the report gives it (kind, subject, ref, detail, message).
+    problem = models.JSONField(_("first problem"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("verification run")
+        verbose_name_plural = _("verification runs")
+        ordering: ClassVar = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"verification {self.pk} of {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None

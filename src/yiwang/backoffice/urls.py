@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from yiwang.backoffice.views import corrections, exchange, home, materials, messages, queue, task
+from yiwang.backoffice.views import (
+    audit,
+    corrections,
+    exchange,
+    home,
+    materials,
+    messages,
+    queue,
+    task,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -12,6 +21,9 @@ urlpatterns = [
     path("materials/<int:pk>/", materials.material, name="material"),
     path("messages/", messages.messages, name="messages"),
     path("messages/<int:pk>/", messages.message, name="message"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("audit/events/<int:pk>/", audit.audit_event, name="audit_event"),
+    path("audit/verify/", audit.audit_verify, name="audit_verify"),
     path("exchange/agreements/", exchange.agreements, name="exchange_agreements"),
     path(
         "exchange/agreements/new/",

@@ -1,0 +1,73 @@
+"""The audit log pages in headless Chromium: axe-core clean in both languages, with and
+without JavaScript, including a search with mistakes and a verification that found one."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from yiwang.audit.actors import SYSTEM
+from yiwang.audit.models import VerificationRun
+from yiwang.audit.services import record_event, seal
+from yiwang.backoffice.tests.test_browser import log_in
+from yiwang.core import clock
+from yiwang.core.testing.browser import assert_accessible, switch_language
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+def test_audit_pages_pass_axe_in_both_languages(
+    live_server, new_page, staff, javascript: bool
+) -> None:
+    for i in range(3):
+        record_event(
+            actor=SYSTEM,
+            action="exchange.record_read",
+            object_type="exchange.registry",
+            object_id="household",
+            subjects=["person:11010519491231002X"],
+            data={"n": i},
+        )
+    seal()
+    now = clock.now()
+    VerificationRun.objects.create(
+        requested_at=now,
+        requester_label="Zhou Min",
+        started_at=now,
+        finished_at=now,
+        ok=False,
+        events=3,
+        problems=2,
+        problem={"kind": "changed", "subject": "event", "ref": "2", "message": "event 2 changed"},
+    )
+    page = new_page(javascript=javascript)
+    log_in(page, live_server, staff.username)
+    page.locator("nav.primary-nav").get_by_role("link", name="审计日志").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "审计日志"
+    assert page.locator("table.audit-table tbody tr").count() >= 3
+    assert_accessible(page)
+
+    page.locator("#id_subject").fill("110105194912310021")
+    page.locator("#id_since").fill("2026-03-31")
+    page.locator("#id_until").fill("2026-03-01")
+    page.locator("form.audit-filters button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert_accessible(page)
+
+    switch_language(page, "en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto(live_server.url + "/backoffice/audit/?subject=11010519491231002X")
+    assert page.locator("h1").inner_text() == "Audit log"
+    assert "Event 2: changed" in page.locator("#verification").inner_text()
+    assert_accessible(page)
+
+    page.locator("table.audit-table tbody tr a").first.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("Event ")
+    assert_accessible(page)
+    switch_language(page, "zh-hans")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert_accessible(page)

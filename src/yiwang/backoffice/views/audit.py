@@ -1,0 +1,265 @@
+"""The audit log for auditors and platform admins: search it, open an event, verify it all.
+
+The log names the people whose data each event touched, so reading it is itself a use of
+personal data: every search and every event opened is recorded (``audit.log_viewed``,
+``audit.event_viewed``). Pages are keyset pages by event id, newest first: an older page costs
+the same as the first, and nothing is counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from yiwang.audit import runs
+from yiwang.audit import selectors as audit
+from yiwang.audit.services import AuditError, record_event, subject_key
+from yiwang.backoffice.forms import DateInput
+from yiwang.identity.access import staff_required
+from yiwang.identity.constants import Role
+from yiwang.identity.domain import IdentifierError, normalise_national_id, normalise_uscc
+
+PAGE_SIZE = 50
+AUDITOR_ROLES = (Role.AUDITOR, Role.PLATFORM_ADMIN)
+_FILTERS = ("action", "subject", "actor_id", "object_type", "object_id", "since", "until")
+
+
+def subject_of(text: str) -> str | None:
+    """``person:…`` or ``firm:…`` as the log stores it, from what an auditor typed: the full
+    form, or a bare national id or credit code (told apart by their check characters)."""
+    value = text.strip()
+    if value.startswith(("person:", "firm:")):
+        try:
+            return subject_key(value)
+        except AuditError:
+            return None
+    try:
+        return f"person:{normalise_national_id(value)}"
+    except IdentifierError:
+        pass
+    try:
+        return f"firm:{normalise_uscc(value)}"
+    except IdentifierError:
+        return None
+
+
+class AuditSearchForm(forms.Form):
+    """The log's filters, sent with GET so that a search has its own address."""
+
+    subject = forms.CharField(
+        label=gettext_lazy("Person or firm"),
+        help_text=gettext_lazy(
+            "A national ID number or a unified social credit code, for example 11010519491231002X"
+        ),
+        required=False,
+        max_length=120,
+    )
+    action = forms.CharField(
+        label=gettext_lazy("Action"),
+        help_text=gettext_lazy("As the log writes it, for example exchange.record_read"),
+        required=False,
+        max_length=100,
+    )
+    actor_id = forms.CharField(
+        label=gettext_lazy("Actor's id"),
+        help_text=gettext_lazy("The id an event shows for who acted"),
+        required=False,
+        max_length=100,
+    )
+    object_type = forms.CharField(
+        label=gettext_lazy("Record type"),
+        help_text=gettext_lazy("For example applications.case"),
+        required=False,
+        max_length=100,
+    )
+    object_id = forms.CharField(label=gettext_lazy("Record id"), required=False, max_length=100)
+    since = forms.DateField(
+        label=gettext_lazy("From"),
+        help_text=gettext_lazy("For example, 2026-03-01"),
+        required=False,
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": gettext_lazy("Enter a date like 2026-03-01.")},
+    )
+    until = forms.DateField(
+        label=gettext_lazy("To"),
+        help_text=gettext_lazy("For example, 2026-03-31; that day is included"),
+        required=False,
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": gettext_lazy("Enter a date like 2026-03-31.")},
+    )
+
+    def clean_subject(self) -> str:
+        text = self.cleaned_data["subject"]
+        if not text:
+            return ""
+        subject = subject_of(text)
+        if subject is None:
+            raise forms.ValidationError(
+                _(
+                    "This is neither a valid national ID number nor a valid unified social "
+                    "credit code. Check the number, or write it as person:<ID> or firm:<code>."
+                )
+            )
+        return subject
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end date must be on or after the start date."))
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """The chosen filters as the selector takes them; call after ``is_valid``."""
+        data = {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
+        zone = timezone.get_current_timezone()
+        if "since" in data:
+            data["since"] = dt.datetime.combine(data["since"], dt.time(), zone)
+        if "until" in data:
+            next_day = data["until"] + dt.timedelta(days=1)
+            data["until"] = dt.datetime.combine(next_day, dt.time(), zone)
+        return data
+
+
+# What the verifier's report says, in the reader's language; its detail stays as written.
+_PROBLEM_KINDS = {
+    "changed": gettext_lazy("changed"),
+    "removed": gettext_lazy("removed"),
+    "inserted": gettext_lazy("inserted"),
+    "reordered": gettext_lazy("reordered"),
+    "forged": gettext_lazy("forged"),
+}
+_PROBLEM_SUBJECTS = {
+    "event": gettext_lazy("Event"),
+    "leaf": gettext_lazy("Sealed entry"),
+    "checkpoint": gettext_lazy("Checkpoint"),
+    "export": gettext_lazy("Export"),
+}
+
+
+def problem_summary(problem: dict[str, Any] | None) -> str:
+    """``Event 12: changed``, from a run's first problem, in the reader's language."""
+    if not problem:
+        return ""
+    subject = _PROBLEM_SUBJECTS.get(problem.get("subject", ""), problem.get("subject", ""))
+    kind = _PROBLEM_KINDS.get(problem.get("kind", ""), problem.get("kind", ""))
+    return _("%(what)s %(ref)s: %(kind)s") % {
+        "what": subject,
+        "ref": problem.get("ref", ""),
+        "kind": kind,
+    }
+
+
+def _before(request: HttpRequest) -> int | None:
+    value = request.GET.get("before", "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+def _page_link(request: HttpRequest, before: int | None) -> str:
+    """This search's page of events older than ``before`` (None: its newest events)."""
+    query = {k: v for k, v in request.GET.items() if k in _FILTERS and v}
+    if before is not None:
+        query["before"] = str(before)
+    page = reverse("backoffice:audit")
+    return f"{page}?{urlencode(query)}" if query else page
+
+
+@require_safe
+@staff_required(roles=AUDITOR_ROLES)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditSearchForm(request.GET or None)
+    filtered = any(request.GET.get(name) for name in _FILTERS)
+    before = _before(request)
+    events: list[Any] = []
+    older_url = None
+    valid = form.is_valid() if filtered else True
+    if valid:
+        filters = form.filters() if filtered else {}
+        found = list(
+            audit.events_for_auditor(actor=request.user, before_id=before, **filters)[
+                : PAGE_SIZE + 1
+            ]
+        )
+        events = found[:PAGE_SIZE]
+        if len(found) > PAGE_SIZE:
+            older_url = _page_link(request, events[-1].pk)
+        logged = {
+            k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in filters.items()
+        }
+        record_event(
+            actor=request.user,
+            action="audit.log_viewed",
+            object_type="audit.log",
+            subjects=[filters["subject"]] if "subject" in filters else [],
+            data={"filters": logged, "before": before, "shown": len(events)},
+        )
+    context = {
+        "form": form,
+        "filtered": filtered,
+        "valid": valid,
+        "events": events,
+        "older_url": older_url,
+        "newest_url": _page_link(request, None) if before is not None else None,
+        "checkpoint": audit.latest_checkpoint(actor=request.user),
+        "runs": [
+            {"run": run, "problem": problem_summary(run.problem)}
+            for run in audit.verification_runs(actor=request.user)
+        ],
+        "pending": runs.pending_run(),
+    }
+    return render(request, "backoffice/audit/log.html", context, status=200 if valid else 400)
+
+
+@require_safe
+@staff_required(roles=AUDITOR_ROLES)
+def audit_event(request: HttpRequest, pk: int) -> HttpResponse:
+    event = audit.event_for_auditor(actor=request.user, event_id=pk)
+    if event is None:
+        raise Http404
+    seal = audit.seal_of(actor=request.user, event=event)
+    record_event(
+        actor=request.user,
+        action="audit.event_viewed",
+        obj=event,
+        subjects=event.subjects,
+    )
+    context = {
+        "event": event,
+        "seal": seal,
+        "details": json.dumps(event.data, ensure_ascii=False, indent=2, sort_keys=True),
+        "content_hash": bytes(event.content_hash).hex(),
+    }
+    return render(request, "backoffice/audit/event.html", context)
+
+
+@require_POST
+@staff_required(roles=AUDITOR_ROLES)
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    _run, queued = runs.request_verification(actor=request.user)
+    if queued:
+        messages.success(
+            request,
+            _(
+                "Verification requested. A background worker checks the whole log; "
+                "the outcome appears here when it is done."
+            ),
+        )
+    else:
+        messages.info(
+            request, _("A verification is already waiting or running; its outcome appears here.")
+        )
+    return HttpResponseRedirect(reverse("backoffice:audit") + "#verification")
