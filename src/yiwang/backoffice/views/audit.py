@@ -28,11 +28,9 @@ from yiwang.audit import selectors as audit
 from yiwang.audit.services import AuditError, record_event, subject_key
 from yiwang.backoffice.forms import DateInput
 from yiwang.identity.access import staff_required
-from yiwang.identity.constants import Role
 from yiwang.identity.domain import IdentifierError, normalise_national_id, normalise_uscc
 
 PAGE_SIZE = 50
-AUDITOR_ROLES = (Role.AUDITOR, Role.PLATFORM_ADMIN)
 _FILTERS = ("action", "subject", "actor_id", "object_type", "object_id", "since", "until")
 
 
@@ -179,7 +177,7 @@ def _page_link(request: HttpRequest, before: int | None) -> str:
 
 
 @require_safe
-@staff_required(roles=AUDITOR_ROLES)
+@staff_required(roles=audit.AUDITOR_ROLES)
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     filtered = any(request.GET.get(name) for name in _FILTERS)
@@ -225,7 +223,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@staff_required(roles=AUDITOR_ROLES)
+@staff_required(roles=audit.AUDITOR_ROLES)
 def audit_event(request: HttpRequest, pk: int) -> HttpResponse:
     event = audit.event_for_auditor(actor=request.user, event_id=pk)
     if event is None:
@@ -247,7 +245,7 @@ def audit_event(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=AUDITOR_ROLES)
+@staff_required(roles=audit.AUDITOR_ROLES)
 def audit_verify(request: HttpRequest) -> HttpResponse:
     _run, queued = runs.request_verification(actor=request.user)
     if queued:
