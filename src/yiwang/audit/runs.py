@@ -2,8 +2,10 @@
 
 A verification reads every event, so it never runs in a web request: the back office queues
 one (:func:`request_verification`) and a worker runs it (:func:`run_verification`, through
-:func:`yiwang.audit.tasks.verify_audit_log`). Both ends are on the record: the request as
-``audit.verification_requested`` by the auditor, the outcome as ``audit.verified``.
+:func:`yiwang.audit.tasks.verify_audit_log`). The scheduler also has one run every
+``YIWANG_AUDIT_VERIFY_INTERVAL_SECONDS`` (:func:`scheduled_verification`). Both ends are on the
+record: the request as ``audit.verification_requested``, the outcome as ``audit.verified``. When
+the log turns out altered, every auditor and platform admin is told (inbox and e-mail).
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.utils.functional import lazy
 
 from yiwang.audit.actors import system_actor
 from yiwang.audit.models import VerificationRun
-from yiwang.audit.selectors import is_auditor
+from yiwang.audit.selectors import auditors, is_auditor
 from yiwang.audit.services import record_event
+from yiwang.audit.verifier import Report
+from yiwang.audit.wording import problem_summary
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 
@@ -28,6 +33,7 @@ logger = logging.getLogger(__name__)
 LOST_AFTER = dt.timedelta(hours=1)
 ERROR_LIMIT = 2000
 VERIFIER = system_actor("verifier")
+SCHEDULER = system_actor("scheduler")
 
 
 def pending_run() -> VerificationRun | None:
@@ -46,16 +52,29 @@ def request_verification(*, actor: Any) -> tuple[VerificationRun, bool]:
     if not is_auditor(actor):
         raise PermissionDenied("only auditors and platform admins may verify the audit log")
     with transaction.atomic():
-        pending = pending_run()
-        if pending is not None:
-            return pending, False
-        run = VerificationRun.objects.create(
-            requested_at=clock.now(),
-            requester_id=str(actor.pk),
-            requester_label=str(actor)[:200],
-        )
-        record_event(actor=actor, action="audit.verification_requested", obj=run)
-        transaction.on_commit(lambda: _enqueue(run.pk))
+        run, created = _new_run(actor, str(actor.pk), str(actor)[:200])
+        if created:
+            transaction.on_commit(lambda: _enqueue(run.pk))
+    return run, created
+
+
+def scheduled_verification() -> bool | None:
+    """The scheduler's verification, run in this worker; whether the log is intact (None when
+    another run is already waiting or running)."""
+    with transaction.atomic():
+        # No label: the page names the scheduler in the reader's language.
+        run, created = _new_run(SCHEDULER, str(SCHEDULER), "")
+    return run_verification(run.pk) if created else None
+
+
+def _new_run(actor: Any, requester_id: str, label: str) -> tuple[VerificationRun, bool]:
+    pending = pending_run()
+    if pending is not None:
+        return pending, False
+    run = VerificationRun.objects.create(
+        requested_at=clock.now(), requester_id=requester_id, requester_label=label
+    )
+    record_event(actor=actor, action="audit.verification_requested", obj=run)
     return run, True
 
 
@@ -114,4 +133,25 @@ def run_verification(run_id: int) -> bool | None:
             "first_problem": str(report.problem) if report.problem else None,
         },
     )
+    if not report.ok:
+        _tell_auditors(run_id, report)
     return report.ok
+
+
+def _tell_auditors(run_id: int, report: Report) -> None:
+    from yiwang.notifications.constants import Event
+    from yiwang.notifications.services import notify
+
+    run = VerificationRun.objects.get(pk=run_id)
+    notify(
+        event=Event.AUDIT_PROBLEM,
+        accounts=auditors(),
+        # Worded when each message is written, in its reader's language.
+        context={
+            "run": run,
+            "problem": lazy(problem_summary, str)(run.problem),
+            "problems": report.problems,
+            "message": str(report.problem) if report.problem else "",
+        },
+        discriminator=str(run_id),
+    )

@@ -26,6 +26,18 @@ def is_auditor(actor: Any) -> bool:
     )
 
 
+def auditors() -> QuerySet[Any]:
+    """Active staff accounts holding an active auditor or platform admin role: who is told
+    when a verification finds the log altered."""
+    account = apps.get_model("identity", "Account")
+    return account.objects.filter(
+        kind="staff",
+        is_active=True,
+        memberships__is_active=True,
+        memberships__role__in=AUDITOR_ROLES,
+    ).distinct()
+
+
 def _require_auditor(actor: Any) -> None:
     if not is_auditor(actor):
         raise PermissionDenied("only auditors and platform admins may read the audit log")

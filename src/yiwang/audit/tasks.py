@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django_tasks import task
+from django_tasks.base import Task
 
 from yiwang.audit import runs, services
 from yiwang.audit.actors import system_actor
@@ -23,5 +26,16 @@ def verify_audit_log(run_id: int) -> bool | None:
     return runs.run_verification(run_id)
 
 
+@task()
+def verify_audit_log_on_schedule() -> bool | None:
+    """The scheduler's verification of the whole log; whether it is intact (None when another
+    run is already waiting or running). A problem found is sent to the auditors."""
+    return runs.scheduled_verification()
+
+
 # What the scheduler should enqueue, and how often (seconds).
-PERIODIC = [(seal_audit_log, settings.YIWANG_AUDIT_SEAL_INTERVAL_SECONDS)]
+PERIODIC: list[tuple[Task[..., Any], int]] = [
+    (seal_audit_log, settings.YIWANG_AUDIT_SEAL_INTERVAL_SECONDS)
+]
+if settings.YIWANG_AUDIT_VERIFY_INTERVAL_SECONDS > 0:
+    PERIODIC.append((verify_audit_log_on_schedule, settings.YIWANG_AUDIT_VERIFY_INTERVAL_SECONDS))

@@ -209,6 +209,13 @@ SETTINGS: tuple[Setting, ...] = (
         "How often the scheduler asks a worker to seal new audit events.",
     ),
     Setting(
+        "YIWANG_AUDIT_VERIFY_INTERVAL_SECONDS",
+        parse_int,
+        86400,
+        "How often the scheduler has a worker verify the whole audit log (0: never; auditors can "
+        "still ask for it). A problem found is sent to every auditor and platform admin.",
+    ),
+    Setting(
         "YIWANG_AUDIT_MAX_TRANSACTION_SECONDS",
         parse_int,
         600,

@@ -19,6 +19,8 @@ class Event(models.TextChoices):
     CORRECTION_RECEIVED = "correction_received", _("Correction received")
     DEADLINE_WARNING = "deadline_warning", _("Case due soon")
     DEADLINE_OVERDUE = "deadline_overdue", _("Case overdue")
+    # To auditors and platform admins: a verification found the audit log altered.
+    AUDIT_PROBLEM = "audit_problem", _("Audit log altered")
 
 
 APPLICANT_EVENTS = (
@@ -28,7 +30,12 @@ APPLICANT_EVENTS = (
     Event.COMPLETED,
     Event.WITHDRAWN,
 )
-STAFF_EVENTS = (Event.CORRECTION_RECEIVED, Event.DEADLINE_WARNING, Event.DEADLINE_OVERDUE)
+STAFF_EVENTS = (
+    Event.CORRECTION_RECEIVED,
+    Event.DEADLINE_WARNING,
+    Event.DEADLINE_OVERDUE,
+    Event.AUDIT_PROBLEM,
+)
 
 
 class Channel(models.TextChoices):

@@ -126,7 +126,7 @@ def test_seal_task_is_idempotent(make_events: Callable[..., list[AuditEvent]]) -
     assert seal_audit_log.call() == 2
     assert seal_audit_log.call() is None
     assert Leaf.objects.count() == 2
-    assert [task for task, _ in PERIODIC] == [seal_audit_log]
+    assert PERIODIC[0] == (seal_audit_log, 60)
 
 
 def test_key_is_generated_once_into_the_data_dir(

@@ -18,6 +18,8 @@ from yiwang.backoffice.tests.conftest import PASSWORD
 from yiwang.backoffice.views.audit import PAGE_SIZE, subject_of
 from yiwang.identity.constants import Role
 from yiwang.identity.tests.factories import CitizenFactory, DepartmentFactory, StaffFactory
+from yiwang.notifications.constants import Event
+from yiwang.notifications.models import InboxMessage
 
 PERSON = "11010519491231002X"
 OTHER = "110101199003076574"
@@ -217,9 +219,10 @@ def test_verification_is_queued_once_run_by_a_worker_and_shown(
     assert "Verify the whole log now" in done
 
 
-def test_verification_of_a_changed_log_names_the_problem(
-    auditor: Client, django_capture_on_commit_callbacks: Any
+def test_verification_of_a_changed_log_names_the_problem_and_tells_the_auditors(
+    auditor: Client, staff: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
+    StaffFactory(username="clerk.only", password=PASSWORD, membership__role=Role.REVIEWER)
     events = [_event(PERSON, n=i) for i in range(4)]
     seal()
     with transaction.atomic():
@@ -238,6 +241,11 @@ def test_verification_of_a_changed_log_names_the_problem(
     assert "Problem found" in page
     assert f"Event {events[2].pk}: changed" in page
     assert f"event {events[2].pk} changed" in page
+    # Every auditor and platform admin is told, in the site's language; no one else.
+    told = InboxMessage.objects.filter(event=Event.AUDIT_PROBLEM)
+    assert [m.recipient_id for m in told] == [staff.pk]
+    assert told[0].subject == f"审计日志被改动：事件 {events[2].pk}：已被更改"
+    assert f"event {events[2].pk} changed" in told[0].body
 
 
 def test_queued_verification_runs_at_once_with_an_inline_worker(

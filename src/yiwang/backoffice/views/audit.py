@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST, require_safe
 from yiwang.audit import runs
 from yiwang.audit import selectors as audit
 from yiwang.audit.services import AuditError, record_event, subject_key
+from yiwang.audit.wording import problem_summary
 from yiwang.backoffice.forms import DateInput
 from yiwang.identity.access import staff_required
 from yiwang.identity.domain import IdentifierError, normalise_national_id, normalise_uscc
@@ -131,35 +132,6 @@ class AuditSearchForm(forms.Form):
             next_day = data["until"] + dt.timedelta(days=1)
             data["until"] = dt.datetime.combine(next_day, dt.time(), zone)
         return data
-
-
-# What the verifier's report says, in the reader's language; its detail stays as written.
-_PROBLEM_KINDS = {
-    "changed": gettext_lazy("changed"),
-    "removed": gettext_lazy("removed"),
-    "inserted": gettext_lazy("inserted"),
-    "reordered": gettext_lazy("reordered"),
-    "forged": gettext_lazy("forged"),
-}
-_PROBLEM_SUBJECTS = {
-    "event": gettext_lazy("Event"),
-    "leaf": gettext_lazy("Sealed entry"),
-    "checkpoint": gettext_lazy("Checkpoint"),
-    "export": gettext_lazy("Export"),
-}
-
-
-def problem_summary(problem: dict[str, Any] | None) -> str:
-    """``Event 12: changed``, from a run's first problem, in the reader's language."""
-    if not problem:
-        return ""
-    subject = _PROBLEM_SUBJECTS.get(problem.get("subject", ""), problem.get("subject", ""))
-    kind = _PROBLEM_KINDS.get(problem.get("kind", ""), problem.get("kind", ""))
-    return _("%(what)s %(ref)s: %(kind)s") % {
-        "what": subject,
-        "ref": problem.get("ref", ""),
-        "kind": kind,
-    }
 
 
 def _before(request: HttpRequest) -> int | None:
