@@ -69,6 +69,24 @@ def test_a_problem_is_sent_to_every_auditor_and_platform_admin_once(
     assert all(f"事件 {events[1].pk}：已被删除" in m.subject for m in told)
 
 
+def test_the_message_leads_to_the_audit_log(
+    make_events: Callable[..., list[AuditEvent]], attacker: Callable[..., None], client: Any
+) -> None:
+    auditor = StaffFactory(
+        username="auditor.b", password="lantern-orchid-canal-17", membership__role=Role.AUDITOR
+    )
+    events = make_events(2)
+    seal()
+    attacker("DELETE FROM audit_auditevent WHERE id = %s", [events[0].pk])
+    runs.scheduled_verification()
+    message = InboxMessage.objects.get(recipient=auditor)
+    client.post(
+        "/backoffice/login/", {"username": "auditor.b", "password": "lantern-orchid-canal-17"}
+    )
+    page = client.get(f"/backoffice/messages/{message.pk}/").content.decode()
+    assert 'href="/backoffice/audit/#verification"' in page
+
+
 def test_a_run_that_cannot_finish_keeps_the_reason(
     monkeypatch: Any, make_events: Callable[..., list[AuditEvent]]
 ) -> None:
