@@ -52,7 +52,7 @@ def test_audit_pages_pass_axe_in_both_languages(
     page.locator("#id_subject").fill("110105194912310021")
     page.locator("#id_since").fill("2026-03-31")
     page.locator("#id_until").fill("2026-03-01")
-    page.locator("form.audit-filters button[type=submit]").click()
+    page.locator("form.filters button[type=submit]").click()
     page.wait_for_load_state()
     expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
