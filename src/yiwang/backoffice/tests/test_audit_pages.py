@@ -183,6 +183,14 @@ def test_event_page_shows_its_seal_and_is_recorded(auditor: Client) -> None:
     assert changed.context["seal"].content_matches is False
 
 
+def test_head_requests_show_nothing_and_record_nothing(auditor: Client) -> None:
+    event = _event(PERSON)
+    before = AuditEvent.objects.count()
+    assert auditor.head("/backoffice/audit/", {"subject": PERSON}).status_code == 200
+    assert auditor.head(f"/backoffice/audit/events/{event.pk}/").status_code == 200
+    assert AuditEvent.objects.count() == before
+
+
 def test_unknown_event_is_not_found(auditor: Client) -> None:
     assert auditor.get("/backoffice/audit/events/999999/").status_code == 404
 

@@ -170,13 +170,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         logged = {
             k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in filters.items()
         }
-        record_event(
-            actor=request.user,
-            action="audit.log_viewed",
-            object_type="audit.log",
-            subjects=[filters["subject"]] if "subject" in filters else [],
-            data={"filters": logged, "before": before, "shown": len(events)},
-        )
+        # A HEAD request gets the headers only: nothing is shown, so nothing is recorded.
+        if request.method != "HEAD":
+            record_event(
+                actor=request.user,
+                action="audit.log_viewed",
+                object_type="audit.log",
+                subjects=[filters["subject"]] if "subject" in filters else [],
+                data={"filters": logged, "before": before, "shown": len(events)},
+            )
     context = {
         "form": form,
         "filtered": filtered,
@@ -201,12 +203,10 @@ def audit_event(request: HttpRequest, pk: int) -> HttpResponse:
     if event is None:
         raise Http404
     seal = audit.seal_of(actor=request.user, event=event)
-    record_event(
-        actor=request.user,
-        action="audit.event_viewed",
-        obj=event,
-        subjects=event.subjects,
-    )
+    if request.method != "HEAD":  # headers only: nothing is shown, so nothing is recorded
+        record_event(
+            actor=request.user, action="audit.event_viewed", obj=event, subjects=event.subjects
+        )
     context = {
         "event": event,
         "seal": seal,
