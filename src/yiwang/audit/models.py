@@ -18,7 +18,9 @@ from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.audit.constants import ActorType
+from yiwang.audit.constants import RUN_LOST_AFTER, ActorType
+from yiwang.audit.wording import problem_summary
+from yiwang.core import clock
 
 
 class AppendOnlyError(Exception):
@@ -195,5 +197,11 @@ class VerificationRun(models.Model):
         return f"verification {self.pk} of {self.requested_at:%Y-%m-%d %H:%M}"
 
     @property
-    def finished(self) -> bool:
-        return self.finished_at is not None
+    def pending(self) -> bool:
+        """Waiting for a worker or running, and not yet taken as lost."""
+        return self.finished_at is None and self.requested_at >= clock.now() - RUN_LOST_AFTER
+
+    @property
+    def problem_text(self) -> str:
+        """The first problem, worded in the reader's language."""
+        return problem_summary(self.problem)

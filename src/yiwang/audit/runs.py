@@ -10,7 +10,6 @@ the log turns out altered, every auditor and platform admin is told (inbox and e
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.db import transaction
 from django.utils.functional import lazy
 
 from yiwang.audit.actors import system_actor
+from yiwang.audit.constants import RUN_LOST_AFTER
 from yiwang.audit.models import VerificationRun
 from yiwang.audit.selectors import auditors, is_auditor
 from yiwang.audit.services import record_event
@@ -28,9 +28,7 @@ from yiwang.core.errors import PermissionDenied
 
 logger = logging.getLogger(__name__)
 
-# A run still unfinished after this long is taken as lost (its worker stopped): another may be
-# asked for. Verifying a million events takes seconds, so this is generous.
-LOST_AFTER = dt.timedelta(hours=1)
+LOST_AFTER = RUN_LOST_AFTER
 ERROR_LIMIT = 2000
 VERIFIER = system_actor("verifier")
 SCHEDULER = system_actor("scheduler")
@@ -110,7 +108,6 @@ def run_verification(run_id: int) -> bool | None:
         logger.exception("audit verification run %s failed", run_id)
         _finish(run_id, error=f"{type(exc).__name__}: {exc}")
         return None
-    summary = report.as_dict()
     _finish(
         run_id,
         ok=report.ok,
@@ -119,7 +116,7 @@ def run_verification(run_id: int) -> bool | None:
         awaiting=report.awaiting,
         checkpoints=report.checkpoints,
         problems=report.problems,
-        problem=summary["problem"],
+        problem=report.as_dict()["problem"],
     )
     record_event(
         actor=VERIFIER,

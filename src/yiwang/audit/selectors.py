@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +13,12 @@ from django.db.models import QuerySet
 from yiwang.audit import domain
 from yiwang.audit.models import AuditEvent, Checkpoint, Leaf, VerificationRun
 from yiwang.audit.services import event_fields
+from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 
 AUDITOR_ROLES = ("auditor", "platform_admin")
+# Verifications the audit page lists.
+RECENT_RUNS = 5
 
 
 def is_auditor(actor: Any) -> bool:
@@ -51,16 +55,40 @@ def events_for_auditor(
     actor_id: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
     before_id: int | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Events matching the filters, newest first (``before_id``: only older than that event).
+    """Events matching the filters, newest first: ``since`` and ``until`` are whole days, both
+    included; ``before_id`` keeps only events older than that one.
 
     Refuses anyone without an auditor role. Only the time filters use an index: on a long log,
     a rare subject or action is found fastest within a span of dates.
     """
     _require_auditor(actor)
+    return _matching(
+        action=action,
+        subject=subject,
+        actor_id=actor_id,
+        object_type=object_type,
+        object_id=object_id,
+        since=since,
+        until=until,
+        before_id=before_id,
+    )
+
+
+def _matching(
+    *,
+    action: str | None = None,
+    subject: str | None = None,
+    actor_id: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    before_id: int | None = None,
+) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.all()
     if action:
         events = events.filter(action=action)
@@ -73,13 +101,46 @@ def events_for_auditor(
         events = events.filter(object_type=object_type)
     if object_id:
         events = events.filter(object_id=str(object_id))
-    if since:
-        events = events.filter(created_at__gte=since)
-    if until:
-        events = events.filter(created_at__lt=until)
+    start, end = clock.day_bounds(since, until)
+    if start is not None:
+        events = events.filter(created_at__gte=start)
+    if end is not None:
+        events = events.filter(created_at__lt=end)
     if before_id is not None:
         events = events.filter(id__lt=before_id)
     return events.order_by("-id")
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the audit log as an auditor sees it, with the state of its verification."""
+
+    events: list[AuditEvent]
+    older_than: int | None  # where the next page starts, if older events match
+    checkpoint: Checkpoint | None  # the latest
+    runs: list[VerificationRun]  # the latest verifications, newest first
+    pending: VerificationRun | None  # the one waiting or running, if any
+
+
+def log_page(
+    *, actor: Any, filters: Mapping[str, Any] | None, before_id: int | None, size: int
+) -> LogPage:
+    """Up to ``size`` events matching ``filters`` (see :func:`events_for_auditor`); no events
+    when ``filters`` is None (a search that could not be run)."""
+    _require_auditor(actor)
+    found: list[AuditEvent] = []
+    if filters is not None:
+        found = list(_matching(before_id=before_id, **filters)[: size + 1])
+    events = found[:size]
+    runs = list(VerificationRun.objects.order_by("-requested_at", "-id")[:RECENT_RUNS])
+    return LogPage(
+        events=events,
+        older_than=events[-1].pk if len(found) > size else None,
+        checkpoint=Checkpoint.objects.order_by("-tree_size").first(),
+        runs=runs,
+        # Only one run waits or runs at a time, so a pending run is the newest.
+        pending=runs[0] if runs and runs[0].pending else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -93,16 +154,15 @@ class Seal:
     content_matches: bool | None
 
 
-def event_for_auditor(*, actor: Any, event_id: int) -> AuditEvent | None:
+def event_for_auditor(*, actor: Any, event_id: int) -> tuple[AuditEvent, Seal] | None:
+    """One event and where it stands in the sealed log, or None if there is no such event."""
     _require_auditor(actor)
-    return AuditEvent.objects.filter(pk=event_id).first()
-
-
-def seal_of(*, actor: Any, event: AuditEvent) -> Seal:
-    _require_auditor(actor)
+    event = AuditEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        return None
     leaf = Leaf.objects.filter(event_id=event.pk).first()
     if leaf is None:
-        return Seal(position=None, checkpoint=None, content_matches=None)
+        return event, Seal(position=None, checkpoint=None, content_matches=None)
     checkpoint = (
         Checkpoint.objects.filter(tree_size__gt=leaf.leaf_index).order_by("tree_size").first()
     )
@@ -110,18 +170,8 @@ def seal_of(*, actor: Any, event: AuditEvent) -> Seal:
         digest = domain.content_hash(event_fields(event))
     except ValueError:  # a field the platform would never have written
         digest = None
-    return Seal(
+    return event, Seal(
         position=leaf.leaf_index,
         checkpoint=checkpoint,
         content_matches=digest == bytes(leaf.content_hash),
     )
-
-
-def latest_checkpoint(*, actor: Any) -> Checkpoint | None:
-    _require_auditor(actor)
-    return Checkpoint.objects.order_by("-tree_size").first()
-
-
-def verification_runs(*, actor: Any, limit: int = 5) -> list[VerificationRun]:
-    _require_auditor(actor)
-    return list(VerificationRun.objects.order_by("-requested_at", "-id")[:limit])

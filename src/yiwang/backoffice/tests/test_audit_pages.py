@@ -266,3 +266,10 @@ def test_queued_verification_runs_at_once_with_an_inline_worker(
         auditor.post("/backoffice/audit/verify/")
     run = VerificationRun.objects.get()
     assert run.ok is True
+
+
+def test_the_calendars_last_day_leaves_the_search_open_ended(auditor: Client) -> None:
+    event = _event(PERSON)
+    response = auditor.get("/backoffice/audit/", {"until": "9999-12-31"})
+    assert response.status_code == 200
+    assert event.pk in [e.pk for e in response.context["events"]]

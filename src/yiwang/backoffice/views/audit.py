@@ -1,14 +1,13 @@
 """The audit log for auditors and platform admins: search it, open an event, verify it all.
 
 The log names the people whose data each event touched, so reading it is itself a use of
-personal data: every search and every event opened is recorded (``audit.log_viewed``,
-``audit.event_viewed``). Pages are keyset pages by event id, newest first: an older page costs
-the same as the first, and nothing is counted.
+personal data: every search and every event opened is recorded (:mod:`yiwang.audit.oversight`).
+Pages are keyset pages by event id, newest first: an older page costs the same as the first,
+and nothing is counted.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -18,18 +17,17 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from yiwang.audit import runs
+from yiwang.audit import oversight, runs
 from yiwang.audit import selectors as audit
-from yiwang.audit.services import AuditError, record_event, subject_key
-from yiwang.audit.wording import problem_summary
+from yiwang.audit.services import AuditError, subject_key
 from yiwang.backoffice.forms import DateInput
+from yiwang.exchange.constants import SubjectKind
+from yiwang.exchange.domain import SubjectInvalid, normalise_subject, subject_ref
 from yiwang.identity.access import staff_required
-from yiwang.identity.domain import IdentifierError, normalise_national_id, normalise_uscc
 
 PAGE_SIZE = 50
 _FILTERS = ("action", "subject", "actor_id", "object_type", "object_id", "since", "until")
@@ -44,14 +42,12 @@ def subject_of(text: str) -> str | None:
             return subject_key(value)
         except AuditError:
             return None
-    try:
-        return f"person:{normalise_national_id(value)}"
-    except IdentifierError:
-        pass
-    try:
-        return f"firm:{normalise_uscc(value)}"
-    except IdentifierError:
-        return None
+    for kind in (SubjectKind.PERSON, SubjectKind.FIRM):
+        try:
+            return subject_ref(kind, normalise_subject(kind, value))
+        except SubjectInvalid:
+            continue
+    return None
 
 
 class AuditSearchForm(forms.Form):
@@ -124,14 +120,7 @@ class AuditSearchForm(forms.Form):
 
     def filters(self) -> dict[str, Any]:
         """The chosen filters as the selector takes them; call after ``is_valid``."""
-        data = {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
-        zone = timezone.get_current_timezone()
-        if "since" in data:
-            data["since"] = dt.datetime.combine(data["since"], dt.time(), zone)
-        if "until" in data:
-            next_day = data["until"] + dt.timedelta(days=1)
-            data["until"] = dt.datetime.combine(next_day, dt.time(), zone)
-        return data
+        return {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
 
 
 def _before(request: HttpRequest) -> int | None:
@@ -154,44 +143,23 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     filtered = any(request.GET.get(name) for name in _FILTERS)
     before = _before(request)
-    events: list[Any] = []
-    older_url = None
     valid = form.is_valid() if filtered else True
-    if valid:
-        filters = form.filters() if filtered else {}
-        found = list(
-            audit.events_for_auditor(actor=request.user, before_id=before, **filters)[
-                : PAGE_SIZE + 1
-            ]
+    filters = (form.filters() if filtered else {}) if valid else None
+    page = audit.log_page(actor=request.user, filters=filters, before_id=before, size=PAGE_SIZE)
+    # A search that failed shows no event; a HEAD request is answered without the page. Neither
+    # is a read.
+    if filters is not None and request.method != "HEAD":
+        oversight.record_log_view(
+            actor=request.user, filters=filters, before_id=before, shown=len(page.events)
         )
-        events = found[:PAGE_SIZE]
-        if len(found) > PAGE_SIZE:
-            older_url = _page_link(request, events[-1].pk)
-        logged = {
-            k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in filters.items()
-        }
-        # A HEAD request gets the headers only: nothing is shown, so nothing is recorded.
-        if request.method != "HEAD":
-            record_event(
-                actor=request.user,
-                action="audit.log_viewed",
-                object_type="audit.log",
-                subjects=[filters["subject"]] if "subject" in filters else [],
-                data={"filters": logged, "before": before, "shown": len(events)},
-            )
     context = {
         "form": form,
         "filtered": filtered,
         "valid": valid,
-        "events": events,
-        "older_url": older_url,
+        "events": page.events,
+        "older_url": _page_link(request, page.older_than) if page.older_than else None,
         "newest_url": _page_link(request, None) if before is not None else None,
-        "checkpoint": audit.latest_checkpoint(actor=request.user),
-        "runs": [
-            {"run": run, "problem": problem_summary(run.problem)}
-            for run in audit.verification_runs(actor=request.user)
-        ],
-        "pending": runs.pending_run(),
+        "page": page,
     }
     return render(request, "backoffice/audit/log.html", context, status=200 if valid else 400)
 
@@ -199,14 +167,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @require_safe
 @staff_required(roles=audit.AUDITOR_ROLES)
 def audit_event(request: HttpRequest, pk: int) -> HttpResponse:
-    event = audit.event_for_auditor(actor=request.user, event_id=pk)
-    if event is None:
+    found = audit.event_for_auditor(actor=request.user, event_id=pk)
+    if found is None:
         raise Http404
-    seal = audit.seal_of(actor=request.user, event=event)
+    event, seal = found
     if request.method != "HEAD":  # headers only: nothing is shown, so nothing is recorded
-        record_event(
-            actor=request.user, action="audit.event_viewed", obj=event, subjects=event.subjects
-        )
+        oversight.record_event_view(actor=request.user, event=event)
     context = {
         "event": event,
         "seal": seal,

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from yiwang.core import clock
 from yiwang.core.db.planning import planned_each_time
 from yiwang.core.errors import PermissionDenied
 from yiwang.core.language import pick
@@ -156,18 +157,12 @@ def _filtered(
 ) -> QuerySet[AccessLogEntry]:
     if where is None:
         return rows
-    from django.utils import timezone
-
     if where.department:
         rows = rows.filter(consumer_code=where.department)
-    zone = timezone.get_current_timezone()
-    # The first and last days a calendar has bound nothing: their edges cannot be written as a
-    # moment in every time zone.
-    if where.since is not None and where.since > dt.date.min:
-        start = dt.datetime.combine(where.since, dt.time.min, tzinfo=zone)
+    start, end = clock.day_bounds(where.since, where.until)
+    if start is not None:
         rows = rows.filter(created_at__gte=start)
-    if where.until is not None and where.until < dt.date.max:
-        end = dt.datetime.combine(where.until + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    if end is not None:
         rows = rows.filter(created_at__lt=end)
     return rows
 
