@@ -23,7 +23,9 @@ def test_tokens_are_stored_only_as_hashes(world: World) -> None:
     stored = SystemCredential.objects.get(prefix=issued.prefix)
     assert stored.token_hash == hashlib.sha256(issued.token.encode()).hexdigest()
     assert issued.token not in {stored.token_hash, stored.prefix}
-    secret = issued.token.rsplit("_", 1)[-1]
+    # The secret is everything after the prefix: token_urlsafe may itself hold "_".
+    secret = issued.token.split("_", 2)[2]
+    assert len(secret) >= 40
     assert secret not in stored.token_hash
     assert services.authenticate_system(issued.token) == system
 
