@@ -274,9 +274,13 @@ def run_writers(kind: str, writers: int, ops: int) -> float:
 
 
 # --- 2 and 3. a large log -------------------------------------------------------------------
-def generate_events(count: int) -> float:
+def generate_events(count: int, days: float = 0) -> float:
     """Insert ``count`` realistic events in SQL, content hash computed by PostgreSQL itself
-    with the very text the verifier hashes, so the log is valid without a Python round trip."""
+    with the very text the verifier hashes, so the log is valid without a Python round trip.
+
+    The events are spread over the last few minutes, recent enough for the sealer's window
+    after a checkpoint; or, with ``days``, over that many days up to a few minutes ago (which
+    only a log's first seal takes)."""
     from django.db import connection
 
     from yiwang.audit import domain
@@ -291,14 +295,14 @@ def generate_events(count: int) -> float:
     depts = "ARRAY[" + ", ".join(f"'{d}'" for d in DEPARTMENTS) + "]"
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        # Timestamps spread over the last few minutes: recent enough for the sealer's window.
+        span = float(days * 86400 or 240)
         cursor.execute(
             f"""
             INSERT INTO audit_auditevent ({", ".join(columns)}, content_hash)
             SELECT {", ".join(f"e.{c}" for c in columns)}, sha256(convert_to({text}, 'UTF8'))
             FROM (
                 SELECT
-                    now() - interval '5 minutes' + (g * 240.0 / %s) * interval '1 second'
+                    now() - interval '1 minute' - (%s - g * %s / %s) * interval '1 second'
                         AS created_at,
                     'staff'::varchar AS actor_type,
                     (1000 + g %% 500)::text AS actor_id,
@@ -319,7 +323,7 @@ def generate_events(count: int) -> float:
                 FROM generate_series(1, %s) AS g
             ) AS e
             """,
-            [count, count],
+            [span, span, count, count],
         )
         cursor.execute("VACUUM ANALYZE audit_auditevent")
     return time.perf_counter() - started

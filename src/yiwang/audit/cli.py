@@ -50,20 +50,41 @@ def _finish(report_summary: str, ok: bool, notes: list[str]) -> None:
 
 @app.command()
 def seal() -> None:
-    """Seal every unsealed event into the Merkle tree and sign a checkpoint."""
+    """Seal every unsealed event into the Merkle tree and sign a checkpoint, then add the
+    sealed events to the auditors' search index."""
     _django()
     from yiwang.audit.actors import system_actor
+    from yiwang.audit.search_index import index_sealed
     from yiwang.audit.services import seal as seal_log
 
     with _err.status("Sealing audit events…"):
         checkpoint = seal_log(actor=system_actor("cli"))
     if checkpoint is None:
         typer.echo("Nothing to seal.")
-        return
-    typer.echo(
-        f"Sealed: tree size {checkpoint.tree_size}, root {bytes(checkpoint.root_hash).hex()}, "
-        f"key {checkpoint.key_id}"
-    )
+    else:
+        typer.echo(
+            f"Sealed: tree size {checkpoint.tree_size}, root "
+            f"{bytes(checkpoint.root_hash).hex()}, key {checkpoint.key_id}"
+        )
+    with _err.status("Indexing sealed events for search…"):
+        indexed = index_sealed()
+    if indexed:
+        typer.echo(f"Indexed {indexed} sealed event(s) for the auditors' search.")
+
+
+@app.command()
+def index(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Empty the search index and build it again.")
+    ] = False,
+) -> None:
+    """Add sealed events to the auditors' search index (the seal task does this on its own)."""
+    _django()
+    from yiwang.audit.search_index import index_sealed
+
+    with _err.status("Indexing sealed events for search…"):
+        indexed = index_sealed(rebuild=rebuild)
+    typer.echo(f"Indexed {indexed} sealed event(s) for the auditors' search.")
 
 
 @app.command()

@@ -205,3 +205,47 @@ class VerificationRun(models.Model):
     def problem_text(self) -> str:
         """The first problem, worded in the reader's language."""
         return problem_summary(self.problem)
+
+
+class SearchTerm(models.Model):
+    """One way into the log for the auditors' search: a data subject (``person:…``, ``firm:…``)
+    or an actor (``actor:<id>``) of a sealed event.
+
+    Not part of the log and not its proof: it is built from sealed events off the write path
+    (:mod:`yiwang.audit.search_index`), may lag behind them, and can be rebuilt. A search always
+    checks the event itself too, so an entry that no longer matches finds nothing.
+    """
+
+    pk = models.CompositePrimaryKey("term", "event")
+    term = models.CharField(_("term"), max_length=120)
+    # A join for the search to follow, without a constraint (see the module's docstring) or an
+    # index of its own: the primary key's index, by term then event, is the one searches read.
+    event = models.ForeignKey(
+        AuditEvent,
+        verbose_name=_("event"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="search_terms",
+    )
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+
+    def __str__(self) -> str:
+        return f"{self.term}: event {self.event_id}"
+
+
+class SearchIndexProgress(models.Model):
+    """How much of the sealed log the search terms cover: the first ``tree_size`` entries, which
+    is always a checkpoint's tree size. One row."""
+
+    tree_size = models.BigIntegerField(_("tree size"), default=0)
+
+    class Meta:
+        verbose_name = _("search index progress")
+        verbose_name_plural = _("search index progress")
+
+    def __str__(self) -> str:
+        return f"search index through tree size {self.tree_size}"

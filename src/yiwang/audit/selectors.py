@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import QuerySet
 
-from yiwang.audit import domain
+from yiwang.audit import domain, search_index
 from yiwang.audit.models import AuditEvent, Checkpoint, Leaf, VerificationRun
 from yiwang.audit.services import event_fields
 from yiwang.core import clock
@@ -19,6 +20,8 @@ from yiwang.core.errors import PermissionDenied
 AUDITOR_ROLES = ("auditor", "platform_admin")
 # Verifications the audit page lists.
 RECENT_RUNS = 5
+# Events a search returns at most, unless asked for fewer.
+SEARCH_LIMIT = 50
 
 
 def is_auditor(actor: Any) -> bool:
@@ -58,24 +61,66 @@ def events_for_auditor(
     since: dt.date | None = None,
     until: dt.date | None = None,
     before_id: int | None = None,
-) -> QuerySet[AuditEvent]:
-    """Events matching the filters, newest first: ``since`` and ``until`` are whole days, both
-    included; ``before_id`` keeps only events older than that one.
+    limit: int = SEARCH_LIMIT,
+) -> list[AuditEvent]:
+    """Up to ``limit`` events matching the filters, newest first: ``since`` and ``until`` are
+    whole days, both included; ``before_id`` keeps only events older than that one.
 
-    Refuses anyone without an auditor role. Only the time filters use an index: on a long log,
-    a rare subject or action is found fastest within a span of dates.
+    Refuses anyone without an auditor role. A person, firm or actor is looked up in the search
+    index (:mod:`yiwang.audit.search_index`), so it is found fast on any log; the other filters
+    narrow what that, or a span of dates, finds: alone, a rare action reads the whole log.
     """
     _require_auditor(actor)
-    return _matching(
-        action=action,
-        subject=subject,
-        actor_id=actor_id,
-        object_type=object_type,
-        object_id=object_id,
-        since=since,
-        until=until,
+    return _found(
+        {
+            "action": action,
+            "subject": subject,
+            "actor_id": actor_id,
+            "object_type": object_type,
+            "object_id": object_id,
+            "since": since,
+            "until": until,
+        },
         before_id=before_id,
+        limit=limit,
     )
+
+
+def _found(filters: Mapping[str, Any], *, before_id: int | None, limit: int) -> list[AuditEvent]:
+    events = _matching(before_id=before_id, **filters)
+    if filters.get("subject"):
+        term = filters["subject"]
+    elif filters.get("actor_id"):
+        term = search_index.actor_term(filters["actor_id"])
+    else:
+        return list(events[:limit])
+    since = search_index.uncovered_since()
+    if since is None:
+        return list(events[:limit])
+    # Every match is in the index, or was created since the index may miss events: those have
+    # ids from the smallest of theirs on, a range the primary key reads without a scan. The
+    # join lets the database read the term's entries newest first and stop at the page's end.
+    found = list(events.filter(search_terms__term=term)[:limit])
+    first_recent = _first_id_since(since)
+    if first_recent is not None:
+        found += events.filter(id__gte=first_recent)[:limit]
+    unique = {event.pk: event for event in found}
+    return sorted(unique.values(), key=lambda event: event.pk, reverse=True)[:limit]
+
+
+def _first_id_since(moment: dt.datetime) -> int | None:
+    # Materialised, so the database finds the recent events by their time, which is indexed,
+    # instead of reading ids upwards from the first until one is recent.
+    with connection.cursor() as cursor:
+        cursor.execute(_FIRST_ID_SINCE, [connection.ops.adapt_datetimefield_value(moment)])
+        row = cursor.fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+_FIRST_ID_SINCE = (
+    "WITH recent AS MATERIALIZED "
+    "(SELECT id FROM audit_auditevent WHERE created_at >= %s) SELECT min(id) FROM recent"
+)
 
 
 def _matching(
@@ -130,7 +175,7 @@ def log_page(
     _require_auditor(actor)
     found: list[AuditEvent] = []
     if filters is not None:
-        found = list(_matching(before_id=before_id, **filters)[: size + 1])
+        found = _found(filters, before_id=before_id, limit=size + 1)
     events = found[:size]
     runs = list(VerificationRun.objects.order_by("-requested_at", "-id")[:RECENT_RUNS])
     return LogPage(

@@ -358,7 +358,8 @@ def _send_held(db: Any) -> None:
 
 
 # --- Sealing --------------------------------------------------------------------------------
-def _lock_sealer() -> None:
+def lock_sealer() -> None:
+    """Wait for the sealers (and the search indexer) before this one, until the transaction ends."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEALER_LOCK_KEY])
@@ -429,7 +430,7 @@ def seal(*, actor: Actor = SYSTEM, batch_size: int = 50_000) -> Checkpoint | Non
     key_id = domain.key_id(key.public_key())
     max_transaction = dt.timedelta(seconds=settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS)
     with transaction.atomic():
-        _lock_sealer()
+        lock_sealer()
         last = Checkpoint.objects.order_by("-tree_size").first()
         # Taken before reading events: whatever committed before this instant is sealed now.
         sealed_at = clock.now()

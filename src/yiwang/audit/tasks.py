@@ -8,15 +8,17 @@ from django.conf import settings
 from django_tasks import task
 from django_tasks.base import Task
 
-from yiwang.audit import runs, services
+from yiwang.audit import runs, search_index, services
 from yiwang.audit.actors import system_actor
 
 
 @task()
 def seal_audit_log() -> int | None:
-    """Seal whatever is unsealed. Idempotent: a retry or a second worker finds nothing to do
-    (sealers take turns on a lock and every event is sealed once). Returns the new tree size."""
+    """Seal whatever is unsealed, then add it to the auditors' search index. Idempotent: a
+    retry or a second worker finds nothing to do (sealers take turns on a lock, every event is
+    sealed once and every checkpoint indexed once). Returns the new tree size."""
     checkpoint = services.seal(actor=system_actor("scheduler"))
+    search_index.index_sealed()
     return checkpoint.tree_size if checkpoint is not None else None
 
 

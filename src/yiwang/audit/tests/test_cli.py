@@ -5,7 +5,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from yiwang.audit.models import AuditEvent, Checkpoint
+from yiwang.audit.models import AuditEvent, Checkpoint, SearchTerm
 from yiwang.cli import app
 
 runner = CliRunner()
@@ -16,9 +16,23 @@ def test_seal_command(make_events: Callable[..., list[AuditEvent]]) -> None:
     result = runner.invoke(app, ["audit", "seal"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Sealed: tree size 3, root ")
+    assert "Indexed 3 sealed event(s) for the auditors' search." in result.stdout
+    assert SearchTerm.objects.filter(term="actor:platform").count() == 3
     again = runner.invoke(app, ["audit", "seal"])
     assert again.exit_code == 0 and again.stdout.strip() == "Nothing to seal."
     assert Checkpoint.objects.count() == 1
+
+
+def test_index_command_adds_and_rebuilds(make_events: Callable[..., list[AuditEvent]]) -> None:
+    events = make_events(2)
+    runner.invoke(app, ["audit", "seal"])
+    SearchTerm.objects.filter(event_id=events[0].pk).delete()
+    nothing = runner.invoke(app, ["audit", "index"])
+    assert nothing.stdout.strip() == "Indexed 0 sealed event(s) for the auditors' search."
+    rebuilt = runner.invoke(app, ["audit", "index", "--rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert rebuilt.stdout.strip() == "Indexed 2 sealed event(s) for the auditors' search."
+    assert set(SearchTerm.objects.values_list("event_id", flat=True)) == {e.pk for e in events}
 
 
 def test_verify_command_exit_codes(

@@ -1,0 +1,132 @@
+"""The auditors' search index: who a sealed event is about, and who acted.
+
+Finding the events of one person in years of log must not read all of it, and the audited
+write must not pay for an index either. So the index is built after the fact, from sealed events,
+by the same background task that seals them: for each event, one term per data subject
+(``person:…``, ``firm:…``) and one for its actor (``actor:<id>``).
+
+The index covers the sealed log up to a checkpoint (``SearchIndexProgress.tree_size``). What it
+does not cover yet is recent: every event sealed after that checkpoint, or still unsealed, was
+created at most ``YIWANG_AUDIT_MAX_TRANSACTION_SECONDS`` before it (the sealer looks no further
+back). A search reads the index, plus the events since that moment (:func:`uncovered_since`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from yiwang.audit.models import Checkpoint, SearchIndexProgress, SearchTerm
+from yiwang.audit.services import lock_sealer
+
+logger = logging.getLogger(__name__)
+
+ACTOR_PREFIX = "actor:"
+# Longest term kept: a subject key is at most 107 characters, an actor term 106.
+MAX_TERM = 120
+
+_SEALED_SQL = """
+    SELECT e.id, e.subjects_json, e.actor_id
+    FROM audit_leaf l JOIN audit_auditevent e ON e.id = l.event_id
+    WHERE l.leaf_index >= %s AND l.leaf_index < %s
+    ORDER BY l.leaf_index
+"""
+
+
+def actor_term(actor_id: str) -> str:
+    return f"{ACTOR_PREFIX}{actor_id}"
+
+
+def terms_of(subjects_json: str, actor_id: str) -> set[str]:
+    """The terms of one event. Text the platform would not have written (an event altered
+    behind its back) gives what can be read of it; the verifier is what reports the change."""
+    terms: set[str] = set()
+    try:
+        subjects = json.loads(subjects_json)
+    except ValueError:
+        subjects = []
+    if isinstance(subjects, list):
+        terms.update(s for s in subjects if isinstance(s, str) and 0 < len(s) <= MAX_TERM)
+    if actor_id and len(actor_term(actor_id)) <= MAX_TERM:
+        terms.add(actor_term(actor_id))
+    return terms
+
+
+def _sealed(start: int, end: int, batch_size: int) -> Iterator[list[tuple[int, str, str]]]:
+    """(event id, subjects, actor id) of the sealed entries ``start`` to ``end`` - 1."""
+    if connection.vendor == "postgresql":
+        with connection.connection.cursor(name="yiwang_audit_to_index") as cursor:
+            cursor.execute(_SEALED_SQL, [start, end])
+            while rows := cursor.fetchmany(batch_size):
+                yield rows
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_SEALED_SQL, [start, end])
+        while rows := cursor.fetchmany(batch_size):
+            yield rows
+
+
+def _write(rows: list[tuple[str, int]]) -> None:
+    if connection.vendor == "postgresql":
+        with (
+            connection.connection.cursor() as cursor,
+            cursor.copy("COPY audit_searchterm (term, event_id) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(term=term, event_id=event_id) for term, event_id in rows], batch_size=500
+    )
+
+
+def index_sealed(*, rebuild: bool = False, batch_size: int = 50_000) -> int:
+    """Add the events sealed since the last run to the index; how many there were. With
+    ``rebuild``, empty the index first and index the whole sealed log again.
+
+    Safe to run at any time and from several places: it takes turns with the sealers, and
+    covers whole checkpoints, each once. Searches see the index change only when it is done.
+    """
+    with transaction.atomic():
+        lock_sealer()
+        progress, _ = SearchIndexProgress.objects.get_or_create(pk=1)
+        if rebuild:
+            SearchTerm.objects.all().delete()
+            progress.tree_size = 0
+        latest = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", flat=True)
+        end = latest.first() or 0
+        start = progress.tree_size
+        if end <= start:
+            return 0
+        events = 0
+        for batch in _sealed(start, end, batch_size):
+            events += len(batch)
+            _write(
+                [
+                    (term, event_id)
+                    for event_id, subjects_json, actor_id in batch
+                    for term in sorted(terms_of(subjects_json, actor_id))
+                ]
+            )
+        progress.tree_size = end
+        progress.save(update_fields=["tree_size"])
+    logger.info("audit: indexed %d sealed events for search, through tree size %d", events, end)
+    return events
+
+
+def uncovered_since() -> dt.datetime | None:
+    """The moment from which events may be missing from the index (None: it covers nothing,
+    so a search must read the whole log)."""
+    progress = SearchIndexProgress.objects.filter(pk=1).values_list("tree_size", flat=True).first()
+    if not progress:
+        return None
+    covered = Checkpoint.objects.filter(tree_size=progress).values_list("created_at", flat=True)
+    at = covered.first()
+    if at is None:  # the index names a checkpoint the log no longer has: trust none of it
+        return None
+    return at - dt.timedelta(seconds=settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS)

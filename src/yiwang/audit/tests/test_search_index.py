@@ -1,0 +1,168 @@
+"""The auditors' search index: built from sealed events, read beside the recent ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from yiwang.audit import domain
+from yiwang.audit.actors import SYSTEM, Actor
+from yiwang.audit.models import AuditEvent, SearchIndexProgress, SearchTerm
+from yiwang.audit.search_index import index_sealed, terms_of, uncovered_since
+from yiwang.audit.selectors import events_for_auditor
+from yiwang.audit.services import build_event, event_fields, record_event, seal
+from yiwang.audit.tasks import seal_audit_log
+from yiwang.core import clock
+from yiwang.identity.models import Account, Department, Membership, Region
+
+ANNA = "person:11010519491231002X"
+FIRM = "firm:91350100M000100Y43"
+CLERK = Actor(type="staff", id="42", label="Clerk 42", department="data", role="reviewer")
+
+
+@pytest.fixture
+def auditor(db: Any) -> Account:
+    region = Region.objects.create(code="R1", level="district", name_zh="一区", name_en="D1")
+    department = Department.objects.create(
+        code="data", region=region, name_zh="数据局", name_en="Data"
+    )
+    account = Account.objects.create_user("auditor", kind="staff")
+    Membership.objects.create(account=account, department=department, role="auditor")
+    return account
+
+
+def backdated(hours: int, **kwargs: Any) -> AuditEvent:
+    """An event written ``hours`` ago (sealed by a first seal, which looks back without limit)."""
+    event = build_event(**kwargs)
+    event.created_at = clock.now() - dt.timedelta(hours=hours)
+    event.content_hash = domain.content_hash(event_fields(event))
+    event.save()
+    return event
+
+
+def terms() -> set[tuple[str, int]]:
+    return set(SearchTerm.objects.values_list("term", "event_id"))
+
+
+def test_sealed_events_are_indexed_once_by_subject_and_actor(db: Any) -> None:
+    both = record_event(actor=CLERK, action="exchange.record_read", subjects=[ANNA, FIRM])
+    system = record_event(actor=SYSTEM, action="test.done", subjects=[ANNA])
+    assert index_sealed() == 0  # nothing sealed yet
+    seal()
+    unsealed = record_event(actor=CLERK, action="test.done", subjects=[FIRM])
+
+    assert index_sealed() == 2
+    assert terms() == {
+        (ANNA, both.pk),
+        (FIRM, both.pk),
+        ("actor:42", both.pk),
+        (ANNA, system.pk),
+        ("actor:platform", system.pk),
+    }
+    assert SearchIndexProgress.objects.get().tree_size == 2
+    assert index_sealed() == 0
+
+    seal()
+    assert index_sealed() == 1
+    assert {t for t in terms() if t[1] == unsealed.pk} == {
+        (FIRM, unsealed.pk),
+        ("actor:42", unsealed.pk),
+    }
+
+
+def test_the_seal_task_indexes_what_it_sealed(db: Any) -> None:
+    event = record_event(actor=CLERK, action="test.done", subjects=[ANNA])
+    seal_audit_log.call()
+    assert (ANNA, event.pk) in terms()
+    assert SearchIndexProgress.objects.get().tree_size == 1
+
+
+@pytest.mark.parametrize(
+    ("subjects_json", "actor_id", "expected"),
+    [
+        (f'["{ANNA}", "{FIRM}"]', "7", {ANNA, FIRM, "actor:7"}),
+        ("not json", "7", {"actor:7"}),
+        ('{"a": 1}', "", set()),
+        (f'["{ANNA}", 3, null, ""]', "", {ANNA}),
+        (f'["{"x" * 121}"]', "y" * 120, set()),
+    ],
+)
+def test_terms_of_an_event_take_what_can_be_read(
+    subjects_json: str, actor_id: str, expected: set[str]
+) -> None:
+    assert terms_of(subjects_json, actor_id) == expected
+
+
+def test_an_altered_event_does_not_stop_the_index(db: Any, attacker: Callable[..., None]) -> None:
+    event = record_event(actor=CLERK, action="test.done", subjects=[ANNA])
+    seal()
+    attacker("UPDATE audit_auditevent SET subjects_json = %s WHERE id = %s", ["{", event.pk])
+    assert index_sealed() == 1
+    assert terms() == {("actor:42", event.pk)}
+
+
+def test_nothing_indexed_means_search_reads_the_whole_log(auditor: Account) -> None:
+    old = backdated(5, actor=CLERK, action="test.done", subjects=[ANNA])
+    assert uncovered_since() is None
+    assert [e.pk for e in events_for_auditor(actor=auditor, subject=ANNA)] == [old.pk]
+
+
+def test_old_events_are_found_through_the_index_and_recent_ones_by_reading(
+    auditor: Account,
+) -> None:
+    old = backdated(5, actor=CLERK, action="test.done", subjects=[ANNA])
+    other = backdated(4, actor=SYSTEM, action="test.done", subjects=[FIRM])
+    seal()
+    index_sealed()
+    sealed_recent = record_event(actor=SYSTEM, action="test.done", subjects=[ANNA])
+    seal()  # sealed, not yet indexed: the index is one checkpoint behind
+    unsealed = record_event(actor=SYSTEM, action="test.done", subjects=[ANNA])
+
+    found = events_for_auditor(actor=auditor, subject=ANNA)
+    assert [e.pk for e in found] == [unsealed.pk, sealed_recent.pk, old.pk]
+    assert [e.pk for e in events_for_auditor(actor=auditor, actor_id="42")] == [old.pk]
+    assert [e.pk for e in events_for_auditor(actor=auditor, subject=FIRM)] == [other.pk]
+
+    # The old event is found only through its index entry: the search does not read old events.
+    SearchTerm.objects.filter(event_id=old.pk).delete()
+    found = events_for_auditor(actor=auditor, subject=ANNA)
+    assert [e.pk for e in found] == [unsealed.pk, sealed_recent.pk]
+
+
+def test_an_index_entry_that_no_longer_matches_finds_nothing(auditor: Account) -> None:
+    old = backdated(5, actor=CLERK, action="test.done", subjects=[ANNA])
+    seal()
+    index_sealed()
+    SearchTerm.objects.create(term=FIRM, event_id=old.pk)
+    assert events_for_auditor(actor=auditor, subject=FIRM) == []
+    assert events_for_auditor(actor=auditor, subject=ANNA, action="other.action") == []
+
+
+def test_pages_run_across_indexed_and_recent_events(auditor: Account) -> None:
+    old = [backdated(5 - i, actor=CLERK, action="test.done", subjects=[ANNA]) for i in range(3)]
+    seal()
+    index_sealed()
+    recent = [record_event(actor=CLERK, action="test.done", subjects=[ANNA]) for _ in range(3)]
+    newest_first = [e.pk for e in reversed(old + recent)]
+
+    seen: list[int] = []
+    before: int | None = None
+    while True:
+        page = events_for_auditor(actor=auditor, actor_id="42", before_id=before, limit=2)
+        seen += [e.pk for e in page]
+        if len(page) < 2:
+            break
+        before = page[-1].pk
+    assert seen == newest_first
+
+
+def test_an_index_behind_a_checkpoint_the_log_lacks_is_not_trusted(db: Any) -> None:
+    record_event(actor=CLERK, action="test.done", subjects=[ANNA])
+    seal()
+    index_sealed()
+    assert uncovered_since() is not None
+    SearchIndexProgress.objects.filter(pk=1).update(tree_size=99)
+    assert uncovered_since() is None
