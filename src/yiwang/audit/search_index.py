@@ -106,13 +106,13 @@ def index_sealed(*, rebuild: bool = False, batch_size: int = 50_000) -> int:
         events = 0
         for batch in _sealed(start, end, batch_size):
             events += len(batch)
-            _write(
-                [
-                    (term, event_id)
-                    for event_id, subjects_json, actor_id in batch
-                    for term in sorted(terms_of(subjects_json, actor_id))
-                ]
-            )
+            rows = [
+                (term, event_id)
+                for event_id, subjects_json, actor_id in batch
+                for term in terms_of(subjects_json, actor_id)
+            ]
+            rows.sort()
+            _write(rows)
         progress.tree_size = end
         progress.save(update_fields=["tree_size"])
     logger.info("audit: indexed %d sealed events for search, through tree size %d", events, end)
