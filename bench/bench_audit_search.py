@@ -5,10 +5,11 @@
 In a scratch database ``<name>_bench_audit_search`` (created fresh; the audit tables are
 append-only, so a bench cannot clean up after itself any other way): N events spread over the
 last ``--days`` days are sealed, then indexed for search (timed: the seal task does this after
-every seal). Before them comes one event about a person named nowhere else; after them, one event
-by an actor named nowhere else, sealed but not yet indexed, as the newest events are.
+every seal). Before them comes one event about a person and a record named nowhere else; after
+them, one event by an actor named nowhere else, sealed but not yet indexed, as the newest
+events are.
 
-Then, for those two, a person with a thousand events and an actor with two thousand, the time
+Then, for those three, a person with a thousand events and an actor with two thousand, the time
 of a page of search results (50 events, newest first) through ``events_for_auditor``, beside the
 same page found by reading the log (the search as it was without the index). No target in the
 issues; the figures are reported.
@@ -78,6 +79,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     oldest = build_event(
         actor=Actor(type="staff", id="1000", label="Clerk", department="bench", role=""),
         action="exchange.record_read",
+        object_type="applications.case",
+        object_id="YW2026RARE",
         subjects=[RARE_PERSON],
     )
     oldest.created_at = clock.now() - dt.timedelta(days=args.days + 1)
@@ -115,6 +118,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cases = [
         ("a person with 1 event, the oldest", {"subject": RARE_PERSON}),
         ("a person with 1,001 events", {"subject": COMMON_PERSON}),
+        (
+            "a record with 1 event, the oldest",
+            {"object_type": "applications.case", "object_id": "YW2026RARE"},
+        ),
         ("an actor with 1 event, the newest", {"actor_id": RARE_ACTOR}),
         ("an actor with 2,000 events", {"actor_id": COMMON_ACTOR}),
     ]

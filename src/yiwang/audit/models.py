@@ -208,8 +208,8 @@ class VerificationRun(models.Model):
 
 
 class SearchTerm(models.Model):
-    """One way into the log for the auditors' search: a data subject (``person:…``, ``firm:…``)
-    or an actor (``actor:<id>``) of a sealed event.
+    """One way into the log for the auditors' search: a data subject (``person:…``, ``firm:…``),
+    the actor (``actor:<id>``) or the record (``object:<type>:<id>``) of a sealed event.
 
     Not part of the log and not its proof: it is built from sealed events off the write path
     (:mod:`yiwang.audit.search_index`), may lag behind them, and can be rebuilt. A search always
@@ -217,7 +217,7 @@ class SearchTerm(models.Model):
     """
 
     pk = models.CompositePrimaryKey("term", "event")
-    term = models.CharField(_("term"), max_length=120)
+    term = models.CharField(_("term"), max_length=210)
     # A join for the search to follow, without a constraint (see the module's docstring) or an
     # index of its own: the primary key's index, by term then event, is the one searches read.
     event = models.ForeignKey(

@@ -3,7 +3,8 @@
 Finding the events of one person in years of log must not read all of it, and the audited
 write must not pay for an index either. So the index is built after the fact, from sealed events,
 by the same background task that seals them: for each event, one term per data subject
-(``person:…``, ``firm:…``) and one for its actor (``actor:<id>``).
+(``person:…``, ``firm:…``), one for its actor (``actor:<id>``) and one for the record it is about
+(``object:<type>:<id>``).
 
 The index covers the sealed log up to a checkpoint (``SearchIndexProgress.tree_size``). What it
 does not cover yet is recent: every event sealed after that checkpoint, or still unsealed, was
@@ -17,6 +18,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -26,12 +28,11 @@ from yiwang.audit.services import lock_sealer
 
 logger = logging.getLogger(__name__)
 
-ACTOR_PREFIX = "actor:"
-# Longest term kept: a subject key is at most 107 characters, an actor term 106.
-MAX_TERM = 120
+# Longest term kept: a subject key is at most 107 characters, an actor term 106, a record's 207.
+MAX_TERM = 210
 
 _SEALED_SQL = """
-    SELECT e.id, e.subjects_json, e.actor_id
+    SELECT e.id, e.subjects_json, e.actor_id, e.object_type, e.object_id
     FROM audit_leaf l JOIN audit_auditevent e ON e.id = l.event_id
     WHERE l.leaf_index >= %s AND l.leaf_index < %s
     ORDER BY l.leaf_index
@@ -39,10 +40,14 @@ _SEALED_SQL = """
 
 
 def actor_term(actor_id: str) -> str:
-    return f"{ACTOR_PREFIX}{actor_id}"
+    return f"actor:{actor_id}"
 
 
-def terms_of(subjects_json: str, actor_id: str) -> set[str]:
+def object_term(object_type: str, object_id: str) -> str:
+    return f"object:{object_type}:{object_id}"
+
+
+def terms_of(subjects_json: str, actor_id: str, object_type: str, object_id: str) -> set[str]:
     """The terms of one event. Text the platform would not have written (an event altered
     behind its back) gives what can be read of it; the verifier is what reports the change."""
     terms: set[str] = set()
@@ -52,13 +57,16 @@ def terms_of(subjects_json: str, actor_id: str) -> set[str]:
         subjects = []
     if isinstance(subjects, list):
         terms.update(s for s in subjects if isinstance(s, str) and 0 < len(s) <= MAX_TERM)
-    if actor_id and len(actor_term(actor_id)) <= MAX_TERM:
+    if actor_id:
         terms.add(actor_term(actor_id))
-    return terms
+    if object_type and object_id:
+        terms.add(object_term(object_type, object_id))
+    return {term for term in terms if len(term) <= MAX_TERM}
 
 
-def _sealed(start: int, end: int, batch_size: int) -> Iterator[list[tuple[int, str, str]]]:
-    """(event id, subjects, actor id) of the sealed entries ``start`` to ``end`` - 1."""
+def _sealed(start: int, end: int, batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """(event id, subjects, actor id, object type, object id) of the sealed entries ``start``
+    to ``end`` - 1."""
     if connection.vendor == "postgresql":
         with connection.connection.cursor(name="yiwang_audit_to_index") as cursor:
             cursor.execute(_SEALED_SQL, [start, end])
@@ -106,11 +114,7 @@ def index_sealed(*, rebuild: bool = False, batch_size: int = 50_000) -> int:
         events = 0
         for batch in _sealed(start, end, batch_size):
             events += len(batch)
-            rows = [
-                (term, event_id)
-                for event_id, subjects_json, actor_id in batch
-                for term in terms_of(subjects_json, actor_id)
-            ]
+            rows = [(term, event[0]) for event in batch for term in terms_of(*event[1:])]
             rows.sort()
             _write(rows)
         progress.tree_size = end

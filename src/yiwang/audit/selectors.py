@@ -66,9 +66,10 @@ def events_for_auditor(
     """Up to ``limit`` events matching the filters, newest first: ``since`` and ``until`` are
     whole days, both included; ``before_id`` keeps only events older than that one.
 
-    Refuses anyone without an auditor role. A person, firm or actor is looked up in the search
-    index (:mod:`yiwang.audit.search_index`), so it is found fast on any log; the other filters
-    narrow what that, or a span of dates, finds: alone, a rare action reads the whole log.
+    Refuses anyone without an auditor role. A record (type and id), a person or firm, or an
+    actor is looked up in the search index (:mod:`yiwang.audit.search_index`), so it is found
+    fast on any log; the other filters narrow what that, or a span of dates, finds: alone, a
+    rare action reads the whole log.
     """
     _require_auditor(actor)
     return _found(
@@ -88,7 +89,9 @@ def events_for_auditor(
 
 def _found(filters: Mapping[str, Any], *, before_id: int | None, limit: int) -> list[AuditEvent]:
     events = _matching(before_id=before_id, **filters)
-    if filters.get("subject"):
+    if filters.get("object_type") and filters.get("object_id"):
+        term = search_index.object_term(filters["object_type"], str(filters["object_id"]))
+    elif filters.get("subject"):
         term = filters["subject"]
     elif filters.get("actor_id"):
         term = search_index.actor_term(filters["actor_id"])

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
             name='SearchTerm',
             fields=[
                 ('pk', models.CompositePrimaryKey('term', 'event', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('term', models.CharField(max_length=120, verbose_name='term')),
+                ('term', models.CharField(max_length=210, verbose_name='term')),
                 ('event', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='search_terms', to='audit.auditevent', verbose_name='event')),
             ],
             options={

@@ -48,7 +48,13 @@ def terms() -> set[tuple[str, int]]:
 
 
 def test_sealed_events_are_indexed_once_by_subject_and_actor(db: Any) -> None:
-    both = record_event(actor=CLERK, action="exchange.record_read", subjects=[ANNA, FIRM])
+    both = record_event(
+        actor=CLERK,
+        action="exchange.record_read",
+        subjects=[ANNA, FIRM],
+        object_type="exchange.record",
+        object_id="p-1",
+    )
     system = record_event(actor=SYSTEM, action="test.done", subjects=[ANNA])
     assert index_sealed() == 0  # nothing sealed yet
     seal()
@@ -59,6 +65,7 @@ def test_sealed_events_are_indexed_once_by_subject_and_actor(db: Any) -> None:
         (ANNA, both.pk),
         (FIRM, both.pk),
         ("actor:42", both.pk),
+        ("object:exchange.record:p-1", both.pk),
         (ANNA, system.pk),
         ("actor:platform", system.pk),
     }
@@ -81,19 +88,21 @@ def test_the_seal_task_indexes_what_it_sealed(db: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("subjects_json", "actor_id", "expected"),
+    ("event", "expected"),
     [
-        (f'["{ANNA}", "{FIRM}"]', "7", {ANNA, FIRM, "actor:7"}),
-        ("not json", "7", {"actor:7"}),
-        ('{"a": 1}', "", set()),
-        (f'["{ANNA}", 3, null, ""]', "", {ANNA}),
-        (f'["{"x" * 121}"]', "y" * 120, set()),
+        ((f'["{ANNA}", "{FIRM}"]', "7", "", ""), {ANNA, FIRM, "actor:7"}),
+        (("[]", "", "applications.case", "12"), {"object:applications.case:12"}),
+        (("[]", "", "applications.case", ""), set()),
+        (("not json", "7", "", "12"), {"actor:7"}),
+        (('{"a": 1}', "", "", ""), set()),
+        ((f'["{ANNA}", 3, null, ""]', "", "", ""), {ANNA}),
+        ((f'["{"x" * 211}"]', "y" * 204, "t" * 100, "i" * 104), {"actor:" + "y" * 204}),
     ],
 )
 def test_terms_of_an_event_take_what_can_be_read(
-    subjects_json: str, actor_id: str, expected: set[str]
+    event: tuple[str, str, str, str], expected: set[str]
 ) -> None:
-    assert terms_of(subjects_json, actor_id) == expected
+    assert terms_of(*event) == expected
 
 
 def test_an_altered_event_does_not_stop_the_index(db: Any, attacker: Callable[..., None]) -> None:
@@ -113,8 +122,13 @@ def test_nothing_indexed_means_search_reads_the_whole_log(auditor: Account) -> N
 def test_old_events_are_found_through_the_index_and_recent_ones_by_reading(
     auditor: Account,
 ) -> None:
-    old = backdated(5, actor=CLERK, action="test.done", subjects=[ANNA])
-    other = backdated(4, actor=SYSTEM, action="test.done", subjects=[FIRM])
+    old = backdated(
+        5, actor=CLERK, action="test.done", subjects=[ANNA], object_type="test.thing", object_id=3
+    )
+    other = backdated(
+        4, actor=SYSTEM, action="test.done", subjects=[FIRM], object_type="test.thing", object_id=3
+    )
+    backdated(4, actor=SYSTEM, action="test.done", object_type="test.other", object_id=3)
     seal()
     index_sealed()
     sealed_recent = record_event(actor=SYSTEM, action="test.done", subjects=[ANNA])
@@ -125,11 +139,15 @@ def test_old_events_are_found_through_the_index_and_recent_ones_by_reading(
     assert [e.pk for e in found] == [unsealed.pk, sealed_recent.pk, old.pk]
     assert [e.pk for e in events_for_auditor(actor=auditor, actor_id="42")] == [old.pk]
     assert [e.pk for e in events_for_auditor(actor=auditor, subject=FIRM)] == [other.pk]
+    by_record = events_for_auditor(actor=auditor, object_type="test.thing", object_id="3")
+    assert [e.pk for e in by_record] == [other.pk, old.pk]
 
     # The old event is found only through its index entry: the search does not read old events.
     SearchTerm.objects.filter(event_id=old.pk).delete()
     found = events_for_auditor(actor=auditor, subject=ANNA)
     assert [e.pk for e in found] == [unsealed.pk, sealed_recent.pk]
+    by_record = events_for_auditor(actor=auditor, object_type="test.thing", object_id="3")
+    assert [e.pk for e in by_record] == [other.pk]
 
 
 def test_an_index_entry_that_no_longer_matches_finds_nothing(auditor: Account) -> None:
