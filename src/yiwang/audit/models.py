@@ -19,7 +19,7 @@ from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.audit.constants import RUN_LOST_AFTER, ActorType
-from yiwang.audit.wording import problem_summary
+from yiwang.audit.wording import problem_detail, problem_summary
 from yiwang.core import clock
 
 
@@ -205,6 +205,11 @@ class VerificationRun(models.Model):
     def problem_text(self) -> str:
         """The first problem, worded in the reader's language."""
         return problem_summary(self.problem)
+
+    @property
+    def problem_reason(self) -> str:
+        """Why the first problem is one, in the reader's language ("" if it cannot be said)."""
+        return problem_detail(self.problem)
 
 
 class SearchTerm(models.Model):

@@ -22,7 +22,7 @@ from yiwang.audit.models import VerificationRun
 from yiwang.audit.selectors import auditors, is_auditor
 from yiwang.audit.services import record_event
 from yiwang.audit.verifier import Report
-from yiwang.audit.wording import problem_summary
+from yiwang.audit.wording import problem_detail, problem_summary
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 
@@ -147,6 +147,7 @@ def _tell_auditors(run_id: int, report: Report) -> None:
         context={
             "run": run,
             "problem": lazy(problem_summary, str)(run.problem),
+            "reason": lazy(problem_detail, str)(run.problem),
             "problems": report.problems,
             "message": str(report.problem) if report.problem else "",
         },

@@ -64,6 +64,31 @@ class CheckpointRecord:
     frontier: bytes
 
 
+# Why a record is a problem, by reason: the English the report and the command line give. The
+# back office words the same reasons in the reader's language (yiwang.audit.wording).
+DETAILS = {
+    "event_gone": "sealed at position {position}, but the event is no longer in the log",
+    "out_of_order": "sealed at position {position} after event {previous}; one seal always "
+    "writes events in increasing id order",
+    "beyond_checkpoint": "sealing event {event}, beyond the last signed checkpoint "
+    "(tree size {signed})",
+    "positions_missing": "position(s) missing before event {event}",
+    "duplicate_position": "duplicate position for {event}",
+    "content_changed": "its content no longer matches what was sealed at position {position}",
+    "content_of_other": "it carries the content sealed for event {other}",
+    "content_moved": "its sealed content is now found under event {other}",
+    "leaves_missing": "signs {size} leaves but only {count} are in the log",
+    "size_not_growing": "tree sizes must grow",
+    "unknown_key": "signed by unknown key {key}",
+    "bad_signature": "the signature does not verify",
+    "root_mismatch": "the sealed entries at positions {first}-{last} no longer hash to the "
+    "signed root",
+    "frontier_mismatch": "its stored frontier does not match the leaves",
+    "unsealed_too_old": "not sealed, yet older than the last checkpoint ({sealed_at}) minus the "
+    "longest allowed transaction",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     kind: str
@@ -72,6 +97,26 @@ class Problem:
     detail: str = ""
     action: str = ""
     timestamp: str = ""
+    # One of DETAILS and the values its wording names ("" and none for a free-form detail).
+    reason: str = ""
+    params: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def because(
+        cls,
+        kind: str,
+        subject: str,
+        ref: str,
+        reason: str,
+        *,
+        action: str = "",
+        timestamp: str = "",
+        **params: object,
+    ) -> Problem:
+        """A problem for one of the :data:`DETAILS` reasons, its detail worded from them."""
+        values = {name: str(value) for name, value in params.items()}
+        detail = DETAILS[reason].format(**values)
+        return cls(kind, subject, ref, detail, action, timestamp, reason, values)
 
     def __str__(self) -> str:
         if self.subject == "event" and (self.action or self.timestamp):
@@ -126,12 +171,14 @@ class Report:
         }
 
 
-def _event_problem(kind: str, event_id: int, text: Text, detail: str = "") -> Problem:
+def _event_problem(kind: str, event_id: int, text: Text, reason: str, **params: object) -> Problem:
     action = timestamp = ""
     if text is not None:
         action = domain.text_field(text, domain.ACTION_INDEX)
         timestamp = domain.text_field(text, domain.CREATED_AT_INDEX)
-    return Problem(kind, "event", str(event_id), detail, action, timestamp)
+    return Problem.because(
+        kind, "event", str(event_id), reason, action=action, timestamp=timestamp, **params
+    )
 
 
 class _Lookahead:
@@ -343,12 +390,7 @@ class _State:
             text = pending.pop(event_id, None)
         if not found:
             report.add(
-                Problem(
-                    REMOVED,
-                    "event",
-                    str(event_id),
-                    f"sealed at position {leaf_index}, but the event is no longer in the log",
-                )
+                Problem.because(REMOVED, "event", str(event_id), "event_gone", position=leaf_index)
             )
         else:
             report.events += 1
@@ -361,20 +403,22 @@ class _State:
                     REORDERED,
                     event_id,
                     text,
-                    f"sealed at position {leaf_index} after event {self.prev_event_id}; "
-                    "one seal always writes events in increasing id order",
+                    "out_of_order",
+                    position=leaf_index,
+                    previous=self.prev_event_id,
                 )
             )
         self.prev_event_id = event_id
         if self.next_checkpoint is None:
             signed = self.last_checkpoint.tree_size if self.last_checkpoint else 0
             report.add(
-                Problem(
+                Problem.because(
                     INSERTED,
                     "leaf",
                     str(leaf_index),
-                    f"sealing event {event_id}, beyond the last signed checkpoint "
-                    f"(tree size {signed})",
+                    "beyond_checkpoint",
+                    event=event_id,
+                    signed=signed,
                 )
             )
         try:
@@ -395,24 +439,23 @@ class _State:
                 else (f"{self.count}-{leaf_index - 1}")
             )
             self.report.add(
-                Problem(REMOVED, "leaf", missing, f"position(s) missing before event {event_id}")
+                Problem.because(REMOVED, "leaf", missing, "positions_missing", event=event_id)
             )
             # Carry on from the position found, so that one gap is one problem (plus the roots
             # of the checkpoints that cover it, which cannot match any more).
             self.count = leaf_index
         else:
             self.report.add(
-                Problem(INSERTED, "leaf", str(leaf_index), f"duplicate position for {event_id}")
+                Problem.because(
+                    INSERTED, "leaf", str(leaf_index), "duplicate_position", event=event_id
+                )
             )
 
     def _mismatch(self, leaf_index: int, event_id: int, expected: bytes, text: Text) -> None:
         actual = domain.text_hash(text)
         if self.first_mismatch is None and self.report.problem is None:
             problem = _event_problem(
-                CHANGED,
-                event_id,
-                text,
-                f"its content no longer matches what was sealed at position {leaf_index}",
+                CHANGED, event_id, text, "content_changed", position=leaf_index
             )
             self.first_mismatch = (problem, expected, actual)
             self.report.add(problem)
@@ -429,15 +472,21 @@ class _State:
             return
         problem, expected, actual = self.first_mismatch
         other = self.later_expected.get(actual) if actual is not None else None
-        if other is not None:
-            detail = f"it carries the content sealed for event {other}"
-        else:
+        reason = "content_of_other"
+        if other is None:
             other = self.later_actual.get(expected)
-            detail = f"its sealed content is now found under event {other}"
+            reason = "content_moved"
         if other is None:
             return
         if self.report.problem is problem:
-            self.report.problem = dataclasses.replace(problem, kind=REORDERED, detail=detail)
+            moved = Problem.because(REORDERED, "event", problem.ref, reason, other=other)
+            self.report.problem = dataclasses.replace(
+                problem,
+                kind=REORDERED,
+                detail=moved.detail,
+                reason=moved.reason,
+                params=moved.params,
+            )
 
     # --- checkpoints ----------------------------------------------------------------------
     def flush(self) -> None:
@@ -456,11 +505,13 @@ class _State:
         while self.next_checkpoint is not None:
             cp = self.next_checkpoint
             self.report.add(
-                Problem(
+                Problem.because(
                     REMOVED,
                     "checkpoint",
                     str(cp.tree_size),
-                    f"signs {cp.tree_size} leaves but only {self.count} are in the log",
+                    "leaves_missing",
+                    size=cp.tree_size,
+                    count=self.count,
                 )
             )
             self.next_checkpoint = next(self.checkpoints, None)
@@ -474,11 +525,11 @@ class _State:
         self.prev_event_id = None
         start, self.range_start = self.range_start, cp.tree_size
         if cp.tree_size <= previous:
-            report.add(Problem(FORGED, "checkpoint", ref, "tree sizes must grow"))
+            report.add(Problem.because(FORGED, "checkpoint", ref, "size_not_growing"))
             return
         key = self.verifier.public_keys.get(cp.key_id)
         if key is None:
-            report.add(Problem(FORGED, "checkpoint", ref, f"signed by unknown key {cp.key_id}"))
+            report.add(Problem.because(FORGED, "checkpoint", ref, "unknown_key", key=cp.key_id))
             return
         try:
             body = domain.checkpoint_body(
@@ -487,23 +538,22 @@ class _State:
         except (UnicodeEncodeError, AttributeError):
             body = b""
         if not body or not domain.signature_valid(key, cp.signature, body):
-            report.add(Problem(FORGED, "checkpoint", ref, "the signature does not verify"))
+            report.add(Problem.because(FORGED, "checkpoint", ref, "bad_signature"))
             return
         if self.range.root() != cp.root:
             report.add(
-                Problem(
+                Problem.because(
                     CHANGED,
                     "checkpoint",
                     ref,
-                    f"the sealed entries at positions {start}-{cp.tree_size - 1} no longer hash "
-                    "to the signed root",
+                    "root_mismatch",
+                    first=start,
+                    last=cp.tree_size - 1,
                 )
             )
             return
         if self.range.to_bytes() != cp.frontier:
-            report.add(
-                Problem(CHANGED, "checkpoint", ref, "its stored frontier does not match the leaves")
-            )
+            report.add(Problem.because(CHANGED, "checkpoint", ref, "frontier_mismatch"))
             return
         report.checkpoints += 1
 
@@ -530,9 +580,8 @@ class _State:
                         INSERTED,
                         event_id,
                         text,
-                        "not sealed, yet older than the last checkpoint "
-                        f"({self.last_checkpoint.timestamp if self.last_checkpoint else ''}) "
-                        "minus the longest allowed transaction",
+                        "unsealed_too_old",
+                        sealed_at=self.last_checkpoint.timestamp if self.last_checkpoint else "",
                     )
                 )
             else:

@@ -100,3 +100,44 @@ def test_a_run_that_cannot_finish_keeps_the_reason(
     run = VerificationRun.objects.get()
     assert run.finished_at is not None and run.ok is None
     assert run.error == "RuntimeError: the database went away"
+
+
+def test_every_reason_the_verifier_gives_is_worded_in_both_languages() -> None:
+    from django.utils import translation
+
+    from yiwang.audit.verifier import DETAILS, Problem
+    from yiwang.audit.wording import problem_detail
+
+    values = {
+        "position": 7,
+        "previous": 6,
+        "event": 9,
+        "signed": 5,
+        "other": 3,
+        "size": 8,
+        "count": 2,
+        "key": "abcd",
+        "first": 0,
+        "last": 4,
+        "sealed_at": "2026-11-28T06:00:00.000000+00:00",
+    }
+    for reason, english in DETAILS.items():
+        names = {name for name in values if "{" + name + "}" in english}
+        problem = Problem.because("changed", "leaf", "1", reason, **{n: values[n] for n in names})
+        as_stored = {"reason": problem.reason, "params": dict(problem.params)}
+        with translation.override("en"):
+            worded = problem_detail(as_stored)
+        with translation.override("zh-hans"):
+            chinese = problem_detail(as_stored)
+        assert worded and chinese and worded != chinese, reason
+        for name in names:
+            assert str(values[name]) in worded and str(values[name]) in chinese, (reason, name)
+
+
+def test_a_reason_that_cannot_be_worded_gives_nothing() -> None:
+    from yiwang.audit.wording import problem_detail
+
+    assert problem_detail(None) == ""
+    assert problem_detail({"reason": "no such reason", "params": {}}) == ""
+    assert problem_detail({"reason": "event_gone", "params": {}}) == ""  # its value is missing
+    assert problem_detail({"detail": "written by an older version"}) == ""

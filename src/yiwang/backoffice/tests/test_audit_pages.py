@@ -10,7 +10,7 @@ from django.db import transaction
 from django.test import Client
 
 from yiwang.audit.actors import SYSTEM
-from yiwang.audit.models import AuditEvent, VerificationRun
+from yiwang.audit.models import AuditEvent, Leaf, VerificationRun
 from yiwang.audit.runs import run_verification
 from yiwang.audit.services import record_event, seal
 from yiwang.audit.tests.conftest import run_as_attacker
@@ -248,12 +248,19 @@ def test_verification_of_a_changed_log_names_the_problem_and_tells_the_auditors(
     page = auditor.get("/backoffice/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Problem found" in page
     assert f"Event {events[2].pk}: changed" in page
-    assert f"event {events[2].pk} changed" in page
+    position = Leaf.objects.get(event_id=events[2].pk).leaf_index
+    assert (
+        f"its content no longer matches what was sealed at position {position} "
+        "(the event&#x27;s action: test.innocent, written at "
+    ) in page
+    zh = auditor.get("/backoffice/audit/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"其内容与第 {position} 位封存的内容不再一致（该事件的操作：test.innocent" in zh
     # Every auditor and platform admin is told, in the site's language; no one else.
     told = InboxMessage.objects.filter(event=Event.AUDIT_PROBLEM)
     assert [m.recipient_id for m in told] == [staff.pk]
     assert told[0].subject == f"审计日志被改动：事件 {events[2].pk}：已被更改"
-    assert f"event {events[2].pk} changed" in told[0].body
+    assert f"原因：其内容与第 {position} 位封存的内容不再一致" in told[0].body
+    assert f"event {events[2].pk} changed" in told[0].body  # the verifier's words, for operators
 
 
 def test_queued_verification_runs_at_once_with_an_inline_worker(
