@@ -16,7 +16,9 @@ from yiwang.audit.selectors import events_for_auditor
 from yiwang.audit.services import build_event, event_fields, record_event, seal
 from yiwang.audit.tasks import seal_audit_log
 from yiwang.core import clock
-from yiwang.identity.models import Account, Department, Membership, Region
+from yiwang.identity.constants import Role
+from yiwang.identity.models import Account
+from yiwang.identity.tests.factories import StaffFactory
 
 ANNA = "person:11010519491231002X"
 FIRM = "firm:91350100M000100Y43"
@@ -25,13 +27,7 @@ CLERK = Actor(type="staff", id="42", label="Clerk 42", department="data", role="
 
 @pytest.fixture
 def auditor(db: Any) -> Account:
-    region = Region.objects.create(code="R1", level="district", name_zh="一区", name_en="D1")
-    department = Department.objects.create(
-        code="data", region=region, name_zh="数据局", name_en="Data"
-    )
-    account = Account.objects.create_user("auditor", kind="staff")
-    Membership.objects.create(account=account, department=department, role="auditor")
-    return account
+    return StaffFactory(username="auditor", membership__role=Role.AUDITOR)
 
 
 def backdated(hours: int, **kwargs: Any) -> AuditEvent:
