@@ -165,6 +165,13 @@ def test_event_page_shows_its_seal_and_is_recorded(auditor: Client) -> None:
     assert unsealed.status_code == 200
     assert unsealed.context["seal"].position is None
     assert "Not sealed yet" in unsealed.content.decode()
+    # Who acted, the record and each person lead to their other events.
+    assert (
+        '<a href="/backoffice/audit/?object_type=exchange.registry&amp;object_id=household"'
+        in unsealed.content.decode()
+    )
+    assert '<a href="/backoffice/audit/?actor_id=platform"' in unsealed.content.decode()
+    assert f'<a href="/backoffice/audit/?subject=person%3A{PERSON}">' in unsealed.content.decode()
     viewed = _last("audit.event_viewed")
     assert (viewed.object_type, viewed.object_id) == ("audit.auditevent", str(event.pk))
     assert viewed.subjects == [f"person:{PERSON}"]
