@@ -49,14 +49,16 @@ def object_term(object_type: str, object_id: str) -> str:
 
 def terms_of(subjects_json: str, actor_id: str, object_type: str, object_id: str) -> set[str]:
     """The terms of one event. Text the platform would not have written (an event altered
-    behind its back) gives what can be read of it; the verifier is what reports the change."""
+    behind its back) gives what can be read of it; the verifier is what reports the change.
+    Only JSON can carry a NUL character, which no database text may hold: such a subject is
+    left out."""
     terms: set[str] = set()
     try:
         subjects = json.loads(subjects_json)
     except ValueError:
         subjects = []
     if isinstance(subjects, list):
-        terms.update(s for s in subjects if isinstance(s, str) and 0 < len(s) <= MAX_TERM)
+        terms.update(s for s in subjects if isinstance(s, str) and s and "\x00" not in s)
     if actor_id:
         terms.add(actor_term(actor_id))
     if object_type and object_id:

@@ -92,6 +92,7 @@ def test_the_seal_task_indexes_what_it_sealed(db: Any) -> None:
         (("not json", "7", "", "12"), {"actor:7"}),
         (('{"a": 1}', "", "", ""), set()),
         ((f'["{ANNA}", 3, null, ""]', "", "", ""), {ANNA}),
+        ((f'["{ANNA}", "person:1\\u0000"]', "", "", ""), {ANNA}),
         ((f'["{"x" * 211}"]', "y" * 204, "t" * 100, "i" * 104), {"actor:" + "y" * 204}),
     ],
 )
@@ -101,10 +102,15 @@ def test_terms_of_an_event_take_what_can_be_read(
     assert terms_of(*event) == expected
 
 
-def test_an_altered_event_does_not_stop_the_index(db: Any, attacker: Callable[..., None]) -> None:
+@pytest.mark.parametrize("subjects_json", ["{", '["person:\\u0000"]'])
+def test_an_altered_event_does_not_stop_the_index(
+    db: Any, attacker: Callable[..., None], subjects_json: str
+) -> None:
     event = record_event(actor=CLERK, action="test.done", subjects=[ANNA])
     seal()
-    attacker("UPDATE audit_auditevent SET subjects_json = %s WHERE id = %s", ["{", event.pk])
+    attacker(
+        "UPDATE audit_auditevent SET subjects_json = %s WHERE id = %s", [subjects_json, event.pk]
+    )
     assert index_sealed() == 1
     assert terms() == {("actor:42", event.pk)}
 
