@@ -39,7 +39,16 @@ def test_audit_pages_pass_axe_in_both_languages(
         ok=False,
         events=3,
         problems=2,
-        problem={"kind": "changed", "subject": "event", "ref": "2", "message": "event 2 changed"},
+        problem={
+            "kind": "changed",
+            "subject": "event",
+            "ref": "2",
+            "reason": "content_changed",
+            "params": {"position": "1"},
+            "action": "exchange.record_read",
+            "timestamp": "2026-11-28T06:00:00.000000+00:00",
+            "message": "event 2 changed",
+        },
     )
     page = new_page(javascript=javascript)
     log_in(page, live_server, staff.username)
@@ -47,6 +56,7 @@ def test_audit_pages_pass_axe_in_both_languages(
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "审计日志"
     assert page.locator("table.audit-table tbody tr").count() >= 3
+    assert "其内容与第 1 位封存的内容不再一致" in page.locator("#verification").inner_text()
     assert_accessible(page)
 
     page.locator("#id_subject").fill("110105194912310021")
@@ -62,6 +72,7 @@ def test_audit_pages_pass_axe_in_both_languages(
     page.goto(live_server.url + "/backoffice/audit/?subject=11010519491231002X")
     assert page.locator("h1").inner_text() == "Audit log"
     assert "Event 2: changed" in page.locator("#verification").inner_text()
+    assert "what was sealed at position 1" in page.locator("#verification").inner_text()
     assert_accessible(page)
 
     page.locator("table.audit-table tbody tr a").first.click()
