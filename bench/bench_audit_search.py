@@ -5,9 +5,9 @@
 In a scratch database ``<name>_bench_audit_search`` (created fresh; the audit tables are
 append-only, so a bench cannot clean up after itself any other way): N events spread over the
 last ``--days`` days are sealed, then indexed for search (timed: the seal task does this after
-every seal). Before them comes one event about a person and a record named nowhere else; after
-them, one event by an actor named nowhere else, sealed but not yet indexed, as the newest
-events are.
+every seal). Before them comes one event about a person and a record, and of an action, named
+nowhere else; after them, one event by an actor named nowhere else, sealed but not yet indexed,
+as the newest events are.
 
 Then, for those three, a person with a thousand events and an actor with two thousand, the time
 of a page of search results (50 events, newest first) through ``events_for_auditor``, beside the
@@ -41,6 +41,7 @@ RARE_PERSON = "person:110105194912319999"
 COMMON_PERSON = "person:11010519491231002X"
 COMMON_ACTOR = "1002"
 RARE_ACTOR = "77777"
+RARE_ACTION = "identity.account_locked"
 REPEATS = 5
 
 
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # The oldest event, about a person named nowhere else: the most reading finds it last.
     oldest = build_event(
         actor=Actor(type="staff", id="1000", label="Clerk", department="bench", role=""),
-        action="exchange.record_read",
+        action=RARE_ACTION,
         object_type="applications.case",
         object_id="YW2026RARE",
         subjects=[RARE_PERSON],
@@ -118,6 +119,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cases = [
         ("a person with 1 event, the oldest", {"subject": RARE_PERSON}),
         ("a person with 1,001 events", {"subject": COMMON_PERSON}),
+        ("an action with 1 event, the oldest", {"action": RARE_ACTION}),
         (
             "a record with 1 event, the oldest",
             {"object_type": "applications.case", "object_id": "YW2026RARE"},

@@ -3,8 +3,8 @@
 Finding the events of one person in years of log must not read all of it, and the audited
 write must not pay for an index either. So the index is built after the fact, from sealed events,
 by the same background task that seals them: for each event, one term per data subject
-(``person:…``, ``firm:…``), one for its actor (``actor:<id>``) and one for the record it is about
-(``object:<type>:<id>``).
+(``person:…``, ``firm:…``), one for its actor (``actor:<id>``), one for the record it is about
+(``object:<type>:<id>``) and one for its action (``action:<action>``).
 
 The index covers the sealed log up to a checkpoint (``SearchIndexProgress.tree_size``). What it
 does not cover yet is recent: every event sealed after that checkpoint, or still unsealed, was
@@ -28,11 +28,12 @@ from yiwang.audit.services import lock_sealer
 
 logger = logging.getLogger(__name__)
 
-# Longest term kept: a subject key is at most 107 characters, an actor term 106, a record's 207.
+# Longest term kept: a subject key is at most 107 characters, an actor's or an action's 106, a
+# record's 207.
 MAX_TERM = 210
 
 _SEALED_SQL = """
-    SELECT e.id, e.subjects_json, e.actor_id, e.object_type, e.object_id
+    SELECT e.id, e.subjects_json, e.actor_id, e.object_type, e.object_id, e.action
     FROM audit_leaf l JOIN audit_auditevent e ON e.id = l.event_id
     WHERE l.leaf_index >= %s AND l.leaf_index < %s
     ORDER BY l.leaf_index
@@ -47,7 +48,13 @@ def object_term(object_type: str, object_id: str) -> str:
     return f"object:{object_type}:{object_id}"
 
 
-def terms_of(subjects_json: str, actor_id: str, object_type: str, object_id: str) -> set[str]:
+def action_term(action: str) -> str:
+    return f"action:{action}"
+
+
+def terms_of(
+    subjects_json: str, actor_id: str, object_type: str, object_id: str, action: str
+) -> set[str]:
     """The terms of one event. Text the platform would not have written (an event altered
     behind its back) gives what can be read of it; the verifier is what reports the change.
     Only JSON can carry a NUL character, which no database text may hold: such a subject is
@@ -63,12 +70,14 @@ def terms_of(subjects_json: str, actor_id: str, object_type: str, object_id: str
         terms.add(actor_term(actor_id))
     if object_type and object_id:
         terms.add(object_term(object_type, object_id))
+    if action:
+        terms.add(action_term(action))
     return {term for term in terms if len(term) <= MAX_TERM}
 
 
 def _sealed(start: int, end: int, batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """(event id, subjects, actor id, object type, object id) of the sealed entries ``start``
-    to ``end`` - 1."""
+    """(event id, subjects, actor id, object type, object id, action) of the sealed entries
+    ``start`` to ``end`` - 1."""
     if connection.vendor == "postgresql":
         with connection.connection.cursor(name="yiwang_audit_to_index") as cursor:
             cursor.execute(_SEALED_SQL, [start, end])

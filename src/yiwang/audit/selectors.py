@@ -66,10 +66,10 @@ def events_for_auditor(
     """Up to ``limit`` events matching the filters, newest first: ``since`` and ``until`` are
     whole days, both included; ``before_id`` keeps only events older than that one.
 
-    Refuses anyone without an auditor role. A record (type and id), a person or firm, or an
-    actor is looked up in the search index (:mod:`yiwang.audit.search_index`), so it is found
-    fast on any log; the other filters narrow what that, or a span of dates, finds: alone, a
-    rare action reads the whole log.
+    Refuses anyone without an auditor role. A record (type and id), a person or firm, an actor
+    or an action is looked up in the search index (:mod:`yiwang.audit.search_index`), so it is
+    found fast on any log; the other filters narrow what that finds. Dates alone, or a record id
+    without its type, read the log from the newest event back.
     """
     _require_auditor(actor)
     return _found(
@@ -95,6 +95,8 @@ def _found(filters: Mapping[str, Any], *, before_id: int | None, limit: int) -> 
         term = filters["subject"]
     elif filters.get("actor_id"):
         term = search_index.actor_term(filters["actor_id"])
+    elif filters.get("action"):
+        term = search_index.action_term(filters["action"])
     else:
         return list(events[:limit])
     since = search_index.uncovered_since()

@@ -62,8 +62,10 @@ def test_sealed_events_are_indexed_once_by_subject_and_actor(db: Any) -> None:
         (FIRM, both.pk),
         ("actor:42", both.pk),
         ("object:exchange.record:p-1", both.pk),
+        ("action:exchange.record_read", both.pk),
         (ANNA, system.pk),
         ("actor:platform", system.pk),
+        ("action:test.done", system.pk),
     }
     assert SearchIndexProgress.objects.get().tree_size == 2
     assert index_sealed() == 0
@@ -73,6 +75,7 @@ def test_sealed_events_are_indexed_once_by_subject_and_actor(db: Any) -> None:
     assert {t for t in terms() if t[1] == unsealed.pk} == {
         (FIRM, unsealed.pk),
         ("actor:42", unsealed.pk),
+        ("action:test.done", unsealed.pk),
     }
 
 
@@ -86,18 +89,21 @@ def test_the_seal_task_indexes_what_it_sealed(db: Any) -> None:
 @pytest.mark.parametrize(
     ("event", "expected"),
     [
-        ((f'["{ANNA}", "{FIRM}"]', "7", "", ""), {ANNA, FIRM, "actor:7"}),
-        (("[]", "", "applications.case", "12"), {"object:applications.case:12"}),
-        (("[]", "", "applications.case", ""), set()),
-        (("not json", "7", "", "12"), {"actor:7"}),
-        (('{"a": 1}', "", "", ""), set()),
-        ((f'["{ANNA}", 3, null, ""]', "", "", ""), {ANNA}),
-        ((f'["{ANNA}", "person:1\\u0000"]', "", "", ""), {ANNA}),
-        ((f'["{"x" * 211}"]', "y" * 204, "t" * 100, "i" * 104), {"actor:" + "y" * 204}),
+        ((f'["{ANNA}", "{FIRM}"]', "7", "", "", "a.b"), {ANNA, FIRM, "actor:7", "action:a.b"}),
+        (("[]", "", "applications.case", "12", ""), {"object:applications.case:12"}),
+        (("[]", "", "applications.case", "", ""), set()),
+        (("not json", "7", "", "12", ""), {"actor:7"}),
+        (('{"a": 1}', "", "", "", ""), set()),
+        ((f'["{ANNA}", 3, null, ""]', "", "", "", ""), {ANNA}),
+        ((f'["{ANNA}", "person:1\\u0000"]', "", "", "", ""), {ANNA}),
+        (
+            (f'["{"x" * 211}"]', "y" * 204, "t" * 100, "i" * 104, "z" * 204),
+            {"actor:" + "y" * 204},
+        ),
     ],
 )
 def test_terms_of_an_event_take_what_can_be_read(
-    event: tuple[str, str, str, str], expected: set[str]
+    event: tuple[str, str, str, str, str], expected: set[str]
 ) -> None:
     assert terms_of(*event) == expected
 
@@ -112,7 +118,7 @@ def test_an_altered_event_does_not_stop_the_index(
         "UPDATE audit_auditevent SET subjects_json = %s WHERE id = %s", [subjects_json, event.pk]
     )
     assert index_sealed() == 1
-    assert terms() == {("actor:42", event.pk)}
+    assert terms() == {("actor:42", event.pk), ("action:test.done", event.pk)}
 
 
 def test_nothing_indexed_means_search_reads_the_whole_log(auditor: Account) -> None:
@@ -125,7 +131,7 @@ def test_old_events_are_found_through_the_index_and_recent_ones_by_reading(
     auditor: Account,
 ) -> None:
     old = backdated(
-        5, actor=CLERK, action="test.done", subjects=[ANNA], object_type="test.thing", object_id=3
+        5, actor=CLERK, action="test.rare", subjects=[ANNA], object_type="test.thing", object_id=3
     )
     other = backdated(
         4, actor=SYSTEM, action="test.done", subjects=[FIRM], object_type="test.thing", object_id=3
@@ -143,6 +149,7 @@ def test_old_events_are_found_through_the_index_and_recent_ones_by_reading(
     assert [e.pk for e in events_for_auditor(actor=auditor, subject=FIRM)] == [other.pk]
     by_record = events_for_auditor(actor=auditor, object_type="test.thing", object_id="3")
     assert [e.pk for e in by_record] == [other.pk, old.pk]
+    assert [e.pk for e in events_for_auditor(actor=auditor, action="test.rare")] == [old.pk]
 
     # The old event is found only through its index entry: the search does not read old events.
     SearchTerm.objects.filter(event_id=old.pk).delete()
@@ -150,6 +157,7 @@ def test_old_events_are_found_through_the_index_and_recent_ones_by_reading(
     assert [e.pk for e in found] == [unsealed.pk, sealed_recent.pk]
     by_record = events_for_auditor(actor=auditor, object_type="test.thing", object_id="3")
     assert [e.pk for e in by_record] == [other.pk]
+    assert events_for_auditor(actor=auditor, action="test.rare") == []
 
 
 def test_an_index_entry_that_no_longer_matches_finds_nothing(auditor: Account) -> None:
