@@ -9,7 +9,7 @@ every seal). Before them comes one event about a person and a record, and of an 
 nowhere else; after them, one event by an actor named nowhere else, sealed but not yet indexed,
 as the newest events are.
 
-Then, for those three, a person with a thousand events and an actor with two thousand, the time
+Then, for those four, a person with a thousand events and an actor with two thousand, the time
 of a page of search results (50 events, newest first) through ``events_for_auditor``, beside the
 same page found by reading the log (the search as it was without the index). No target in the
 issues; the figures are reported.
