@@ -104,34 +104,59 @@ def _write(rows: list[tuple[str, int]]) -> None:
     )
 
 
-def index_sealed(*, rebuild: bool = False, batch_size: int = 50_000) -> int:
+def index_sealed(*, rebuild: bool = False, chunk: int = 500_000, batch_size: int = 50_000) -> int:
     """Add the events sealed since the last run to the index; how many there were. With
     ``rebuild``, empty the index first and index the whole sealed log again.
 
     Safe to run at any time and from several places: it takes turns with the sealers, and
-    covers whole checkpoints, each once. Searches see the index change only when it is done.
+    covers whole checkpoints, each once. It commits after about ``chunk`` events (whole
+    checkpoints), so that a long log's first indexing is many short transactions, each well
+    within the longest a transaction may stay open; searches meanwhile read more of the log.
     """
-    with transaction.atomic():
-        lock_sealer()
-        progress, _ = SearchIndexProgress.objects.get_or_create(pk=1)
-        if rebuild:
-            SearchTerm.objects.all().delete()
-            progress.tree_size = 0
-        latest = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", flat=True)
-        end = latest.first() or 0
-        start = progress.tree_size
-        if end <= start:
-            return 0
-        events = 0
-        for batch in _sealed(start, end, batch_size):
-            events += len(batch)
-            rows = [(term, event[0]) for event in batch for term in terms_of(*event[1:])]
-            rows.sort()
-            _write(rows)
-        progress.tree_size = end
-        progress.save(update_fields=["tree_size"])
-    logger.info("audit: indexed %d sealed events for search, through tree size %d", events, end)
+    if rebuild:
+        with transaction.atomic():
+            lock_sealer()
+            _empty()
+    events = 0
+    while True:
+        with transaction.atomic():
+            lock_sealer()
+            progress, _ = SearchIndexProgress.objects.get_or_create(pk=1)
+            start = progress.tree_size
+            end = _next_end(start, chunk)
+            if end is None:
+                break
+            for batch in _sealed(start, end, batch_size):
+                events += len(batch)
+                rows = [(term, event[0]) for event in batch for term in terms_of(*event[1:])]
+                rows.sort()  # the index then grows in order, which the database does fastest
+                _write(rows)
+            progress.tree_size = end
+            progress.save(update_fields=["tree_size"])
+        logger.info("audit: indexed sealed events for search through tree size %d", end)
     return events
+
+
+def _next_end(start: int, chunk: int) -> int | None:
+    """The tree size of the furthest checkpoint within ``chunk`` entries of ``start``, or of
+    the next one if it lies further; None when no checkpoint lies beyond ``start``."""
+    sizes = Checkpoint.objects.values_list("tree_size", flat=True)
+    within = sizes.filter(tree_size__gt=start, tree_size__lte=start + chunk)
+    end = within.order_by("-tree_size").first()
+    if end is None:
+        end = sizes.filter(tree_size__gt=start).order_by("tree_size").first()
+    return end
+
+
+def _empty() -> None:
+    progress, _ = SearchIndexProgress.objects.get_or_create(pk=1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE audit_searchterm")
+    else:
+        SearchTerm.objects.all().delete()
+    progress.tree_size = 0
+    progress.save(update_fields=["tree_size"])
 
 
 def uncovered_since() -> dt.datetime | None:

@@ -194,3 +194,27 @@ def test_an_index_behind_a_checkpoint_the_log_lacks_is_not_trusted(db: Any) -> N
     assert uncovered_since() is not None
     SearchIndexProgress.objects.filter(pk=1).update(tree_size=99)
     assert uncovered_since() is None
+
+
+def test_a_long_log_is_indexed_a_few_checkpoints_at_a_time(db: Any, monkeypatch: Any) -> None:
+    sizes = []
+    for n in (2, 1, 3):
+        for _ in range(n):
+            record_event(actor=CLERK, action="test.done", subjects=[ANNA])
+        sizes.append(seal().tree_size)  # type: ignore[union-attr]
+    assert sizes == [2, 3, 6]
+    committed: list[int] = []
+    save = SearchIndexProgress.save
+
+    def noted(self: SearchIndexProgress, *args: Any, **kwargs: Any) -> None:
+        committed.append(self.tree_size)
+        save(self, *args, **kwargs)
+
+    monkeypatch.setattr(SearchIndexProgress, "save", noted)
+    # Whole checkpoints, as many as fit in a chunk; one larger than a chunk is taken whole.
+    assert index_sealed(chunk=3) == 6
+    assert committed == [3, 6]
+    assert len({event_id for _, event_id in terms()}) == 6
+    assert index_sealed(rebuild=True, chunk=1) == 6
+    assert committed == [3, 6, 0, 2, 3, 6]
+    assert len(terms()) == 6 * 3  # subject, actor and action of each
