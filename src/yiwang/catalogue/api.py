@@ -162,7 +162,7 @@ class ListParams(Schema):
         default=None, max_length=100, description="Words in the code or in either language's name"
     )
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class ServiceParams(ListParams):

@@ -53,6 +53,17 @@ def test_filters_services_by_department_and_pages_through_them(world: w.World) -
     assert second["next_offset"] is None
 
 
+@pytest.mark.parametrize("path", ["/api/v1/catalogue/services", "/api/v1/catalogue/bundles"])
+@pytest.mark.parametrize("offset", ["3154592908473113354698752", "1000001", "-1"])
+def test_an_offset_out_of_range_is_refused_not_a_server_error(
+    world: w.World, path: str, offset: str
+) -> None:
+    response = Client().get(path, {"offset": offset}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid"
+
+
 def test_service_detail_has_form_materials_and_steps(world: w.World) -> None:
     response = Client().get("/api/v1/catalogue/services/shop-permit")
 
