@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,13 +31,17 @@ def auditor(db: Any) -> Account:
     return StaffFactory(username="auditor", membership__role=Role.AUDITOR)
 
 
-def backdated(hours: int, **kwargs: Any) -> AuditEvent:
-    """An event written ``hours`` ago (sealed by a first seal, which looks back without limit)."""
+def written_at(moment: dt.datetime, **kwargs: Any) -> AuditEvent:
+    """An event written at ``moment`` (sealed by a first seal, which looks back without limit)."""
     event = build_event(**kwargs)
-    event.created_at = clock.now() - dt.timedelta(hours=hours)
+    event.created_at = moment
     event.content_hash = domain.content_hash(event_fields(event))
     event.save()
     return event
+
+
+def backdated(hours: int, **kwargs: Any) -> AuditEvent:
+    return written_at(clock.now() - dt.timedelta(hours=hours), **kwargs)
 
 
 def terms() -> set[tuple[str, int]]:
@@ -218,3 +223,28 @@ def test_a_long_log_is_indexed_a_few_checkpoints_at_a_time(db: Any, monkeypatch:
     assert index_sealed(rebuild=True, chunk=1) == 6
     assert committed == [3, 6, 0, 2, 3, 6]
     assert len(terms()) == 6 * 3  # subject, actor and action of each
+
+
+def test_dates_alone_are_read_newest_first_by_time_across_pages(auditor: Account) -> None:
+    def at(day: int, hour: int) -> dt.datetime:
+        return dt.datetime(2026, 3, day, hour, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    # Written out of id order, two at the same moment, and some outside the span.
+    written_at(at(1, 9), actor=CLERK, action="test.done")
+    late = written_at(at(3, 18), actor=CLERK, action="test.done")
+    early = written_at(at(2, 8), actor=CLERK, action="test.done")
+    tie_a = written_at(at(2, 12), actor=CLERK, action="test.done")
+    tie_b = written_at(at(2, 12), actor=SYSTEM, action="test.done")
+    middle = written_at(at(3, 9), actor=CLERK, action="test.done")
+    written_at(at(4, 0), actor=CLERK, action="test.done")
+    span = {"since": dt.date(2026, 3, 2), "until": dt.date(2026, 3, 3)}
+
+    seen: list[int] = []
+    before: int | None = None
+    while True:
+        page = events_for_auditor(actor=auditor, before_id=before, limit=2, **span)
+        seen += [e.pk for e in page]
+        if len(page) < 2:
+            break
+        before = page[-1].pk
+    assert seen == [late.pk, middle.pk, tie_b.pk, tie_a.pk, early.pk]
