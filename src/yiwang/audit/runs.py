@@ -28,7 +28,6 @@ from yiwang.core.errors import PermissionDenied
 
 logger = logging.getLogger(__name__)
 
-LOST_AFTER = RUN_LOST_AFTER
 ERROR_LIMIT = 2000
 VERIFIER = system_actor("verifier")
 SCHEDULER = system_actor("scheduler")
@@ -36,7 +35,7 @@ SCHEDULER = system_actor("scheduler")
 
 def pending_run() -> VerificationRun | None:
     """The run that is queued or running, if any."""
-    since = clock.now() - LOST_AFTER
+    since = clock.now() - RUN_LOST_AFTER
     return (
         VerificationRun.objects.filter(finished_at__isnull=True, requested_at__gte=since)
         .order_by("-requested_at")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from yiwang.audit import runs, tasks
+from yiwang.audit.constants import RUN_LOST_AFTER
 from yiwang.audit.models import AuditEvent, VerificationRun
 from yiwang.audit.services import seal
 from yiwang.core import clock
@@ -43,7 +44,7 @@ def test_one_run_at_a_time_unless_the_waiting_one_was_lost(
     assert runs.scheduled_verification() is None  # one is already waiting
     assert VerificationRun.objects.count() == 1
     VerificationRun.objects.filter(pk=waiting.pk).update(
-        requested_at=clock.now() - runs.LOST_AFTER - dt.timedelta(minutes=1)
+        requested_at=clock.now() - RUN_LOST_AFTER - dt.timedelta(minutes=1)
     )
     assert runs.pending_run() is None
     assert runs.scheduled_verification() is True
