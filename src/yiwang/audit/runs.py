@@ -5,7 +5,8 @@ one (:func:`request_verification`) and a worker runs it (:func:`run_verification
 :func:`yiwang.audit.tasks.verify_audit_log`). The scheduler also has one run every
 ``YIWANG_AUDIT_VERIFY_INTERVAL_SECONDS`` (:func:`scheduled_verification`). Both ends are on the
 record: the request as ``audit.verification_requested``, the outcome as ``audit.verified``. When
-the log turns out altered, every auditor and platform admin is told (inbox and e-mail).
+the log turns out altered, :data:`yiwang.audit.signals.log_altered` is sent (the notifications
+app tells every auditor and platform admin, by inbox and e-mail).
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.utils.functional import lazy
 
 from yiwang.audit.actors import system_actor
 from yiwang.audit.constants import RUN_LOST_AFTER
 from yiwang.audit.models import VerificationRun
-from yiwang.audit.selectors import auditors, is_auditor
+from yiwang.audit.selectors import is_auditor
 from yiwang.audit.services import record_event
-from yiwang.audit.verifier import Report
-from yiwang.audit.wording import problem_detail, problem_summary
+from yiwang.audit.signals import log_altered
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 
@@ -130,25 +129,5 @@ def run_verification(run_id: int) -> bool | None:
         },
     )
     if not report.ok:
-        _tell_auditors(run_id, report)
+        log_altered.send(sender=VerificationRun, run_id=run_id, report=report)
     return report.ok
-
-
-def _tell_auditors(run_id: int, report: Report) -> None:
-    from yiwang.notifications.constants import Event
-    from yiwang.notifications.services import notify
-
-    run = VerificationRun.objects.get(pk=run_id)
-    notify(
-        event=Event.AUDIT_PROBLEM,
-        accounts=auditors(),
-        # Worded when each message is written, in its reader's language.
-        context={
-            "run": run,
-            "problem": lazy(problem_summary, str)(run.problem),
-            "reason": lazy(problem_detail, str)(run.problem),
-            "problems": report.problems,
-            "message": str(report.problem) if report.problem else "",
-        },
-        discriminator=str(run_id),
-    )

@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "yiwang.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from yiwang.notifications import receivers  # noqa: F401  # connects the receivers
