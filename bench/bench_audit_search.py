@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             lambda f=filters: selectors.events_for_auditor(actor=auditor, **f)
         )
         read_ms, read = _median_ms(
-            lambda f=filters: list(selectors._matching(**f)[: selectors.SEARCH_LIMIT])
+            lambda f=filters: list(selectors._matching(f)[: selectors.SEARCH_LIMIT])
         )
         if [e.pk for e in found] != [e.pk for e in read]:
             raise AssertionError(f"{label}: the index found other events than reading")

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Subquery
 
 from yiwang.audit.models import Checkpoint, SearchIndexProgress, SearchTerm
 from yiwang.audit.services import lock_sealer
@@ -78,13 +79,12 @@ def terms_of(
 def _sealed(start: int, end: int, batch_size: int) -> Iterator[list[tuple[Any, ...]]]:
     """(event id, subjects, actor id, object type, object id, action) of the sealed entries
     ``start`` to ``end`` - 1."""
+    # On PostgreSQL a server-side cursor, so that a long log is never in memory all at once.
     if connection.vendor == "postgresql":
-        with connection.connection.cursor(name="yiwang_audit_to_index") as cursor:
-            cursor.execute(_SEALED_SQL, [start, end])
-            while rows := cursor.fetchmany(batch_size):
-                yield rows
-        return
-    with connection.cursor() as cursor:
+        opened = connection.connection.cursor(name="yiwang_audit_to_index")
+    else:
+        opened = connection.cursor()
+    with opened as cursor:
         cursor.execute(_SEALED_SQL, [start, end])
         while rows := cursor.fetchmany(batch_size):
             yield rows
@@ -162,11 +162,10 @@ def _empty() -> None:
 def uncovered_since() -> dt.datetime | None:
     """The moment from which events may be missing from the index (None: it covers nothing,
     so a search must read the whole log)."""
-    progress = SearchIndexProgress.objects.filter(pk=1).values_list("tree_size", flat=True).first()
-    if not progress:
-        return None
-    covered = Checkpoint.objects.filter(tree_size=progress).values_list("created_at", flat=True)
-    at = covered.first()
-    if at is None:  # the index names a checkpoint the log no longer has: trust none of it
+    # No checkpoint has tree size 0; and if the one the index names is gone, trust none of it.
+    progress = SearchIndexProgress.objects.filter(pk=1).values("tree_size")
+    covered = Checkpoint.objects.filter(tree_size=Subquery(progress))
+    at = covered.values_list("created_at", flat=True).first()
+    if at is None:
         return None
     return at - dt.timedelta(seconds=settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS)

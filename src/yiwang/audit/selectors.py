@@ -89,20 +89,11 @@ def events_for_auditor(
 
 
 def _found(filters: Mapping[str, Any], *, before_id: int | None, limit: int) -> list[AuditEvent]:
-    events = _matching(before_id=before_id, **filters)
-    if filters.get("object_type") and filters.get("object_id"):
-        term = search_index.object_term(filters["object_type"], str(filters["object_id"]))
-    elif filters.get("subject"):
-        term = filters["subject"]
-    elif filters.get("actor_id"):
-        term = search_index.actor_term(filters["actor_id"])
-    elif filters.get("action"):
-        term = search_index.action_term(filters["action"])
-    elif filters.get("since") or filters.get("until"):
+    term = _term(filters)
+    if term is None and (filters.get("since") or filters.get("until")):
         return _by_time(filters, before_id=before_id, limit=limit)
-    else:
-        return list(events[:limit])
-    since = search_index.uncovered_since()
+    events = _matching(filters, before_id=before_id)
+    since = search_index.uncovered_since() if term is not None else None
     if since is None:
         return list(events[:limit])
     # Every match is in the index, or was created since the index may miss events: those have
@@ -116,11 +107,24 @@ def _found(filters: Mapping[str, Any], *, before_id: int | None, limit: int) -> 
     return sorted(unique.values(), key=lambda event: event.pk, reverse=True)[:limit]
 
 
+def _term(filters: Mapping[str, Any]) -> str | None:
+    """The search term to look the filters up by: the one likely to match fewest events."""
+    if filters.get("object_type") and filters.get("object_id"):
+        return search_index.object_term(filters["object_type"], str(filters["object_id"]))
+    if filters.get("subject"):
+        return str(filters["subject"])
+    if filters.get("actor_id"):
+        return search_index.actor_term(filters["actor_id"])
+    if filters.get("action"):
+        return search_index.action_term(filters["action"])
+    return None
+
+
 def _by_time(filters: Mapping[str, Any], *, before_id: int | None, limit: int) -> list[AuditEvent]:
     """Newest first by time, then id: the order the time index reads in, so a span of dates
     anywhere in the log is read by itself (by id, the database would read every newer event
     to reach it). Pages go on from the time of the event ``before_id`` names."""
-    events = _matching(**filters)
+    events = _matching(filters)
     if before_id is not None:
         at = AuditEvent.objects.filter(pk=before_id).values_list("created_at", flat=True).first()
         if at is None:
@@ -145,30 +149,21 @@ _FIRST_ID_SINCE = (
 )
 
 
-def _matching(
-    *,
-    action: str | None = None,
-    subject: str | None = None,
-    actor_id: str | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    before_id: int | None = None,
-) -> QuerySet[AuditEvent]:
+def _matching(filters: Mapping[str, Any], *, before_id: int | None = None) -> QuerySet[AuditEvent]:
+    """Events matching every filter given (see :func:`events_for_auditor`), newest first."""
     events = AuditEvent.objects.all()
-    if action:
-        events = events.filter(action=action)
-    if subject:
+    if filters.get("action"):
+        events = events.filter(action=filters["action"])
+    if filters.get("subject"):
         # Subjects are stored as a JSON list of strings; the quotes make the match exact.
-        events = events.filter(subjects_json__contains=f'"{subject}"')
-    if actor_id:
-        events = events.filter(actor_id=actor_id)
-    if object_type:
-        events = events.filter(object_type=object_type)
-    if object_id:
-        events = events.filter(object_id=str(object_id))
-    start, end = clock.day_bounds(since, until)
+        events = events.filter(subjects_json__contains=f'"{filters["subject"]}"')
+    if filters.get("actor_id"):
+        events = events.filter(actor_id=filters["actor_id"])
+    if filters.get("object_type"):
+        events = events.filter(object_type=filters["object_type"])
+    if filters.get("object_id"):
+        events = events.filter(object_id=str(filters["object_id"]))
+    start, end = clock.day_bounds(filters.get("since"), filters.get("until"))
     if start is not None:
         events = events.filter(created_at__gte=start)
     if end is not None:
