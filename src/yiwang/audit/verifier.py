@@ -479,13 +479,14 @@ class _State:
         if other is None:
             return
         if self.report.problem is problem:
-            moved = Problem.because(REORDERED, "event", problem.ref, reason, other=other)
-            self.report.problem = dataclasses.replace(
-                problem,
-                kind=REORDERED,
-                detail=moved.detail,
-                reason=moved.reason,
-                params=moved.params,
+            self.report.problem = Problem.because(
+                REORDERED,
+                problem.subject,
+                problem.ref,
+                reason,
+                action=problem.action,
+                timestamp=problem.timestamp,
+                other=other,
             )
 
     # --- checkpoints ----------------------------------------------------------------------
