@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/yiwang
 TEST_DATA_DIR := .yiwang-test
+# Each test pass flushes its own Redis database (sites use database 0).
+SQLITE_REDIS_URL ?= redis://127.0.0.1:6379/15
+PG_REDIS_URL ?= redis://127.0.0.1:6379/14
 
 .PHONY: demo test test-sqlite test-postgres lint bench messages clean install install-test
 
@@ -31,21 +34,37 @@ messages: $(VENV)/.installed
 demo: install
 	$(BIN)/yiwang demo
 
-## Install the test extras and run the whole suite on SQLite, then on PostgreSQL.
+## Install the test extras and run the whole suite on SQLite and on PostgreSQL. The two passes
+## run side by side, each on its own data directory and Redis database; the SQLite pass prints
+## as it goes, then the PostgreSQL pass's output follows (live, if it is still running).
+## TEST_PASSES=serial runs one after the other instead.
 test: install-test
+ifeq ($(TEST_PASSES),serial)
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
+else
+	@mkdir -p $(TEST_DATA_DIR)
+	@$(MAKE) --no-print-directory test-postgres > $(TEST_DATA_DIR)/postgres.log 2>&1 & pg=$$!; \
+	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
+	echo; tail -n +1 -f --pid=$$pg $(TEST_DATA_DIR)/postgres.log; \
+	wait $$pg; postgres=$$?; \
+	echo; echo "== SQLite pass: $$([ $$sqlite = 0 ] && echo passed || echo FAILED);" \
+	  "PostgreSQL pass: $$([ $$postgres = 0 ] && echo passed || echo FAILED) =="; \
+	[ $$sqlite = 0 ] && [ $$postgres = 0 ]
+endif
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
-	rm -rf $(TEST_DATA_DIR)
-	YIWANG_DATA_DIR=$(TEST_DATA_DIR) YIWANG_DATABASE_URL= $(BIN)/pytest -q $(PYTEST_ARGS)
+	rm -rf $(TEST_DATA_DIR)/sqlite
+	YIWANG_DATA_DIR=$(TEST_DATA_DIR)/sqlite YIWANG_DATABASE_URL= \
+	  YIWANG_TEST_REDIS_URL=$(SQLITE_REDIS_URL) $(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-postgres:
 	@echo "== test suite on PostgreSQL =="
 	@if $(BIN)/python -m yiwang.core.pgcheck "$(PG_URL)"; then \
-	  rm -rf $(TEST_DATA_DIR); \
-	  YIWANG_DATA_DIR=$(TEST_DATA_DIR) YIWANG_DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q $(PYTEST_ARGS); \
+	  rm -rf $(TEST_DATA_DIR)/postgres; \
+	  YIWANG_DATA_DIR=$(TEST_DATA_DIR)/postgres YIWANG_DATABASE_URL="$(PG_URL)" \
+	    YIWANG_TEST_REDIS_URL=$(PG_REDIS_URL) $(BIN)/pytest -q $(PYTEST_ARGS); \
 	elif [ -n "$$CI" ]; then \
 	  echo "CI is set and PostgreSQL is not reachable at $(PG_URL): failing"; exit 1; \
 	else \
