@@ -13,7 +13,9 @@ clean up after itself any other way).
    the smallest write there is (one raw INSERT), and a write as the platform's services make
    one (lock a row with SELECT ... FOR UPDATE, change it and save it through the ORM, as
    claiming or deciding a task does). Target: the audited write costs at most 1.2x the write
-   alone. The kinds run in alternating rounds; medians are reported.
+   alone. The kinds run in alternating rounds; medians are reported. Beside the raw write, its
+   floor: the same statements in the same messages from pgbench, with no Python client
+   (``bench/_pgbench.py``; left out where pgbench is not installed).
 2. Seal: ``seal()`` over N unsealed events (target 10 s for 1,000,000), beside COPY-ing N rows of
    the same shape into a table with the same indexes.
 3. Verify: ``verify()`` of the whole log, reading included (target 5 s for 1,000,000), beside
@@ -38,6 +40,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the bench package importa
     sys.path.insert(0, str(ROOT))
 
 from bench._common import drop_database, markdown_table, scratch_database, write_result  # noqa: E402
+from bench._pgbench import audited_write_floor  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yiwang"
 ACTIONS = (
@@ -450,7 +453,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _sql_only_rows(sql_only: dict[str, Any] | None, writers: int) -> list[dict[str, Any]]:
+    """The raw write's floor: the same statements from pgbench, no Python client."""
+    if sql_only is None:
+        return []  # no pgbench on this machine
+    return [
+        {
+            "metric": f"the same raw INSERT + audit event vs alone, SQL only (pgbench), "
+            f"{writers} writer(s)",
+            "measured": f"{sql_only['ratio']:.2f}x ({sql_only['audited_per_s']:,.0f}/s)",
+            "floor": f"write alone: {sql_only['alone_per_s']:,.0f}/s",
+            "target": "-",
+        }
+    ]
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+
     from yiwang.audit.models import AuditEvent
     from yiwang.audit.services import seal
     from yiwang.audit.verify import verify
@@ -480,7 +500,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         platform_ratio = statistics.median(
             b / a for b, a in zip(rounds["platform"], rounds["platform+audit"], strict=True)
         )
+        print(f"the same raw writes from pgbench, {writers} writer(s)…", flush=True)
+        sql_only = audited_write_floor(connection.settings_dict, writers)
         raw[f"writers_{writers}"] = {
+            "sql_only": sql_only,
             "audit_events_per_s": event,
             "bare_insert_per_s": bare,
             "business_writes_per_s": business,
@@ -503,6 +526,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "target": "<= 1.20x",
                 "met": "yes" if ratio <= 1.2 else "no",
             },
+            *_sql_only_rows(sql_only, writers),
             {
                 "metric": f"platform write (lock, change, save) + audit event vs alone, "
                 f"{writers} writer(s)",
