@@ -147,6 +147,50 @@ def logged_in(new_page: Any, live_server: Any, account: Any, language: str) -> A
     return logged_in_page(new_page, live_server, account, language=language, javascript=False)
 
 
+def record_now(client: Client, pk: int) -> str:
+    html = parse(client.get(f"{LIST}{pk}/").content.decode())
+    for row in html.find_all("div"):
+        term, value = row.find("dt"), row.find("dd")
+        if term is not None and value is not None and term.text in ("The record now", "记录现状"):
+            return value.text
+    return ""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_officer_sees_whether_the_record_changed_since_it_was_read(
+    populated: World, language: str
+) -> None:
+    w = populated
+    asked = report(w)  # read at version 1
+    client = client_for(w.registrar_officer, language)
+    assert record_now(client, asked.pk) == (
+        "Version 1, unchanged since it was read"
+        if language == "en"
+        else "第 1 版，读取之后没有改动"
+    )
+
+    services.update_record(
+        actor=w.registrar_officer,
+        registry="people",
+        record_key=w.national_id,
+        changes={"address": "示例路2号"},
+        reason="moved",
+    )
+
+    now = record_now(client, asked.pk)
+    assert now.startswith(
+        "Version 2: changed since it was read" if language == "en" else "第 2 版："
+    )
+    found = exchange.registry_correction_for(actor=w.registrar_officer, correction_id=asked.pk)
+    assert found is not None and found.record_changed_since_read
+    # A report naming no record has nothing to compare: the row is left out.
+    with translation.override("en"):
+        unnamed = services.request_registry_correction(
+            actor=w.citizen, registry="people", subject=w.national_id, field="address", note="x"
+        )
+    assert record_now(client, unnamed.pk) == ""
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("language", "lang"), [("zh-hans", "zh-Hans"), ("en", "en")])

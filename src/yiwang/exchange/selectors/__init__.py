@@ -43,6 +43,7 @@ from yiwang.exchange.selectors.consents import (
 )
 from yiwang.exchange.selectors.corrections import (
     RegistryCorrectionView,
+    current_record_version,
     registry_correction_for,
     registry_corrections_for,
     registry_corrections_reported_by,
@@ -99,6 +100,7 @@ __all__ = [
     "consent_view",
     "consentable_agreements",
     "consents_for",
+    "current_record_version",
     "element_codes",
     "element_spec",
     "flag_answers_for",

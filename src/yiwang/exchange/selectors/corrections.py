@@ -8,7 +8,7 @@ them. Other apps import these from :mod:`yiwang.exchange.selectors`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,7 +17,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from yiwang.core.language import pick
 from yiwang.exchange import domain, policy
 from yiwang.exchange.constants import CorrectionStatus
-from yiwang.exchange.models import RegistryCorrectionRequest
+from yiwang.exchange.models import RegistryCorrectionRequest, RegistryRecord
 from yiwang.identity import selectors as identity_selectors
 from yiwang.identity.constants import Role
 
@@ -51,10 +51,21 @@ class RegistryCorrectionView:
     decision_note: str = ""
     decided_at: dt.datetime | None = None
     decided_by: str = ""
+    # The record's version in yiwang now (the data officer's view of one report; None for a
+    # remote registry, or where not looked up): tells whether it changed since it was read.
+    record_version_now: int | None = None
 
     @property
     def is_open(self) -> bool:
         return self.status == CorrectionStatus.OPEN
+
+    @property
+    def record_changed_since_read(self) -> bool:
+        return (
+            self.record_version is not None
+            and self.record_version_now is not None
+            and self.record_version_now != self.record_version
+        )
 
 
 def _field_name(snap: policy.Snapshot, registry: str, field: str) -> str:
@@ -124,9 +135,24 @@ def registry_corrections_for(
 
 
 def registry_correction_for(*, actor: Any, correction_id: int) -> RegistryCorrectionView | None:
-    """One request, if the actor is a data officer of the registry's department."""
+    """One request, if the actor is a data officer of the registry's department, with the
+    record's version now beside the one that was read."""
     row = _rows().filter(pk=correction_id, provider_id__in=_officer_departments(actor)).first()
-    return _view(row, policy.snapshot(), staff=True) if row is not None else None
+    if row is None:
+        return None
+    view = _view(row, policy.snapshot(), staff=True)
+    return replace(view, record_version_now=current_record_version(row))
+
+
+def current_record_version(row: RegistryCorrectionRequest) -> int | None:
+    """The version of the reported record kept in yiwang (None for remote registries)."""
+    if not row.record_key:
+        return None
+    return (
+        RegistryRecord.objects.filter(registry_id=row.registry_id, record_key=row.record_key)
+        .values_list("version", flat=True)
+        .first()
+    )
 
 
 def registry_corrections_reported_by(*, actor: Any) -> list[RegistryCorrectionView]:

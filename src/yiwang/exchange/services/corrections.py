@@ -15,8 +15,12 @@ from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import constants, domain, policy
 from yiwang.exchange.constants import CorrectionStatus, SubjectKind
-from yiwang.exchange.models import Registry, RegistryCorrectionRequest, RegistryRecord
-from yiwang.exchange.selectors import RegistryCorrectionView, registry_correction_for
+from yiwang.exchange.models import Registry, RegistryCorrectionRequest
+from yiwang.exchange.selectors import (
+    RegistryCorrectionView,
+    current_record_version,
+    registry_correction_for,
+)
 from yiwang.exchange.services._common import is_data_officer, record
 from yiwang.identity import selectors as identity_selectors
 from yiwang.identity.constants import Role
@@ -180,7 +184,7 @@ def _decide(
                 "record_key": row.record_key,
                 "record_version": row.record_version,
                 # The record's version now, so that a "corrected" can be checked against it.
-                "record_version_now": _current_version(row),
+                "record_version_now": current_record_version(row),
                 "note": note,
             },
             department=row.provider.code,
@@ -190,17 +194,6 @@ def _decide(
     decided = registry_correction_for(actor=actor, correction_id=row.pk)
     assert decided is not None  # the actor is one of the data officers who see it
     return decided
-
-
-def _current_version(row: RegistryCorrectionRequest) -> int | None:
-    """The version of the reported record kept in yiwang (None for remote registries)."""
-    if not row.record_key:
-        return None
-    return (
-        RegistryRecord.objects.filter(registry_id=row.registry_id, record_key=row.record_key)
-        .values_list("version", flat=True)
-        .first()
-    )
 
 
 def _notify_person(row: RegistryCorrectionRequest) -> None:
