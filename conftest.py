@@ -6,8 +6,16 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 CHROMIUM = os.environ.get("YIWANG_CHROMIUM", "/usr/bin/chromium")
+
+# Property-based tests (hypothesis, schemathesis) draw the same examples on every run, so a
+# commit's verdict never depends on the luck of the draw; YIWANG_HYPOTHESIS=explore draws new
+# ones each run, to look for failures no run has met yet (a failure prints how to reproduce it).
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", database=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("YIWANG_HYPOTHESIS", "repeatable"))
 
 # Browser fixtures (browser, new_page, page); translation catalogues compiled before the run.
 pytest_plugins = [
