@@ -27,13 +27,12 @@ pytest_plugins = [
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from pathlib import Path
-
     from django.conf import settings
 
-    # WhiteNoise warns on every new request handler when STATIC_ROOT is missing (hundreds of
-    # times a run, hiding the warnings that matter); `yiwang serve` creates it the same way.
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    from yiwang.core.server import make_static_root
+
+    # As `yiwang serve` does: otherwise WhiteNoise warns hundreds of times a run.
+    make_static_root()
 
     # Argon2 at its smallest cost: the suite logs in thousands of times (see the module).
     settings.PASSWORD_HASHERS = [

@@ -65,10 +65,14 @@ def options(*, host: str, port: int, workers: int, threads: int = 1) -> dict[str
     }
 
 
-def serve(*, host: str, port: int, workers: int, threads: int = 1) -> None:
+def make_static_root() -> None:
+    """WhiteNoise also serves STATIC_ROOT and warns wherever it is missing (in every worker, on
+    every new request handler); with finders on it may stay empty, but it must exist."""
     from django.conf import settings
 
-    # WhiteNoise also serves STATIC_ROOT and warns in every worker when it is missing; with
-    # finders on it may stay empty, but it must exist.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+def serve(*, host: str, port: int, workers: int, threads: int = 1) -> None:
+    make_static_root()
     YiwangServer(options(host=host, port=port, workers=workers, threads=threads)).run()
