@@ -43,7 +43,6 @@ from yiwang.exchange.selectors.consents import (
 )
 from yiwang.exchange.selectors.corrections import (
     RegistryCorrectionView,
-    current_record_version,
     registry_correction_for,
     registry_corrections_for,
     registry_corrections_reported_by,
@@ -100,7 +99,6 @@ __all__ = [
     "consent_view",
     "consentable_agreements",
     "consents_for",
-    "current_record_version",
     "element_codes",
     "element_spec",
     "flag_answers_for",

@@ -141,10 +141,10 @@ def registry_correction_for(*, actor: Any, correction_id: int) -> RegistryCorrec
     if row is None:
         return None
     view = _view(row, policy.snapshot(), staff=True)
-    return replace(view, record_version_now=current_record_version(row))
+    return replace(view, record_version_now=_current_version(row))
 
 
-def current_record_version(row: RegistryCorrectionRequest) -> int | None:
+def _current_version(row: RegistryCorrectionRequest) -> int | None:
     """The version of the reported record kept in yiwang (None for remote registries)."""
     if not row.record_key:
         return None

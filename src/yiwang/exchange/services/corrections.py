@@ -16,11 +16,7 @@ from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import constants, domain, policy
 from yiwang.exchange.constants import CorrectionStatus, SubjectKind
 from yiwang.exchange.models import Registry, RegistryCorrectionRequest
-from yiwang.exchange.selectors import (
-    RegistryCorrectionView,
-    current_record_version,
-    registry_correction_for,
-)
+from yiwang.exchange.selectors import RegistryCorrectionView, registry_correction_for
 from yiwang.exchange.services._common import is_data_officer, record
 from yiwang.identity import selectors as identity_selectors
 from yiwang.identity.constants import Role
@@ -171,6 +167,8 @@ def _decide(
         row.decided_by = actor
         row.decided_at = clock.now()
         row.save(update_fields=["status", "decision_note", "decided_by", "decided_at"])
+        decided = registry_correction_for(actor=actor, correction_id=row.pk)
+        assert decided is not None  # the actor is one of the data officers who see it
         record(
             actor=actor,
             action=action,
@@ -184,15 +182,13 @@ def _decide(
                 "record_key": row.record_key,
                 "record_version": row.record_version,
                 # The record's version now, so that a "corrected" can be checked against it.
-                "record_version_now": current_record_version(row),
+                "record_version_now": decided.record_version_now,
                 "note": note,
             },
             department=row.provider.code,
             role=Role.DATA_OFFICER,
         )
         _notify_person(row)
-    decided = registry_correction_for(actor=actor, correction_id=row.pk)
-    assert decided is not None  # the actor is one of the data officers who see it
     return decided
 
 
