@@ -75,33 +75,19 @@ def pgbench_path() -> str | None:
     return installed[-1] if installed else None
 
 
-def _command(
-    program: str, settings: dict[str, Any], script: Path, clients: int, seconds: int
-) -> list[str]:
-    command = [program, "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients)]
-    command += ["-T", str(seconds), "-f", str(script)]
-    if settings.get("HOST"):
-        command += ["-h", str(settings["HOST"])]
-    if settings.get("PORT"):
-        command += ["-p", str(settings["PORT"])]
-    if settings.get("USER"):
-        command += ["-U", str(settings["USER"])]
-    return [*command, str(settings["NAME"])]
+# Django's connection settings, as the environment variables libpq reads.
+_LIBPQ_ENV = {"HOST": "PGHOST", "PORT": "PGPORT", "USER": "PGUSER", "PASSWORD": "PGPASSWORD"}
 
 
 def transactions_per_second(
     program: str, settings: dict[str, Any], script: Path, clients: int, seconds: int
 ) -> float:
     env = dict(os.environ)
-    if settings.get("PASSWORD"):
-        env["PGPASSWORD"] = str(settings["PASSWORD"])
+    env.update({var: str(settings[key]) for key, var in _LIBPQ_ENV.items() if settings.get(key)})
+    command = [program, "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients)]
+    command += ["-T", str(seconds), "-f", str(script), str(settings["NAME"])]
     done = subprocess.run(
-        _command(program, settings, script, clients, seconds),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=seconds + 60,
-        check=False,
+        command, capture_output=True, text=True, env=env, timeout=seconds + 60, check=False
     )
     tps, failed = _TPS.search(done.stdout), _FAILED.search(done.stdout)
     if done.returncode != 0 or tps is None or (failed is not None and int(failed.group(1))):
