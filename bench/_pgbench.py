@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-# The business row, as bench_audit's _business_insert writes it.
+# The business row, as _audit_append._business_insert writes it.
 _WRITE = (
     "INSERT INTO bench_business (created_at, reference, status, payload) "
     "VALUES (now(), 'YW2026' || lpad(:i::text, 8, '0'), 'reviewed', repeat('x', 300)) "
