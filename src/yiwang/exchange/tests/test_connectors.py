@@ -43,14 +43,22 @@ RETRIES = 2
 EXCHANGE_LOG = "yiwang.exchange.services.exchange"
 
 
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    """A fresh fake registry per test; threaded, so a slow answer never delays the next one."""
+@pytest.fixture(scope="module")
+def _running_server() -> Iterator[HTTPServer]:
+    # Started once: stopping one takes half a second (its thread polls for the request to stop).
     fake = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     fake.start()
     yield fake
-    fake.clear()
     fake.stop()
+
+
+@pytest.fixture
+def server(_running_server: HTTPServer) -> Iterator[HTTPServer]:
+    """A fake registry that knows no request and has seen none at the start of each test;
+    threaded, so a slow answer never delays the next one."""
+    _running_server.clear()
+    yield _running_server
+    _running_server.clear()
 
 
 @pytest.fixture
