@@ -178,10 +178,10 @@ def _check_manifest(
     key = keys.get(str(manifest.get("key_id")))
     if key is None:
         problems.append(
-            Problem(FORGED, "export", MANIFEST, f"signed by unknown key {manifest.get('key_id')}")
+            Problem.because(FORGED, "export", MANIFEST, "unknown_key", key=manifest.get("key_id"))
         )
     elif signature_file(signature) != sig_raw or not domain.signature_valid(key, signature, raw):
-        problems.append(Problem(FORGED, "export", MANIFEST, "the signature does not verify"))
+        problems.append(Problem.because(FORGED, "export", MANIFEST, "bad_signature"))
     return manifest
 
 

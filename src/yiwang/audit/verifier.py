@@ -64,28 +64,43 @@ class CheckpointRecord:
     frontier: bytes
 
 
-# Why a record is a problem, by reason: the English the report and the command line give. The
-# back office words the same reasons in the reader's language (yiwang.audit.wording).
+def gettext_noop(message: str) -> str:
+    """Marks text for the translation catalogues; the verifier itself stays free of Django."""
+    return message
+
+
+# Why a record is a problem, by reason, in English: the report and the command line give it as
+# it is; the back office translates the same text for its reader (yiwang.audit.wording).
 DETAILS = {
-    "event_gone": "sealed at position {position}, but the event is no longer in the log",
-    "out_of_order": "sealed at position {position} after event {previous}; one seal always "
-    "writes events in increasing id order",
-    "beyond_checkpoint": "sealing event {event}, beyond the last signed checkpoint "
-    "(tree size {signed})",
-    "positions_missing": "position(s) missing before event {event}",
-    "duplicate_position": "duplicate position for {event}",
-    "content_changed": "its content no longer matches what was sealed at position {position}",
-    "content_of_other": "it carries the content sealed for event {other}",
-    "content_moved": "its sealed content is now found under event {other}",
-    "leaves_missing": "signs {size} leaves but only {count} are in the log",
-    "size_not_growing": "tree sizes must grow",
-    "unknown_key": "signed by unknown key {key}",
-    "bad_signature": "the signature does not verify",
-    "root_mismatch": "the sealed entries at positions {first}-{last} no longer hash to the "
-    "signed root",
-    "frontier_mismatch": "its stored frontier does not match the leaves",
-    "unsealed_too_old": "not sealed, yet older than the last checkpoint ({sealed_at}) minus the "
-    "longest allowed transaction",
+    "event_gone": gettext_noop(
+        "sealed at position %(position)s, but the event is no longer in the log"
+    ),
+    "out_of_order": gettext_noop(
+        "sealed at position %(position)s after event %(previous)s; one seal always writes events "
+        "in increasing id order"
+    ),
+    "beyond_checkpoint": gettext_noop(
+        "sealing event %(event)s, beyond the last signed checkpoint (tree size %(signed)s)"
+    ),
+    "positions_missing": gettext_noop("position(s) missing before event %(event)s"),
+    "duplicate_position": gettext_noop("duplicate position for event %(event)s"),
+    "content_changed": gettext_noop(
+        "its content no longer matches what was sealed at position %(position)s"
+    ),
+    "content_of_other": gettext_noop("it carries the content sealed for event %(other)s"),
+    "content_moved": gettext_noop("its sealed content is now found under event %(other)s"),
+    "leaves_missing": gettext_noop("signs %(size)s entries but only %(count)s are in the log"),
+    "size_not_growing": gettext_noop("tree sizes must grow from one checkpoint to the next"),
+    "unknown_key": gettext_noop("signed by an unknown key, %(key)s"),
+    "bad_signature": gettext_noop("the signature does not verify"),
+    "root_mismatch": gettext_noop(
+        "the sealed entries at positions %(first)s-%(last)s no longer hash to the signed root"
+    ),
+    "frontier_mismatch": gettext_noop("its stored frontier does not match the sealed entries"),
+    "unsealed_too_old": gettext_noop(
+        "not sealed, yet older than the last checkpoint (%(sealed_at)s) less the longest "
+        "transaction allowed"
+    ),
 }
 
 
@@ -115,7 +130,7 @@ class Problem:
     ) -> Problem:
         """A problem for one of the :data:`DETAILS` reasons, its detail worded from them."""
         values = {name: str(value) for name, value in params.items()}
-        detail = DETAILS[reason].format(**values)
+        detail = DETAILS[reason] % values
         return cls(kind, subject, ref, detail, action, timestamp, reason, values)
 
     def __str__(self) -> str:

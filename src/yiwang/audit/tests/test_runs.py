@@ -123,7 +123,7 @@ def test_every_reason_the_verifier_gives_is_worded_in_both_languages() -> None:
         "sealed_at": "2026-11-28T06:00:00.000000+00:00",
     }
     for reason, english in DETAILS.items():
-        names = {name for name in values if "{" + name + "}" in english}
+        names = {name for name in values if f"%({name})s" in english}
         problem = Problem.because("changed", "leaf", "1", reason, **{n: values[n] for n in names})
         as_stored = {"reason": problem.reason, "params": dict(problem.params)}
         with translation.override("en"):
