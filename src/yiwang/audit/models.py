@@ -214,8 +214,8 @@ class VerificationRun(models.Model):
 
 class SearchTerm(models.Model):
     """One way into the log for the auditors' search: a data subject (``person:…``, ``firm:…``),
-    the actor (``actor:<id>``), the record (``object:<type>:<id>``) or the action
-    (``action:<action>``) of a sealed event.
+    the actor (``actor:<id>``), the record (``object:<type>:<id>``, and ``record:<id>`` by its id
+    alone) or the action (``action:<action>``) of a sealed event.
 
     Not part of the log and not its proof: it is built from sealed events off the write path
     (:mod:`yiwang.audit.search_index`), may lag behind them, and can be rebuilt. A search always

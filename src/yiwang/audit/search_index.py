@@ -3,8 +3,9 @@
 Finding the events of one person in years of log must not read all of it, and the audited
 write must not pay for an index either. So the index is built after the fact, from sealed events,
 by the same background task that seals them: for each event, one term per data subject
-(``person:…``, ``firm:…``), one for its actor (``actor:<id>``), one for the record it is about
-(``object:<type>:<id>``) and one for its action (``action:<action>``).
+(``person:…``, ``firm:…``), one for its actor (``actor:<id>``), two for the record it is about
+(``object:<type>:<id>``, and ``record:<id>`` for an auditor who knows the id but not the type)
+and one for its action (``action:<action>``).
 
 The index covers the sealed log up to a checkpoint (``SearchIndexProgress.tree_size``). What it
 does not cover yet is recent: every event sealed after that checkpoint, or still unsealed, was
@@ -30,7 +31,7 @@ from yiwang.audit.services import lock_sealer
 logger = logging.getLogger(__name__)
 
 # Longest term kept: a subject key is at most 107 characters, an actor's or an action's 106, a
-# record's 207.
+# record's 207 (by its id alone, 107).
 MAX_TERM = 210
 
 _SEALED_SQL = """
@@ -47,6 +48,11 @@ def actor_term(actor_id: str) -> str:
 
 def object_term(object_type: str, object_id: str) -> str:
     return f"object:{object_type}:{object_id}"
+
+
+def record_term(object_id: str) -> str:
+    """A record by its id alone, whatever its type."""
+    return f"record:{object_id}"
 
 
 def action_term(action: str) -> str:
@@ -71,6 +77,8 @@ def terms_of(
         terms.add(actor_term(actor_id))
     if object_type and object_id:
         terms.add(object_term(object_type, object_id))
+    if object_id:
+        terms.add(record_term(object_id))
     if action:
         terms.add(action_term(action))
     return {term for term in terms if len(term) <= MAX_TERM}

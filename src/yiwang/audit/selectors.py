@@ -66,11 +66,11 @@ def events_for_auditor(
     """Up to ``limit`` events matching the filters, newest first: ``since`` and ``until`` are
     whole days, both included; ``before_id`` keeps only events older than that one.
 
-    Refuses anyone without an auditor role. A record (type and id), a person or firm, an actor
-    or an action is looked up in the search index (:mod:`yiwang.audit.search_index`), so it is
-    found fast on any log; the other filters narrow what that finds. Dates alone are read
-    through the time index, newest first by time. Only a record id without its type, or no
-    filter at all, reads the log from the newest event back.
+    Refuses anyone without an auditor role. A record (its id, with or without its type), a
+    person or firm, an actor or an action is looked up in the search index
+    (:mod:`yiwang.audit.search_index`), so it is found fast on any log; the other filters narrow
+    what that finds. Dates alone are read through the time index, newest first by time. No
+    filter at all reads the log from the newest event back.
     """
     _require_auditor(actor)
     return _found(
@@ -111,6 +111,8 @@ def _term(filters: Mapping[str, Any]) -> str | None:
     """The search term to look the filters up by: the one likely to match fewest events."""
     if filters.get("object_type") and filters.get("object_id"):
         return search_index.object_term(filters["object_type"], str(filters["object_id"]))
+    if filters.get("object_id"):
+        return search_index.record_term(str(filters["object_id"]))
     if filters.get("subject"):
         return str(filters["subject"])
     if filters.get("actor_id"):

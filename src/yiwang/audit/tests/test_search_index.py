@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -67,6 +69,7 @@ def test_sealed_events_are_indexed_once_by_subject_and_actor(db: Any) -> None:
         (FIRM, both.pk),
         ("actor:42", both.pk),
         ("object:exchange.record:p-1", both.pk),
+        ("record:p-1", both.pk),
         ("action:exchange.record_read", both.pk),
         (ANNA, system.pk),
         ("actor:platform", system.pk),
@@ -95,15 +98,18 @@ def test_the_seal_task_indexes_what_it_sealed(db: Any) -> None:
     ("event", "expected"),
     [
         ((f'["{ANNA}", "{FIRM}"]', "7", "", "", "a.b"), {ANNA, FIRM, "actor:7", "action:a.b"}),
-        (("[]", "", "applications.case", "12", ""), {"object:applications.case:12"}),
+        (
+            ("[]", "", "applications.case", "12", ""),
+            {"object:applications.case:12", "record:12"},
+        ),
         (("[]", "", "applications.case", "", ""), set()),
-        (("not json", "7", "", "12", ""), {"actor:7"}),
+        (("not json", "7", "", "12", ""), {"actor:7", "record:12"}),
         (('{"a": 1}', "", "", "", ""), set()),
         ((f'["{ANNA}", 3, null, ""]', "", "", "", ""), {ANNA}),
         ((f'["{ANNA}", "person:1\\u0000"]', "", "", "", ""), {ANNA}),
         (
             (f'["{"x" * 211}"]', "y" * 204, "t" * 100, "i" * 104, "z" * 204),
-            {"actor:" + "y" * 204},
+            {"actor:" + "y" * 204, "record:" + "i" * 104},
         ),
     ],
 )
@@ -163,6 +169,46 @@ def test_old_events_are_found_through_the_index_and_recent_ones_by_reading(
     by_record = events_for_auditor(actor=auditor, object_type="test.thing", object_id="3")
     assert [e.pk for e in by_record] == [other.pk]
     assert events_for_auditor(actor=auditor, action="test.rare") == []
+
+
+def test_a_record_id_alone_is_found_through_the_index_whatever_its_type(
+    auditor: Account,
+) -> None:
+    thing = backdated(5, actor=CLERK, action="test.done", object_type="test.thing", object_id=3)
+    other = backdated(4, actor=SYSTEM, action="test.done", object_type="test.other", object_id=3)
+    backdated(4, actor=SYSTEM, action="test.done", object_type="test.thing", object_id=33)
+    seal()
+    index_sealed()
+    recent = record_event(actor=SYSTEM, action="test.done", object_type="test.new", object_id=3)
+
+    found = events_for_auditor(actor=auditor, object_id="3")
+    assert [e.pk for e in found] == [recent.pk, other.pk, thing.pk]
+
+    # Through its index entry only: the search does not read old events.
+    SearchTerm.objects.filter(term="record:3", event_id=thing.pk).delete()
+    found = events_for_auditor(actor=auditor, object_id="3")
+    assert [e.pk for e in found] == [recent.pk, other.pk]
+
+
+def test_the_migration_that_adds_record_ids_has_the_index_built_again(db: Any) -> None:
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("yiwang.audit.migrations.0005_search_by_record_id")
+    event = record_event(actor=CLERK, action="test.done", object_type="test.thing", object_id=3)
+    seal()
+    index_sealed()
+    SearchTerm.objects.filter(term="record:3").delete()  # an index built before the migration
+
+    def execute(sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    migration.empty_the_index(apps, SimpleNamespace(connection=connection, execute=execute))
+    assert terms() == set()
+    assert uncovered_since() is None  # until it is built again, searches read the log
+    assert index_sealed() == 1
+    assert ("record:3", event.pk) in terms()
 
 
 def test_an_index_entry_that_no_longer_matches_finds_nothing(auditor: Account) -> None:
