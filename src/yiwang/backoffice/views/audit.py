@@ -79,7 +79,14 @@ class AuditSearchForm(forms.Form):
         required=False,
         max_length=100,
     )
-    object_id = forms.CharField(label=gettext_lazy("Record id"), required=False, max_length=100)
+    object_id = forms.CharField(
+        label=gettext_lazy("Record id"),
+        help_text=gettext_lazy(
+            "Without a record type, the id is looked for in records of every type"
+        ),
+        required=False,
+        max_length=100,
+    )
     since = forms.DateField(
         label=gettext_lazy("From"),
         help_text=gettext_lazy("For example, 2026-03-01"),
