@@ -27,7 +27,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from yiwang.audit import domain
-from yiwang.audit.verifier import FORGED, CheckpointRecord, Problem, Report, Verifier
+from yiwang.audit.report import FORGED, Problem, Report
+from yiwang.audit.verifier import CheckpointRecord, Verifier
 
 FORMAT = "yiwang-audit-export/1"
 EVENTS = "events.jsonl"

@@ -24,7 +24,8 @@ from psycopg.types.string import ByteaBinaryLoader
 
 from yiwang.audit import domain, keys
 from yiwang.audit.models import AuditEvent, Checkpoint, Leaf
-from yiwang.audit.verifier import CheckpointRecord, Report, Verifier
+from yiwang.audit.report import Report
+from yiwang.audit.verifier import CheckpointRecord, Verifier
 from yiwang.core.db.postgresql import snapshot
 
 CHUNK = 20_000

@@ -1,6 +1,6 @@
 """How a verification's problems read to people, in their language.
 
-The verifier's own report (:mod:`yiwang.audit.verifier`) is written for operators and logs, in
+The verifier's own report (:mod:`yiwang.audit.report`) is written for operators and logs, in
 English; the back office and the messages to auditors name the kind of problem, the record and
 why, in the reader's language. A detail without a known reason (a run of an older version) is
 left as the verifier wrote it.
@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiwang.audit.verifier import DETAILS
+from yiwang.audit.report import DETAILS
 
 # What the verifier's report says, in the reader's language; its detail stays as written.
 _PROBLEM_KINDS = {
@@ -36,7 +36,7 @@ def problem_detail(problem: dict[str, Any] | None) -> str:
     if not problem or problem.get("reason") not in DETAILS:
         return ""
     try:
-        # The English is the verifier's; the catalogues carry it (marked there).
+        # The English is the report's; the catalogues carry it (marked there).
         reason = _(DETAILS[problem["reason"]]) % dict(problem.get("params") or {})
     except (KeyError, TypeError, ValueError):  # values that do not fit the wording
         return ""

@@ -8,9 +8,9 @@ from django.dispatch import receiver
 from django.utils.functional import lazy
 
 from yiwang.audit.models import VerificationRun
+from yiwang.audit.report import Report
 from yiwang.audit.selectors import auditors
 from yiwang.audit.signals import log_altered
-from yiwang.audit.verifier import Report
 from yiwang.audit.wording import problem_detail, problem_summary
 from yiwang.notifications.constants import Event
 from yiwang.notifications.services import notify

@@ -106,7 +106,7 @@ def test_a_run_that_cannot_finish_keeps_the_reason(
 def test_every_reason_the_verifier_gives_is_worded_in_both_languages() -> None:
     from django.utils import translation
 
-    from yiwang.audit.verifier import DETAILS, Problem
+    from yiwang.audit.report import DETAILS, Problem
     from yiwang.audit.wording import problem_detail
 
     values = {
