@@ -30,6 +30,7 @@ def test_production_checks_stay_quiet_outside_production(settings: Any) -> None:
     assert checks.check_production_settings() == []
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES:UserWarning")
 def test_production_on_sqlite_with_local_hosts_and_console_mail_warns(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -61,6 +62,7 @@ def test_production_without_a_secret_key_is_an_error(
     assert "secrets.token_urlsafe" in error.hint
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES:UserWarning")
 def test_a_well_configured_production_site_passes(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
