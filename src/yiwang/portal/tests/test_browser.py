@@ -86,10 +86,10 @@ def test_form_with_errors_passes_axe_and_summary_links_reach_fields(
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     # Focused on arrival (autofocus, no script needed), so screen readers read it first.
-    assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    expect(summary).to_be_focused()
     assert_accessible(page)
     summary.get_by_role("link").first.click()
-    assert page.evaluate("() => document.activeElement.id") == "id_full_name"
+    expect(page.locator("#id_full_name")).to_be_focused()
 
 
 @pytest.mark.urls("yiwang.portal.tests.urls")

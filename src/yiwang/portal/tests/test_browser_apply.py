@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from yiwang.core.testing.browser import assert_accessible, logged_in_page
 from yiwang.portal.tests.service_world import (
@@ -72,9 +73,9 @@ def test_whole_journey_works_without_javascript_and_passes_axe(
     # Page 1, first wrong, then right.
     press(page, CONTINUE)
     check_page(page, lang, errors=True)
-    assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    expect(page.locator(".error-summary")).to_be_focused()  # autofocus, when next drawn
     page.locator(".error-summary a").first.click()
-    assert page.evaluate("() => document.activeElement.id") == "id_full_name"
+    expect(page.locator("#id_full_name")).to_be_focused()
     page.fill("#id_full_name", "李华" if language == "zh-hans" else "Li Hua")
     page.fill("#id_move_date", "2026-03-02")
     press(page, CONTINUE)
@@ -206,7 +207,7 @@ def test_a_list_of_groups_works_without_javascript_and_passes_axe(
     check_page(page, lang, errors=True)
     assert page.locator('input[name="staff-items"]').input_value() == "2"
     page.locator('.error-summary a[href="#id_staff__1__id_number"]').click()
-    assert page.evaluate("() => document.activeElement.id") == "id_staff__1__id_number"
+    expect(page.locator("#id_staff__1__id_number")).to_be_focused()
     assert page.input_value("#id_staff__1__id_number") == "12345"
     press(page, 'button[value="remove:staff:0"]')
     check_page(page, lang)
