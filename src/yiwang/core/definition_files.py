@@ -171,7 +171,7 @@ def parse_yaml(text: str, name: str) -> Document:
     if _FastLoader is not None:
         try:
             return _parse_with(_FastLoader, text, name)
-        except (UnreadableFile, yaml.YAMLError):
+        except UnreadableFile:  # every YAML error arrives as one
             pass  # read again below, for the message people can act on
     return _parse_with(_Loader, text, name)
 
