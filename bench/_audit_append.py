@@ -15,6 +15,7 @@ import statistics
 import time
 from typing import Any
 
+from bench._common import checkpoint
 from bench._pgbench import audited_write_floor
 
 ACTIONS = (
@@ -221,6 +222,7 @@ def run_writers(kind: str, writers: int, ops: int) -> float:
     """Operations per second of ``writers`` processes doing ``ops`` operations each."""
     from django.db import connections
 
+    checkpoint(connections["default"].settings_dict)
     connections.close_all()  # never share a connection across fork
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(writers + 1)

@@ -28,6 +28,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench._common import checkpoint
+
 # The business row, as _audit_append._business_insert writes it.
 _WRITE = (
     "INSERT INTO bench_business (created_at, reference, status, payload) "
@@ -82,6 +84,7 @@ _LIBPQ_ENV = {"HOST": "PGHOST", "PORT": "PGPORT", "USER": "PGUSER", "PASSWORD": 
 def transactions_per_second(
     program: str, settings: dict[str, Any], script: Path, clients: int, seconds: int
 ) -> float:
+    checkpoint(settings)
     env = dict(os.environ)
     env.update({var: str(settings[key]) for key, var in _LIBPQ_ENV.items() if settings.get(key)})
     command = [program, "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients)]
