@@ -7,7 +7,7 @@ all: an auditor verifies an export on a machine with no database and no yiwang s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -55,10 +55,15 @@ def seal() -> None:
     _django()
     from yiwang.audit.actors import system_actor
     from yiwang.audit.search_index import index_sealed
+    from yiwang.audit.services import SealRefused
     from yiwang.audit.services import seal as seal_log
 
-    with _err.status("Sealing audit events…"):
-        checkpoint = seal_log(actor=system_actor("cli"))
+    try:
+        with _err.status("Sealing audit events…"):
+            checkpoint = seal_log(actor=system_actor("cli"))
+    except SealRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
     if checkpoint is None:
         typer.echo("Nothing to seal.")
     else:
@@ -113,10 +118,14 @@ def verify(
     if export is not None:
         from yiwang.audit import offline
 
-        manifest_counts: dict[str, int] = {}
-        with suppress(OSError, ValueError):  # a broken manifest is reported by the verifier
-            manifest_counts = offline.read_manifest(export).get("counts", {})
-        total = max(int(manifest_counts.get("events", 0)), int(manifest_counts.get("leaves", 0)))
+        if not offline.is_export(export):
+            typer.echo(
+                f"error: {export} is not an audit export: it holds none of the files "
+                f"`yiwang audit export` writes ({offline.MANIFEST}, {offline.EVENTS}, …)",
+                err=True,
+            )
+            raise typer.Exit(code=2)
+        total = offline.expected_rows(export)
         pems = [p.read_bytes() for p in public_key or []]
         try:
             with _progress("Verifying export", total or None) as advance:
@@ -131,12 +140,17 @@ def verify(
     if public_key:
         raise typer.BadParameter("--public-key only applies with --export")
     _django()
+    from yiwang.audit.keys import UnreadableKey
     from yiwang.audit.verify import totals
     from yiwang.audit.verify import verify as verify_log
 
     events, leaves = totals()
-    with _progress("Verifying audit log", max(events, leaves)) as advance:
-        report = verify_log(progress=advance)
+    try:
+        with _progress("Verifying audit log", max(events, leaves)) as advance:
+            report = verify_log(progress=advance)
+    except UnreadableKey as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     _finish(report.summary(), report.ok, report.notes)
 
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from hashlib import sha256
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -176,7 +176,11 @@ def public_key_pem(key: Ed25519PublicKey) -> str:
 
 
 def load_public_key_pem(pem: bytes) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem)
+    """An Ed25519 public key from PEM; ValueError for anything else, however it is broken."""
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except UnsupportedAlgorithm as exc:
+        raise ValueError(f"not a key this platform signs with ({exc})") from exc
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("the audit public key must be an Ed25519 key")
     return key

@@ -26,9 +26,12 @@ class ExportError(Exception):
 
 
 def _prepare(directory: Path) -> None:
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-        raise ExportError(f"{directory} exists and is not an empty directory")
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+            raise ExportError(f"{directory} exists and is not an empty directory")
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot write into {directory}: {exc.strerror or exc}") from exc
 
 
 def export_log(
@@ -48,6 +51,14 @@ def export_log(
     _prepare(directory)
     key = keys.signing_key()
     public = key.public_key()
+    try:
+        retired = {
+            key_id: domain.public_key_pem(old)
+            for key_id, old in keys.retired_public_keys().items()
+            if key_id != domain.key_id(public)
+        }
+    except keys.UnreadableKey as exc:
+        raise ExportError(str(exc)) from exc
     counts = {"events": 0, "leaves": 0, "checkpoints": 0}
     tree_size = 0
     with read_snapshot():
@@ -83,6 +94,7 @@ def export_log(
         "counts": counts,
         "tree_size": tree_size,
         "files": {name: offline.file_digest(directory / name) for name in offline.DATA_FILES},
+        "retired_keys": retired,
     }
     raw = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     (directory / offline.MANIFEST).write_bytes(raw)

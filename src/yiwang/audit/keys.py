@@ -74,12 +74,29 @@ def current_key_id() -> str:
     return domain.key_id(public_key())
 
 
-def trusted_public_keys() -> dict[str, Ed25519PublicKey]:
-    """The current public key and any retired ones the operator chose to keep trusting."""
-    keys = {current_key_id(): public_key()}
+class UnreadableKey(ValueError):
+    """A key file kept in the data directory is not what it should be; the message says which."""
+
+
+def retired_public_keys() -> dict[str, Ed25519PublicKey]:
+    """Public keys of earlier signing keys the operator chose to keep trusting, by key id.
+
+    Raises UnreadableKey naming the file when one of them is not an Ed25519 public key."""
+    keys: dict[str, Ed25519PublicKey] = {}
     directory = env.data_dir() / TRUSTED_KEYS_DIR
     if directory.is_dir():
         for pem in sorted(directory.glob("*.pem")):
-            key = domain.load_public_key_pem(pem.read_bytes())
+            try:
+                key = domain.load_public_key_pem(pem.read_bytes())
+            except (OSError, ValueError) as exc:
+                raise UnreadableKey(
+                    f"{pem} is not an Ed25519 public key in PEM ({exc}); replace it with the "
+                    "retired key's public half, or remove it"
+                ) from exc
             keys[domain.key_id(key)] = key
     return keys
+
+
+def trusted_public_keys() -> dict[str, Ed25519PublicKey]:
+    """The current public key and any retired ones the operator chose to keep trusting."""
+    return {**retired_public_keys(), current_key_id(): public_key()}

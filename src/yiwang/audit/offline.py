@@ -6,8 +6,9 @@ An export directory holds:
 - ``leaves.jsonl``       one leaf per line, in position order;
 - ``checkpoints.jsonl``  one signed checkpoint per line, in tree-size order;
 - ``public_key.pem``     the platform's public key at export time;
-- ``manifest.json``      counts, settings that verification needs, and the SHA-256 and size of
-                         every file above;
+- ``manifest.json``      counts, settings that verification needs, the SHA-256 and size of
+                         every file above, and the public keys retired before the export
+                         (``retired_keys``, by key id) that signed older checkpoints;
 - ``manifest.sig``       the platform's Ed25519 signature over the exact bytes of manifest.json.
 
 The checkpoints' signatures prove the sealed log; the manifest signature and file digests make
@@ -98,7 +99,7 @@ class _Reader:
                     value = json.loads(line.decode("utf-8"))
                     if not isinstance(value, dict):
                         raise ValueError("not an object")
-                except ValueError as exc:  # UnicodeDecodeError is a ValueError too
+                except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
                     self.problems.append(
                         Problem("changed", "export", f"{self.path.name}:{number}", str(exc))
                     )
@@ -158,14 +159,54 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     return dict(json.loads((directory / MANIFEST).read_bytes()))
 
 
+def is_export(directory: Path) -> bool:
+    """Whether the directory holds any file of an export (else it is not one at all)."""
+    return any((directory / name).exists() for name in (*DATA_FILES, MANIFEST, SIGNATURE))
+
+
+def expected_rows(directory: Path) -> int:
+    """Rows the manifest says the export holds (for a progress bar); 0 if it cannot tell."""
+    try:
+        counts = json.loads((directory / MANIFEST).read_bytes()).get("counts")
+        return max(int(counts.get("events", 0)), int(counts.get("leaves", 0)), 0)
+    except (OSError, ValueError, TypeError, AttributeError, RecursionError):
+        return 0
+
+
+# The largest longest-transaction a manifest may carry: a day (the setting is minutes).
+_MAX_TRANSACTION_LIMIT = 86400
+
+
+def _manifest_shape_problem(manifest: dict[str, Any]) -> str | None:
+    """What is wrong with the shape of a (signed) manifest, or None."""
+    counts = manifest.get("counts")
+    if not isinstance(counts, dict) or not all(
+        isinstance(counts.get(name), int) for name in ("events", "leaves", "checkpoints")
+    ):
+        return "its counts are not whole numbers of events, leaves and checkpoints"
+    window = manifest.get("max_transaction_seconds")
+    if not isinstance(window, int) or not 0 <= window <= _MAX_TRANSACTION_LIMIT:
+        return f"max_transaction_seconds must be a whole number from 0 to {_MAX_TRANSACTION_LIMIT}"
+    retired = manifest.get("retired_keys", {})
+    if not isinstance(retired, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in retired.items()
+    ):
+        return "retired_keys must map key ids to public keys in PEM"
+    return None
+
+
 def _check_manifest(
     directory: Path, keys: dict[str, Ed25519PublicKey], problems: list[Problem]
 ) -> dict[str, Any] | None:
     try:
         raw = (directory / MANIFEST).read_bytes()
-        manifest = json.loads(raw)
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         problems.append(Problem("removed", "export", MANIFEST, f"cannot be read ({exc})"))
+        return None
+    try:
+        manifest = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        problems.append(Problem("changed", "export", MANIFEST, f"is not JSON ({exc})"))
         return None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         problems.append(Problem("changed", "export", MANIFEST, f"is not a {FORMAT} manifest"))
@@ -183,6 +224,10 @@ def _check_manifest(
         )
     elif signature_file(signature) != sig_raw or not domain.signature_valid(key, signature, raw):
         problems.append(Problem.because(FORGED, "export", MANIFEST, "bad_signature"))
+    shape = _manifest_shape_problem(manifest)
+    if shape is not None:
+        problems.append(Problem("changed", "export", MANIFEST, shape))
+        return None
     return manifest
 
 
@@ -194,11 +239,30 @@ def _check_files(directory: Path, manifest: dict[str, Any], problems: list[Probl
     for name in DATA_FILES:
         path = directory / name
         if not path.exists():
-            continue  # reported by the reader
+            if name == PUBLIC_KEY:  # the other files' readers report them
+                problems.append(Problem("removed", "export", name, "file is missing"))
+            continue
         if file_digest(path) != listed[name]:
             problems.append(
                 Problem("changed", "export", name, "its bytes differ from the signed manifest")
             )
+
+
+def _retired_keys(manifest: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    keys: dict[str, Ed25519PublicKey] = {}
+    for key_id, pem in manifest.get("retired_keys", {}).items():
+        try:
+            key = domain.load_public_key_pem(pem.encode("ascii"))
+        except ValueError as exc:
+            problems.append(Problem("changed", "export", MANIFEST, f"retired key {key_id}: {exc}"))
+            continue
+        if domain.key_id(key) != key_id:
+            problems.append(
+                Problem("changed", "export", MANIFEST, f"retired key {key_id} has another id")
+            )
+            continue
+        keys[key_id] = key
+    return keys
 
 
 def verify_export(
@@ -219,9 +283,13 @@ def verify_export(
     else:
         try:
             key = domain.load_public_key_pem((directory / PUBLIC_KEY).read_bytes())
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             report = Report()
             report.add(Problem("removed", "export", PUBLIC_KEY, f"cannot be read ({exc})"))
+            return report
+        except ValueError as exc:
+            report = Report()
+            report.add(Problem("changed", "export", PUBLIC_KEY, f"is not a public key ({exc})"))
             return report
         keys[domain.key_id(key)] = key
         notes.append(
@@ -235,9 +303,12 @@ def verify_export(
             report.add(problem)
         return report
     _check_files(directory, manifest, problems)
+    if not problems:
+        # Keys retired before the export, vouched for by the key that signed the manifest.
+        keys.update(_retired_keys(manifest, problems))
     verifier = Verifier(
         public_keys=keys,
-        max_transaction_seconds=int(manifest.get("max_transaction_seconds", 0)),
+        max_transaction_seconds=manifest["max_transaction_seconds"],
         progress=progress,
     )
     report = verifier.run(
@@ -246,7 +317,7 @@ def verify_export(
         checkpoints=_checkpoints(_Reader(directory / CHECKPOINTS, problems)),
     )
     report.notes.extend(notes)
-    counts = manifest.get("counts", {})
+    counts = manifest["counts"]
     found = {"events": report.events, "checkpoints": report.checkpoints, "leaves": report.tree_size}
     if report.ok and any(counts.get(k) != v for k, v in found.items()):
         problems.append(Problem("changed", "export", MANIFEST, f"counts {counts} != {found}"))

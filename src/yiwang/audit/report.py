@@ -38,12 +38,17 @@ DETAILS = {
     ),
     "positions_missing": gettext_noop("position(s) missing before event %(event)s"),
     "duplicate_position": gettext_noop("duplicate position for event %(event)s"),
+    "leaf_unreadable": gettext_noop("its event id is not a number"),
     "content_changed": gettext_noop(
         "its content no longer matches what was sealed at position %(position)s"
     ),
     "content_of_other": gettext_noop("it carries the content sealed for event %(other)s"),
     "content_moved": gettext_noop("its sealed content is now found under event %(other)s"),
     "leaves_missing": gettext_noop("signs %(size)s entries but only %(count)s are in the log"),
+    "index_ahead": gettext_noop(
+        "the search index has read %(indexed)s sealed entries, but the last checkpoint signs "
+        "only %(signed)s: checkpoints were removed"
+    ),
     "size_not_growing": gettext_noop("tree sizes must grow from one checkpoint to the next"),
     "unknown_key": gettext_noop("signed by an unknown key, %(key)s"),
     "bad_signature": gettext_noop("the signature does not verify"),
@@ -51,6 +56,10 @@ DETAILS = {
         "the sealed entries at positions %(first)s-%(last)s no longer hash to the signed root"
     ),
     "frontier_mismatch": gettext_noop("its stored frontier does not match the sealed entries"),
+    "sealed_too_old": gettext_noop(
+        "sealed after checkpoint %(previous)s (%(sealed_at)s), yet written before that "
+        "checkpoint less the longest transaction allowed: no seal takes such an event"
+    ),
     "unsealed_too_old": gettext_noop(
         "not sealed, yet older than the last checkpoint (%(sealed_at)s) less the longest "
         "transaction allowed"

@@ -216,6 +216,9 @@ class Seal:
     # Whether the event's fields still hash to what was sealed (None while unsealed). The full
     # check, that the sealed entries hash to the signed roots, is the verifier's.
     content_matches: bool | None
+    # The content hash that counts: the one sealed, or while unsealed the one stored with the
+    # event (which the sealer will take). Once sealed, the stored copy is not what is checked.
+    digest: bytes = b""
 
 
 def event_for_auditor(*, actor: Any, event_id: int) -> tuple[AuditEvent, Seal] | None:
@@ -226,7 +229,12 @@ def event_for_auditor(*, actor: Any, event_id: int) -> tuple[AuditEvent, Seal] |
         return None
     leaf = Leaf.objects.filter(event_id=event.pk).first()
     if leaf is None:
-        return event, Seal(position=None, checkpoint=None, content_matches=None)
+        return event, Seal(
+            position=None,
+            checkpoint=None,
+            content_matches=None,
+            digest=bytes(event.content_hash),
+        )
     checkpoint = (
         Checkpoint.objects.filter(tree_size__gt=leaf.leaf_index).order_by("tree_size").first()
     )
@@ -238,4 +246,5 @@ def event_for_auditor(*, actor: Any, event_id: int) -> tuple[AuditEvent, Seal] |
         position=leaf.leaf_index,
         checkpoint=checkpoint,
         content_matches=digest == bytes(leaf.content_hash),
+        digest=bytes(leaf.content_hash),
     )

@@ -44,6 +44,10 @@ class PayloadTooLarge(AuditError):
     pass
 
 
+class SealRefused(Exception):
+    """The log is not as the last checkpoint left it; sealing on would build on an altered log."""
+
+
 # --- Recording ------------------------------------------------------------------------------
 def _clean_label(value: str, limit: int) -> str:
     # Labels come from what people typed (display names); control characters become spaces.
@@ -401,9 +405,16 @@ def _unsealed(since: dt.datetime | None, batch_size: int) -> Iterator[list[tuple
                 yield rows
         return
     qs = AuditEvent.objects.filter(~Exists(Leaf.objects.filter(event_id=OuterRef("pk"))))
-    if since is not None:
-        qs = qs.filter(created_at__gte=since)
-    rows = list(qs.order_by("id").values_list("id", "content_hash"))
+    # SQLite keeps times as text, and compares them as text: a row whose time is written in
+    # another form (a 'T' for the space) would pass any bound. So the window is applied here,
+    # to the times as read.
+    rows = [
+        (event_id, digest)
+        for event_id, digest, created_at in qs.order_by("id").values_list(
+            "id", "content_hash", "created_at"
+        )
+        if since is None or created_at >= since
+    ]
     for start in range(0, len(rows), batch_size):
         yield [(int(i), bytes(h)) for i, h in rows[start : start + batch_size]]
 
@@ -450,6 +461,12 @@ def seal(*, actor: Actor = SYSTEM, batch_size: int = 50_000) -> Checkpoint | Non
             tree = CompactRange.from_bytes(last.tree_size, bytes(last.frontier))
             since = last.created_at - max_transaction
         start = tree.size
+        if Leaf.objects.filter(leaf_index__gte=start).exists():
+            raise SealRefused(
+                f"the log has sealed entries at position {start} and beyond, which no checkpoint "
+                "signs (was a checkpoint removed?); nothing was sealed. Run `yiwang audit verify` "
+                "to see what was changed"
+            )
         leaf_hash = domain.event_leaf_hash
         for batch in _unsealed(since, batch_size):
             _write_leaves(tree.size, batch)

@@ -16,12 +16,14 @@ after its last leaf, then the unsealed events by id.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from hashlib import sha256
 from itertools import chain, islice
+from operator import itemgetter, methodcaller
 from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -47,6 +49,12 @@ _SEPARATORS = domain.SEPARATORS_IN_VALID_TEXT
 _EVENT_ID = struct.Struct(">q")  # the event id in a leaf: 8 bytes, big-endian, signed
 # Mismatched leaves remembered to tell a swap from a change; more than this is not a subtle attack.
 _MISMATCH_MEMORY = 100_000
+# How every event's canonical text starts, and where its time stands (fixed width).
+_PREFIX = domain.EVENT_VERSION + domain.SEPARATOR
+_PREFIX_BYTES = _PREFIX.encode("ascii")
+_CREATED_AT = itemgetter(
+    slice(len(_PREFIX), len(_PREFIX) + len("2026-01-01T00:00:00.000000+00:00"))
+)
 
 Progress = Callable[[int], None]
 # An event as the engine sees it: its id and its canonical text, as str or as UTF-8 bytes
@@ -148,6 +156,11 @@ class _State:
         self.count = 0
         self.range_start = 0
         self.prev_event_id: int | None = None
+        # The sealer takes only events written after the previous checkpoint less the longest
+        # transaction allowed; an older event in a later checkpoint was slipped in. The bound as
+        # canonical timestamp text and as its bytes, None before the first checkpoint.
+        self.window: str | None = None
+        self.window_bytes: bytes | None = None
         self.pending: dict[int, Text] = {}
         # The first content mismatch, kept to decide at the end whether it was a swap.
         self.first_mismatch: tuple[Problem, bytes, bytes | None] | None = None
@@ -196,7 +209,9 @@ class _State:
         first_index, first_id = batch[0][0], batch[0][1]
         if first_index != self.count or batch[-1][0] != first_index + n - 1:
             return 0
-        if self.prev_event_id is not None and first_id <= self.prev_event_id:
+        if not isinstance(first_id, int) or (
+            self.prev_event_id is not None and first_id <= self.prev_event_id
+        ):
             return 0
         events = stream.take(n)
         ids = [leaf[1] for leaf in batch]
@@ -237,6 +252,9 @@ class _State:
         if whole.count(domain.SEPARATOR_BYTE) != _SEPARATORS * n:
             stream.unread(events)
             return 0
+        if self.window is not None and not self._in_window(texts):
+            stream.unread(events)
+            return 0
         expected = [leaf[2] for leaf in batch[:n]]
         if actual != expected:
             n = next(
@@ -261,6 +279,19 @@ class _State:
         self.prev_event_id = ids[-1]
         return n
 
+    def _in_window(self, texts: list[str | bytes]) -> bool:
+        """Whether every text of a run starts as the platform writes it and was written inside
+        the sealing window (a few C-level passes; the slow path names the one that was not)."""
+        prefix: str | bytes
+        low: str | bytes | None
+        if isinstance(texts[0], bytes):
+            prefix, low = _PREFIX_BYTES, self.window_bytes
+        else:
+            prefix, low = _PREFIX, self.window
+        return all(map(methodcaller("startswith", prefix), texts)) and (
+            min(map(_CREATED_AT, texts)) >= low
+        )
+
     def _one(self, leaf_index: int, event_id: int, expected: bytes, stream: _Lookahead) -> None:
         """One leaf, with every check spelled out; also what names the problems."""
         report = self.report
@@ -270,6 +301,11 @@ class _State:
             self.close_checkpoints()
         if leaf_index != self.count:
             self._leaf_position_problem(leaf_index, event_id)
+        if not isinstance(event_id, int):  # SQLite keeps whatever is written into a column
+            report.add(Problem.because(CHANGED, "leaf", str(leaf_index), "leaf_unreadable"))
+            self.buffer.append(b"")
+            self.count += 1
+            return
         # Merge with the events stream (ordered by id); events passed over wait in `pending`.
         current = stream.next()
         while current is not None and current[0] < event_id:
@@ -291,6 +327,8 @@ class _State:
             report.sealed += 1
             if domain.text_hash(text) != expected:
                 self._mismatch(leaf_index, event_id, expected, text)
+            elif self.window is not None:
+                self._check_window(event_id, text)
         if self.prev_event_id is not None and event_id <= self.prev_event_id:
             report.add(
                 _event_problem(
@@ -324,6 +362,27 @@ class _State:
         self.count += 1
         if len(self.buffer) >= _FLUSH_EVERY:
             self.flush()
+
+    def _check_window(self, event_id: int, text: Text) -> None:
+        """An event sealed as it was written, but older than the seal that took it could take."""
+        assert text is not None and self.window is not None and self.last_checkpoint is not None
+        created = domain.text_field(text, domain.CREATED_AT_INDEX)
+        try:
+            canonical = domain.canonical_timestamp(domain.parse_timestamp(created)) == created
+        except ValueError:
+            canonical = False
+        if canonical and created >= self.window:
+            return
+        self.report.add(
+            _event_problem(
+                INSERTED,
+                event_id,
+                text,
+                "sealed_too_old",
+                previous=self.last_checkpoint.tree_size,
+                sealed_at=self.last_checkpoint.timestamp,
+            )
+        )
 
     def _leaf_position_problem(self, leaf_index: int, event_id: int) -> None:
         if leaf_index > self.count:
@@ -418,6 +477,11 @@ class _State:
         previous = self.last_checkpoint.tree_size if self.last_checkpoint else 0
         self.last_checkpoint = cp
         self.prev_event_id = None
+        self.window = self.window_bytes = None
+        with contextlib.suppress(ValueError, TypeError):
+            start_of_window = domain.parse_timestamp(cp.timestamp) - self.verifier.max_transaction
+            self.window = domain.canonical_timestamp(start_of_window)
+            self.window_bytes = self.window.encode("ascii")
         start, self.range_start = self.range_start, cp.tree_size
         if cp.tree_size <= previous:
             report.add(Problem.because(FORGED, "checkpoint", ref, "size_not_growing"))

@@ -23,8 +23,8 @@ from django.db import connection, transaction
 from psycopg.types.string import ByteaBinaryLoader
 
 from yiwang.audit import domain, keys
-from yiwang.audit.models import AuditEvent, Checkpoint, Leaf
-from yiwang.audit.report import Report
+from yiwang.audit.models import AuditEvent, Checkpoint, Leaf, SearchIndexProgress
+from yiwang.audit.report import REMOVED, Problem, Report
 from yiwang.audit.verifier import CheckpointRecord, Verifier
 from yiwang.core.db.postgresql import snapshot
 
@@ -238,4 +238,25 @@ def verify(*, progress: Callable[[int], None] | None = None) -> Report:
         progress=progress,
     )
     with log_streams() as (leaves, events, checkpoints):
-        return verifier.run(leaves=leaves, events=events, checkpoints=checkpoints)
+        report = verifier.run(leaves=leaves, events=events, checkpoints=checkpoints)
+        _check_index_progress(report)
+    return report
+
+
+def _check_index_progress(report: Report) -> None:
+    """The search index records how far into the sealed log it has read, always up to a
+    checkpoint. Beyond the last checkpoint there is, checkpoints were removed since (with their
+    entries, or the engine would have named those): the log was rolled back."""
+    indexed = SearchIndexProgress.objects.filter(pk=1).values_list("tree_size", flat=True).first()
+    signed = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", flat=True).first()
+    if indexed and indexed > (signed or 0):
+        report.add(
+            Problem.because(
+                REMOVED,
+                "checkpoint",
+                str(indexed),
+                "index_ahead",
+                indexed=indexed,
+                signed=signed or 0,
+            )
+        )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from yiwang.audit.models import AuditEvent, Checkpoint, SearchTerm
@@ -92,8 +93,31 @@ def test_verify_export_with_the_published_key(
     assert refused.exit_code != 0
 
 
-def test_verify_export_refuses_a_key_that_is_not_ed25519(tmp_path: Path) -> None:
-    (tmp_path / "e").mkdir()
+def test_verify_export_refuses_a_directory_that_is_not_an_export(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["audit", "verify", "--export", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is not an audit export" in result.output
+
+
+def test_verify_names_a_retired_key_file_it_cannot_read(
+    make_events: Callable[..., list[AuditEvent]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("YIWANG_DATA_DIR", str(tmp_path))
+    make_events(1)
+    (tmp_path / "audit_trusted_keys").mkdir()
+    (tmp_path / "audit_trusted_keys" / "old.pem").write_text("garbage")
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 2
+    assert "old.pem is not an Ed25519 public key" in result.output
+
+
+def test_verify_export_refuses_a_key_that_is_not_ed25519(
+    make_events: Callable[..., list[AuditEvent]], tmp_path: Path
+) -> None:
+    make_events(1)
+    runner.invoke(app, ["audit", "export", str(tmp_path / "e")])
     bad = tmp_path / "bad.pem"
     bad.write_text("not a key")
     result = runner.invoke(
@@ -101,3 +125,18 @@ def test_verify_export_refuses_a_key_that_is_not_ed25519(tmp_path: Path) -> None
     )
     assert result.exit_code == 2
     assert "error:" in result.output
+
+
+def test_seal_refuses_to_build_on_entries_no_checkpoint_signs(
+    make_events: Callable[..., list[AuditEvent]], attacker: Callable[..., None]
+) -> None:
+    make_events(2)
+    runner.invoke(app, ["audit", "seal"])
+    make_events(2)
+    runner.invoke(app, ["audit", "seal"])
+    attacker("DELETE FROM audit_checkpoint WHERE tree_size = 4")
+    make_events(1)
+    result = runner.invoke(app, ["audit", "seal"])
+    assert result.exit_code == 1
+    assert "sealed entries at position 2 and beyond" in result.output
+    assert Checkpoint.objects.count() == 1

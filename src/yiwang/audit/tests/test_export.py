@@ -130,3 +130,116 @@ def test_large_payloads_round_trip(db: Any, tmp_path: Path) -> None:
     seal()
     export_log(tmp_path / "e")
     assert offline.verify_export(tmp_path / "e").ok
+
+
+def test_export_carries_retired_keys_so_checkpoints_signed_before_a_rotation_verify(
+    make_events: Callable[..., list[AuditEvent]],
+    tmp_path: Path,
+    settings: Any,
+    signing_key: Ed25519PrivateKey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from yiwang.audit import keys
+
+    monkeypatch.setenv("YIWANG_DATA_DIR", str(tmp_path / "data"))
+    make_events(3)
+    seal()
+    # The operator rotates the key and keeps trusting the old one, as the guide says.
+    trusted = tmp_path / "data" / keys.TRUSTED_KEYS_DIR
+    trusted.mkdir(parents=True)
+    (trusted / "old.pem").write_text(domain.public_key_pem(signing_key.public_key()))
+    settings.YIWANG_AUDIT_SIGNING_KEY = (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode("ascii")
+    )
+    make_events(2)
+    seal()
+    export_log(tmp_path / "export")
+    report = offline.verify_export(tmp_path / "export")
+    assert report.ok, report.summary()
+    assert report.checkpoints == 2
+    # Trusting only the new key (as published) still takes the old one it vouched for.
+    published = (tmp_path / "export" / offline.PUBLIC_KEY).read_bytes()
+    assert offline.verify_export(tmp_path / "export", public_key_pems=[published]).ok
+
+
+def test_export_names_a_retired_key_file_it_cannot_read(
+    make_events: Callable[..., list[AuditEvent]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("YIWANG_DATA_DIR", str(tmp_path / "data"))
+    make_events(1)
+    trusted = tmp_path / "data" / "audit_trusted_keys"
+    trusted.mkdir(parents=True)
+    (trusted / "2025.pem").write_text(
+        "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"
+    )
+    with pytest.raises(ExportError, match=r"2025\.pem is not an Ed25519 public key"):
+        export_log(tmp_path / "export")
+
+
+def test_export_into_a_place_that_cannot_be_written_is_refused(db: Any) -> None:
+    with pytest.raises(ExportError, match="cannot write into /proc/yiwang-export"):
+        export_log(Path("/proc/yiwang-export"))
+
+
+def _rewrite_manifest(directory: Path, change: Callable[[Any], Any]) -> None:
+    path = directory / offline.MANIFEST
+    path.write_text(json.dumps(change(json.loads(path.read_text()))))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m: [1],
+        lambda m: 5,
+        lambda m: {**m, "counts": []},
+        lambda m: {**m, "counts": {"events": "x", "leaves": 1, "checkpoints": 1}},
+        lambda m: {**m, "max_transaction_seconds": None},
+        lambda m: {**m, "max_transaction_seconds": 10**12},
+        lambda m: {**m, "retired_keys": ["x"]},
+    ],
+)
+def test_a_manifest_of_the_wrong_shape_fails_with_a_reason(
+    exported: Path, change: Callable[[Any], Any]
+) -> None:
+    _rewrite_manifest(exported, change)
+    report = offline.verify_export(exported)
+    assert report.problem is not None
+    assert (report.problem.subject, report.problem.ref) == ("export", offline.MANIFEST)
+    assert offline.expected_rows(exported) >= 0  # what the progress bar reads never fails
+
+
+def test_a_public_key_of_an_unknown_algorithm_fails_with_a_reason(exported: Path) -> None:
+    pem = (exported / offline.PUBLIC_KEY).read_bytes()
+    for offset in range(30, 40):  # the algorithm's identifier, in base64
+        data = bytearray(pem)
+        data[offset] ^= 0x01
+        (exported / offline.PUBLIC_KEY).write_bytes(bytes(data))
+        report = offline.verify_export(exported)
+        assert report.problem is not None
+        assert report.problem.ref == offline.PUBLIC_KEY
+
+
+def test_a_line_nested_too_deep_to_read_fails_with_a_reason(exported: Path) -> None:
+    with (exported / offline.EVENTS).open("a") as fh:
+        fh.write("[" * 100_000 + "\n")
+    report = offline.verify_export(exported)
+    assert report.problem is not None
+    assert report.problem.subject == "export"
+
+
+def test_a_missing_public_key_file_fails_even_with_a_key_given(exported: Path) -> None:
+    published = (exported / offline.PUBLIC_KEY).read_bytes()
+    (exported / offline.PUBLIC_KEY).unlink()
+    report = offline.verify_export(exported, public_key_pems=[published])
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.ref) == ("removed", offline.PUBLIC_KEY)

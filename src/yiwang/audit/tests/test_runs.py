@@ -121,6 +121,7 @@ def test_every_reason_the_verifier_gives_is_worded_in_both_languages() -> None:
         "first": 0,
         "last": 4,
         "sealed_at": "2026-11-28T06:00:00.000000+00:00",
+        "indexed": 11,
     }
     for reason, english in DETAILS.items():
         names = {name for name in values if f"%({name})s" in english}

@@ -183,3 +183,40 @@ def test_texts_as_utf8_bytes_verify_the_same(log: Log) -> None:
     assert report.problem is not None
     assert (report.problem.kind, report.problem.ref) == ("changed", "7777")
     assert report.problem.action == "exchange.record_read"
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_event_sealed_outside_its_seals_window_is_named(as_bytes: bool) -> None:
+    # A forged event with a valid hash and a time hours before the previous checkpoint, deep
+    # inside a batch, was sealed into the second checkpoint by a sealer that ignored the window.
+    log = Log()
+    for event_id in range(1, 3_001):
+        log.events[event_id] = event_text(event_id)
+    forged = event_text(2_500).replace(
+        domain.canonical_timestamp(START + dt.timedelta(milliseconds=2_500)),
+        domain.canonical_timestamp(START - dt.timedelta(hours=3)),
+    )
+    log.events[2_500] = forged
+    log.seal(list(range(1, 1_001)), START + dt.timedelta(seconds=20))
+    log.seal(list(range(1_001, 3_001)), START + dt.timedelta(seconds=80))
+    report = log.verify(as_bytes=as_bytes)
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.ref, report.problem.reason) == (
+        "inserted",
+        "2500",
+        "sealed_too_old",
+    )
+    assert report.problems == 1
+
+
+def test_leaf_whose_event_id_is_not_a_number_is_named(log: Log) -> None:
+    # SQLite keeps text in an integer column if it is told to.
+    index, _, digest = log.leaves[4_000]
+    log.leaves[4_000] = (index, "abc", digest)  # type: ignore[arg-type]
+    report = log.verify()
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.subject, report.problem.ref) == (
+        "changed",
+        "leaf",
+        "4000",
+    )

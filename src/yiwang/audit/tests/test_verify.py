@@ -78,6 +78,54 @@ def test_inserted_backdated_event_is_named(log: list[AuditEvent], attacker: Atta
     assert first_problem() == ("inserted", "event", str(fake_id))
 
 
+def _backdate(event: AuditEvent, attacker: Attacker, *, written_as: str | None = None) -> None:
+    """Give an event an older time and the content hash that goes with it: a forgery that
+    passes every check of the event on its own."""
+    when = hours_ago(5)
+    event.created_at = when
+    digest = domain.content_hash(event_fields(event))
+    # How the time is stored is up to the attacker; SQLite compares it as text.
+    stored: Any = when if written_as is None else written_as.format(when=when)
+    attacker(
+        "UPDATE audit_auditevent SET created_at = %s, content_hash = %s WHERE id = %s",
+        [stored, digest, event.pk],
+    )
+
+
+@pytest.mark.parametrize("written_as", [None, "{when:%Y-%m-%dT%H:%M:%S.%f}"])
+def test_backdated_event_is_not_sealed_however_its_time_is_written(
+    log: list[AuditEvent], attacker: Attacker, written_as: str | None
+) -> None:
+    forged = record_event(actor=SYSTEM, action="test.forged")
+    _backdate(forged, attacker, written_as=written_as)
+    seal()
+    assert not Leaf.objects.filter(event_id=forged.pk).exists()
+    assert first_problem() == ("inserted", "event", str(forged.pk))
+
+
+def test_backdated_event_sealed_anyway_is_named(
+    make_events: Callable[..., list[AuditEvent]], attacker: Attacker, settings: Any
+) -> None:
+    make_events(4)
+    seal()
+    make_events(20)  # a run long enough for the verifier's fast path
+    forged = record_event(actor=SYSTEM, action="test.forged")
+    _backdate(forged, attacker)
+    make_events(20)
+    # A sealer that did not keep to its window (an older version, or one run by the attacker
+    # with a window of days) took the forged event into the next checkpoint.
+    real_window = settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS
+    settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS = 86400
+    seal()
+    assert Leaf.objects.filter(event_id=forged.pk).exists()
+    settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS = real_window
+    report = verify()
+    assert report.problem is not None, report.summary()
+    assert (report.problem.kind, report.problem.ref) == ("inserted", str(forged.pk))
+    assert report.problem.reason == "sealed_too_old"
+    assert report.problems == 1
+
+
 def test_swapped_events_are_reported_as_reordered(
     log: list[AuditEvent], attacker: Attacker
 ) -> None:
@@ -233,3 +281,22 @@ def test_postgres_writes_an_events_time_exactly_as_it_was_hashed(moment: str) ->
         )
         (written,) = cursor.fetchone()
     assert written == domain.canonical_timestamp(value)
+
+
+def test_rolled_back_checkpoint_is_caught_by_the_search_index(
+    log: list[AuditEvent], attacker: Attacker
+) -> None:
+    from yiwang.audit.search_index import index_sealed
+
+    index_sealed()
+    # The newest checkpoint goes, with its entries: the events it sealed look merely unsealed.
+    attacker("DELETE FROM audit_checkpoint WHERE tree_size = 6")
+    attacker("DELETE FROM audit_leaf WHERE leaf_index >= 4")
+    report = verify()
+    assert report.problem is not None, report.summary()
+    assert (report.problem.kind, report.problem.subject, report.problem.ref) == (
+        "removed",
+        "checkpoint",
+        "6",
+    )
+    assert report.problem.reason == "index_ahead"

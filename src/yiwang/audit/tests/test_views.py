@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.test import Client
 
@@ -26,5 +28,22 @@ def test_well_known_key_publishes_the_public_half(
     assert "public" in response["Cache-Control"]
 
 
-def test_well_known_key_answers_only_get(client: Client, db: Any) -> None:
+def test_well_known_key_answers_only_get_and_head(client: Client, db: Any) -> None:
     assert client.post("/.well-known/yiwang/audit-key").status_code == 405
+    assert client.head("/.well-known/yiwang/audit-key").status_code == 200
+
+
+def test_well_known_key_publishes_the_retired_keys_too(
+    client: Client, db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YIWANG_DATA_DIR", str(tmp_path))
+    retired = Ed25519PrivateKey.generate().public_key()
+    (tmp_path / "audit_trusted_keys").mkdir()
+    (tmp_path / "audit_trusted_keys" / "2025.pem").write_text(domain.public_key_pem(retired))
+    body = client.get("/.well-known/yiwang/audit-key").json()
+    assert [k["key_id"] for k in body["retired_keys"]] == [domain.key_id(retired)]
+    # A file that cannot be read is left out (and logged), not a failure of the page.
+    (tmp_path / "audit_trusted_keys" / "broken.pem").write_text("garbage")
+    response = client.get("/.well-known/yiwang/audit-key")
+    assert response.status_code == 200
+    assert response.json()["retired_keys"] == []
