@@ -113,6 +113,16 @@ def verify(
             exists=True,
         ),
     ] = None,
+    earlier_export: Annotated[
+        Path | None,
+        typer.Option(
+            "--earlier-export",
+            help="An export made before, kept where the database's administrators cannot "
+            "write: every checkpoint it holds must still be in the log, unchanged.",
+            file_okay=False,
+            exists=True,
+        ),
+    ] = None,
 ) -> None:
     """Recompute every hash, root and signature; name the first problem found."""
     if export is not None:
@@ -130,9 +140,9 @@ def verify(
         try:
             with _progress("Verifying export", total or None) as advance:
                 report = offline.verify_export(
-                    export, public_key_pems=pems or None, progress=advance
+                    export, public_key_pems=pems or None, progress=advance, earlier=earlier_export
                 )
-        except ValueError as exc:  # a --public-key file that is not an Ed25519 public key
+        except ValueError as exc:  # a key that is not an Ed25519 key; an earlier export refused
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(code=2) from exc
         _finish(report.summary(), report.ok, report.notes)
@@ -141,14 +151,15 @@ def verify(
         raise typer.BadParameter("--public-key only applies with --export")
     _django()
     from yiwang.audit.keys import UnreadableKey
+    from yiwang.audit.offline import EarlierExportError
     from yiwang.audit.verify import totals
     from yiwang.audit.verify import verify as verify_log
 
     events, leaves = totals()
     try:
         with _progress("Verifying audit log", max(events, leaves)) as advance:
-            report = verify_log(progress=advance)
-    except UnreadableKey as exc:
+            report = verify_log(progress=advance, earlier=earlier_export)
+    except (UnreadableKey, EarlierExportError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     _finish(report.summary(), report.ok, report.notes)

@@ -248,6 +248,35 @@ def _check_files(directory: Path, manifest: dict[str, Any], problems: list[Probl
             )
 
 
+class EarlierExportError(ValueError):
+    """An earlier export given to compare with cannot vouch for anything; the message says why."""
+
+
+def earlier_checkpoints(
+    directory: Path, keys: dict[str, Ed25519PublicKey]
+) -> list[CheckpointRecord]:
+    """The checkpoints of an earlier export, each signed by one of ``keys`` (or a key retired
+    before that export, vouched for by its manifest); EarlierExportError if any is not."""
+    problems: list[Problem] = []
+    manifest = _check_manifest(directory, keys, problems) if is_export(directory) else None
+    if manifest is not None and not problems:
+        keys = {**_retired_keys(manifest, problems), **keys}
+    records = list(_checkpoints(_Reader(directory / CHECKPOINTS, problems)))
+    if problems:
+        raise EarlierExportError(f"the earlier export {directory} does not verify: {problems[0]}")
+    for cp in records:
+        key = keys.get(cp.key_id)
+        body = domain.checkpoint_body(
+            tree_size=cp.tree_size, root=cp.root, timestamp=cp.timestamp, key_id=cp.key_id
+        )
+        if key is None or not domain.signature_valid(key, cp.signature, body):
+            raise EarlierExportError(
+                f"checkpoint {cp.tree_size} of the earlier export {directory} is not signed by a "
+                "trusted key, so it cannot be compared with"
+            )
+    return records
+
+
 def _retired_keys(manifest: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     keys: dict[str, Ed25519PublicKey] = {}
     for key_id, pem in manifest.get("retired_keys", {}).items():
@@ -270,9 +299,11 @@ def verify_export(
     *,
     public_key_pems: list[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
+    earlier: Path | None = None,
 ) -> Report:
     """Verify an export directory. With ``public_key_pems`` given, only those keys are trusted;
-    otherwise the key shipped in the export is used and the report says so."""
+    otherwise the key shipped in the export is used and the report says so. With ``earlier``
+    (an older export), every checkpoint it holds must still be in this one, unchanged."""
     problems: list[Problem] = []
     notes: list[str] = []
     keys: dict[str, Ed25519PublicKey] = {}
@@ -310,6 +341,7 @@ def verify_export(
         public_keys=keys,
         max_transaction_seconds=manifest["max_transaction_seconds"],
         progress=progress,
+        earlier=earlier_checkpoints(earlier, keys) if earlier is not None else (),
     )
     report = verifier.run(
         leaves=_leaves(_Reader(directory / LEAVES, problems)),

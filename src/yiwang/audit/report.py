@@ -49,6 +49,12 @@ DETAILS = {
         "the search index has read %(indexed)s sealed entries, but the last checkpoint signs "
         "only %(signed)s: checkpoints were removed"
     ),
+    "gone_since_export": gettext_noop(
+        "an earlier export holds this signed checkpoint, but the log no longer does"
+    ),
+    "differs_from_export": gettext_noop(
+        "it is not the checkpoint of this tree size that an earlier export holds, signed"
+    ),
     "size_not_growing": gettext_noop("tree sizes must grow from one checkpoint to the next"),
     "unknown_key": gettext_noop("signed by an unknown key, %(key)s"),
     "bad_signature": gettext_noop("the signature does not verify"),

@@ -73,6 +73,10 @@ class CheckpointRecord:
     frontier: bytes
 
 
+def _signed_part(cp: CheckpointRecord) -> tuple[int, bytes, str, str, bytes]:
+    return cp.tree_size, cp.root, cp.timestamp, cp.key_id, cp.signature
+
+
 def _event_problem(kind: str, event_id: int, text: Text, reason: str, **params: object) -> Problem:
     action = timestamp = ""
     if text is not None:
@@ -118,10 +122,14 @@ class Verifier:
         public_keys: Mapping[str, Ed25519PublicKey],
         max_transaction_seconds: int,
         progress: Progress | None = None,
+        earlier: Iterable[CheckpointRecord] = (),
     ) -> None:
+        """``earlier``: checkpoints kept from an earlier export, already known to be signed by
+        a trusted key; the log must still hold each of them, unchanged."""
         self.public_keys = dict(public_keys)
         self.max_transaction = dt.timedelta(seconds=max_transaction_seconds)
         self.progress = progress
+        self.earlier = list(earlier)
 
     def run(
         self,
@@ -166,6 +174,7 @@ class _State:
         self.first_mismatch: tuple[Problem, bytes, bytes | None] | None = None
         self.later_expected: dict[bytes, int] = {}
         self.later_actual: dict[bytes, int] = {}
+        self.earlier = {cp.tree_size: cp for cp in verifier.earlier}
 
     # --- sealed part ----------------------------------------------------------------------
     def sealed(
@@ -456,6 +465,9 @@ class _State:
 
     def finish_checkpoints(self) -> None:
         self.close_checkpoints()
+        for size in sorted(self.earlier):
+            self.report.add(Problem.because(REMOVED, "checkpoint", str(size), "gone_since_export"))
+        self.earlier.clear()
         while self.next_checkpoint is not None:
             cp = self.next_checkpoint
             self.report.add(
@@ -474,6 +486,9 @@ class _State:
         self.flush()
         report = self.report
         ref = str(cp.tree_size)
+        kept = self.earlier.pop(cp.tree_size, None)
+        if kept is not None and _signed_part(kept) != _signed_part(cp):
+            report.add(Problem.because(CHANGED, "checkpoint", ref, "differs_from_export"))
         previous = self.last_checkpoint.tree_size if self.last_checkpoint else 0
         self.last_checkpoint = cp
         self.prev_event_id = None

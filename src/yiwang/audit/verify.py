@@ -16,13 +16,14 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack, contextmanager
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from psycopg.types.string import ByteaBinaryLoader
 
-from yiwang.audit import domain, keys
+from yiwang.audit import domain, keys, offline
 from yiwang.audit.models import AuditEvent, Checkpoint, Leaf, SearchIndexProgress
 from yiwang.audit.report import REMOVED, Problem, Report
 from yiwang.audit.verifier import CheckpointRecord, Verifier
@@ -230,12 +231,15 @@ def log_streams() -> Iterator[
         yield leaves, event_texts(), checkpoint_records()
 
 
-def verify(*, progress: Callable[[int], None] | None = None) -> Report:
-    """Recompute every content hash, leaf, root and signature; name the first problem."""
+def verify(*, progress: Callable[[int], None] | None = None, earlier: Path | None = None) -> Report:
+    """Recompute every content hash, leaf, root and signature; name the first problem. With
+    ``earlier`` (an export made before), every checkpoint it holds must still be in the log."""
+    trusted = keys.trusted_public_keys()
     verifier = Verifier(
-        public_keys=keys.trusted_public_keys(),
+        public_keys=trusted,
         max_transaction_seconds=settings.YIWANG_AUDIT_MAX_TRANSACTION_SECONDS,
         progress=progress,
+        earlier=offline.earlier_checkpoints(earlier, trusted) if earlier is not None else (),
     )
     with log_streams() as (leaves, events, checkpoints):
         report = verifier.run(leaves=leaves, events=events, checkpoints=checkpoints)

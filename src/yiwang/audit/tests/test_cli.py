@@ -140,3 +140,50 @@ def test_seal_refuses_to_build_on_entries_no_checkpoint_signs(
     assert result.exit_code == 1
     assert "sealed entries at position 2 and beyond" in result.output
     assert Checkpoint.objects.count() == 1
+
+
+def test_verify_against_an_earlier_export_catches_a_rolled_back_log(
+    make_events: Callable[..., list[AuditEvent]],
+    attacker: Callable[..., None],
+    tmp_path: Path,
+) -> None:
+    make_events(2)
+    runner.invoke(app, ["audit", "seal"])
+    make_events(2)
+    runner.invoke(app, ["audit", "seal"])
+    earlier = tmp_path / "earlier"
+    assert runner.invoke(app, ["audit", "export", str(earlier)]).exit_code == 0
+    ok = runner.invoke(app, ["audit", "verify", "--earlier-export", str(earlier)])
+    assert ok.exit_code == 0, ok.output
+    # The newest checkpoint goes with its entries and events: consistent, but not what it was.
+    attacker("DELETE FROM audit_checkpoint WHERE tree_size = 4")
+    attacker("DELETE FROM audit_leaf WHERE leaf_index >= 2")
+    attacker(
+        "DELETE FROM audit_auditevent WHERE id IN (SELECT id FROM audit_auditevent "
+        "ORDER BY id DESC LIMIT 3)"
+    )
+    bad = runner.invoke(app, ["audit", "verify", "--earlier-export", str(earlier)])
+    assert bad.exit_code == 1
+    assert bad.stdout.startswith("FAIL: checkpoint 4 removed: an earlier export holds")
+    # Offline too: a new export of the rolled-back log against the earlier one.
+    later = tmp_path / "later"
+    assert runner.invoke(app, ["audit", "export", str(later)]).exit_code == 0
+    offline_bad = runner.invoke(
+        app, ["audit", "verify", "--export", str(later), "--earlier-export", str(earlier)]
+    )
+    assert offline_bad.exit_code == 1
+    assert "checkpoint 4 removed" in offline_bad.stdout
+
+
+def test_an_earlier_export_that_does_not_verify_is_refused(
+    make_events: Callable[..., list[AuditEvent]], tmp_path: Path
+) -> None:
+    make_events(2)
+    runner.invoke(app, ["audit", "seal"])
+    earlier = tmp_path / "earlier"
+    runner.invoke(app, ["audit", "export", str(earlier)])
+    line = (earlier / "checkpoints.jsonl").read_text()
+    (earlier / "checkpoints.jsonl").write_text(line.replace('"tree_size":2', '"tree_size":3'))
+    result = runner.invoke(app, ["audit", "verify", "--earlier-export", str(earlier)])
+    assert result.exit_code == 2
+    assert "earlier export" in result.output

@@ -3,6 +3,7 @@ and the leaf-by-leaf path must agree, and tampering deep inside a batch is still
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -219,4 +220,38 @@ def test_leaf_whose_event_id_is_not_a_number_is_named(log: Log) -> None:
         "changed",
         "leaf",
         "4000",
+    )
+
+
+def test_a_checkpoint_kept_from_an_earlier_export_must_be_unchanged(log: Log) -> None:
+    kept = log.checkpoints[1]
+
+    def verify_with(earlier: list[CheckpointRecord]) -> Report:
+        verifier = Verifier(
+            public_keys={domain.key_id(log.key.public_key()): log.key.public_key()},
+            max_transaction_seconds=600,
+            earlier=earlier,
+        )
+        return verifier.run(
+            leaves=iter(log.leaves),
+            events=iter(sorted(log.events.items())),
+            checkpoints=iter(log.checkpoints),
+        )
+
+    assert verify_with([kept]).ok
+    changed = dataclasses.replace(kept, timestamp=domain.canonical_timestamp(START))
+    report = verify_with([changed])
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.ref, report.problem.reason) == (
+        "changed",
+        str(kept.tree_size),
+        "differs_from_export",
+    )
+    beyond = dataclasses.replace(kept, tree_size=20_000)
+    report = verify_with([beyond])
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.ref, report.problem.reason) == (
+        "removed",
+        "20000",
+        "gone_since_export",
     )
