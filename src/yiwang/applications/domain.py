@@ -142,7 +142,11 @@ class FormSpec:
             PageSpec(str(p["id"]), p["title"], tuple(p.get("fields", [])))
             for p in form.get("pages", [])
         ]
-        required = list(form.get("required", []))
+        always = list(form.get("required", []))
+
+        def required(data: Mapping[str, Any]) -> list[str]:
+            when = catalogue.conditionally_required(form, data)
+            return [*always, *(name for name in when if name not in always)]
 
         def material(m: Mapping[str, Any], optional: bool) -> MaterialSpec:
             return MaterialSpec(
@@ -164,7 +168,7 @@ class FormSpec:
             code=str(definition.get("code")),
             schema={"type": "object", "properties": dict(catalogue.form_fields(form))},
             pages=pages,
-            required=lambda _data: list(required),
+            required=required,
             materials=materials,
             all_materials=[
                 material(m, bool(m.get("optional"))) for m in definition.get("materials", [])
@@ -228,6 +232,11 @@ class FormSpec:
     def condition_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Form data typed as the fields say, for CEL conditions."""
         return dict(catalogue.typed_form_data(self.schema, dict(data)))
+
+    def normalise(self, name: str, value: Any) -> Any:
+        """The answer to store: identifiers and bank accounts as the platform writes them
+        (see :func:`yiwang.catalogue.domain.normalise_answer`); other answers unchanged."""
+        return catalogue.normalise_answer(self.fields.get(name), value)
 
 
 def clean_answers(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -350,6 +359,52 @@ _FORMAT_MESSAGES: dict[str, Callable[[], str]] = {
     "national-id": lambda: _("Enter a valid 18-character citizen ID number."),
     "uscc": lambda: _("Enter a valid 18-character unified social credit code."),
     "cn-mobile": lambda: _("Enter an 11-digit mobile number starting with 1."),
+    "bank-account": lambda: _("Enter the bank account number: 12 to 19 digits."),
+}
+
+# What exactly is wrong with an identifier, by the code the identity checker gives
+# (:class:`yiwang.identity.domain.IdentifierError`); a code not listed gets the format's message.
+_IDENTIFIER_MESSAGES: dict[tuple[str, str], Callable[[], str]] = {
+    ("national-id", "length"): lambda: _(
+        "A citizen ID number has 18 characters: check for a missing or extra one."
+    ),
+    ("national-id", "digits"): lambda: _(
+        "The first 17 characters of a citizen ID number are digits: check the number."
+    ),
+    ("national-id", "check_char"): lambda: _(
+        "The last character of a citizen ID number is a digit or X: check the number."
+    ),
+    ("national-id", "birth_date"): lambda: _(
+        "Characters 7 to 14 of a citizen ID number are the date of birth, and these are not a "
+        "real date: check the number."
+    ),
+    ("national-id", "birth_date_future"): lambda: _(
+        "The date of birth in this citizen ID number (characters 7 to 14) is in the future: "
+        "check the number."
+    ),
+    ("national-id", "birth_date_too_early"): lambda: _(
+        "The date of birth in this citizen ID number (characters 7 to 14) is before 1900: "
+        "check the number."
+    ),
+    ("national-id", "checksum"): lambda: _(
+        "The last character (the check digit) does not match the rest of the citizen ID number: "
+        "check the number."
+    ),
+    ("uscc", "length"): lambda: _(
+        "A unified social credit code has 18 characters: check for a missing or extra one."
+    ),
+    ("uscc", "alphabet"): lambda: _(
+        "A unified social credit code has only digits and capital letters, never I, O, S, V "
+        "or Z: check the code."
+    ),
+    ("uscc", "region"): lambda: _(
+        "Characters 3 to 8 of a unified social credit code are digits (the region code): "
+        "check the code."
+    ),
+    ("uscc", "checksum"): lambda: _(
+        "The last character (the check character) does not match the rest of the unified "
+        "social credit code: check the code."
+    ),
 }
 
 _TYPE_MESSAGES: dict[str, Callable[[], str]] = {
@@ -383,7 +438,10 @@ def error_message(error: ValidationError) -> str:
     if keyword == "pattern":
         return _("Enter the answer in the format asked for.")
     if keyword == "format":
-        message = _FORMAT_MESSAGES.get(str(limit))
+        code = getattr(error.cause, "code", None)
+        message = _IDENTIFIER_MESSAGES.get((str(limit), str(code))) or _FORMAT_MESSAGES.get(
+            str(limit)
+        )
         return message() if message else _("Enter the answer in the format asked for.")
     if keyword == "minimum":
         return _("Enter a number of %(limit)s or more.") % {"limit": format_number(limit)}

@@ -51,6 +51,7 @@ FIELD_FORMATS: tuple[str, ...] = (
     "national-id",
     "uscc",
     "cn-mobile",
+    "bank-account",
 )
 
 # Extension keywords yiwang reads in a form field. Anything else starting with "x-" is a typo.

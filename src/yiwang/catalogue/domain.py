@@ -2,6 +2,8 @@
 
 * the content hash that decides whether a loaded file is a new version;
 * conditions: evaluating a CEL condition against a person's form data;
+* fields required only when another answer is given (the form's ``dependentRequired`` and
+  ``if``/``then`` rules, standard JSON Schema);
 * the process: which stage waits for which, in what order stages run, the longest chain;
 * what applies to one application: the steps and materials whose conditions hold;
 * bundles: the merged form and material list of a 一件事 (:func:`merge_bundle`).
@@ -16,13 +18,14 @@ import copy
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 from django.utils.translation import gettext as _
-from jsonschema import FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker
 
 from yiwang.core.cel import compile_condition
 from yiwang.core.definition_files import format_checker
@@ -168,27 +171,197 @@ def _sample(schema: Any) -> Any:
 
 
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_BANK_ACCOUNT = re.compile(r"^[0-9]{12,19}$")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_bank_account(raw: str) -> str:
+    """A bank account number as written on a card ("6222 0000 1111 2222", full-width digits)
+    as the digits alone. Whether they are 12 to 19 digits is the format check's business."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", raw))
 
 
 def form_format_checker() -> FormatChecker:
-    """Formats a form field may declare (``constants.FIELD_FORMATS``), all of them checked."""
+    """Formats a form field may declare (``constants.FIELD_FORMATS``), all of them checked.
+
+    Identifiers and bank accounts are checked the way people type them (spaces, full-width
+    digits, a lower-case x): :func:`normalise_answer` stores them in their canonical form.
+    """
     from yiwang.identity import domain as ids
 
     checker = format_checker()
 
     @checker.checks("national-id", raises=ids.IdentifierError)
     def _national_id(value: object) -> bool:
-        return not isinstance(value, str) or bool(ids.check_national_id(value))
+        return not isinstance(value, str) or bool(ids.normalise_national_id(value))
 
     @checker.checks("uscc", raises=ids.IdentifierError)
     def _uscc(value: object) -> bool:
-        return not isinstance(value, str) or bool(ids.check_uscc(value))
+        return not isinstance(value, str) or bool(ids.normalise_uscc(value))
 
     @checker.checks("cn-mobile")
     def _mobile(value: object) -> bool:
         return not isinstance(value, str) or _MOBILE.match(value) is not None
 
+    @checker.checks("bank-account")
+    def _bank_account(value: object) -> bool:
+        return not isinstance(value, str) or bool(
+            _BANK_ACCOUNT.match(normalise_bank_account(value))
+        )
+
     return checker
+
+
+def normalise_answer(schema: Any, value: Any) -> Any:
+    """An answer in the canonical form its field's ``format`` asks for, parts of lists and
+    groups included: ``national-id`` and ``uscc`` without spaces, in ASCII and upper case,
+    ``bank-account`` without spaces. An identifier that is wrong even then is kept as typed, so
+    the person sees what they wrote beside the message saying what is wrong.
+    """
+    from yiwang.identity import domain as ids
+
+    if not isinstance(schema, Mapping):
+        return value
+    if isinstance(value, str):
+        fmt = schema.get("format")
+        try:
+            if fmt == "national-id":
+                return ids.normalise_national_id(value)
+            if fmt == "uscc":
+                return ids.normalise_uscc(value)
+        except ids.IdentifierError:
+            return value
+        if fmt == "bank-account":
+            return normalise_bank_account(value)
+        return value
+    if isinstance(value, list):
+        return [normalise_answer(schema.get("items"), item) for item in value]
+    if isinstance(value, Mapping):
+        parts = form_fields(schema)
+        return {k: normalise_answer(parts.get(k), v) for k, v in value.items()}
+    return value
+
+
+# --- Fields required only when another answer is given ----------------------------------------
+#
+# A form may make fields required depending on the answers, the standard JSON Schema way, beside
+# its ``properties``: ``dependentRequired`` (answering one field requires others), ``if`` with a
+# ``then`` (and/or ``else``) listing ``required`` fields, and ``allOf`` holding several of these.
+# They are read into a list of required fields for the answers so far, not handed to the
+# validator as they stand: a page then asks only for the fields it shows, beside the field that
+# is missing, and a page without the field is never blocked by it.
+
+
+def conditionally_required(form: Mapping[str, Any] | None, answers: Mapping[str, Any]) -> list[str]:
+    """The fields the form's rules require for these answers, in the order the rules name them.
+
+    Empty answers (``None``, blank text) count as not given, for ``if`` and ``dependentRequired``
+    alike. The form's own ``required`` (asked whatever the answers) is not included.
+    """
+    if not isinstance(form, Mapping):
+        return []
+    given = {k: v for k, v in answers.items() if not _empty(v)}
+    found: dict[str, None] = {}
+    _collect_required(form, form, given, found, top=True)
+    return list(found)
+
+
+def rule_fields(form: Mapping[str, Any] | None) -> list[str]:
+    """The fields whose answers decide what the form's rules require (``if`` and the keys of
+    ``dependentRequired``): like the fields conditions read, they decide the shape of a case."""
+    if not isinstance(form, Mapping):
+        return []
+    found: dict[str, None] = {}
+
+    def walk(rule: Any) -> None:
+        if not isinstance(rule, Mapping):
+            return
+        deps = rule.get("dependentRequired")
+        if isinstance(deps, Mapping):
+            found.update(dict.fromkeys(str(k) for k in deps))
+        if "if" in rule:
+            found.update(dict.fromkeys(if_fields(rule["if"])))
+        for key in ("then", "else"):
+            walk(rule.get(key))
+        for sub in _items(rule.get("allOf")):
+            walk(sub)
+
+    walk(form)
+    return list(found)
+
+
+def if_fields(schema: Any) -> list[str]:
+    """The fields an ``if`` reads: its ``properties`` and ``required`` (also inside ``allOf``,
+    ``anyOf``, ``oneOf`` and ``not``)."""
+    found: dict[str, None] = {}
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, Mapping):
+            return
+        props = node.get("properties")
+        if isinstance(props, Mapping):
+            found.update(dict.fromkeys(str(k) for k in props))
+        found.update(dict.fromkeys(str(n) for n in _items(node.get("required"))))
+        deps = node.get("dependentRequired")
+        if isinstance(deps, Mapping):
+            found.update(dict.fromkeys(str(k) for k in deps))
+        for key in ("allOf", "anyOf", "oneOf"):
+            for sub in _items(node.get(key)):
+                walk(sub)
+        walk(node.get("not"))
+
+    walk(schema)
+    return list(found)
+
+
+def _collect_required(
+    rule: Mapping[str, Any],
+    form: Mapping[str, Any],
+    given: Mapping[str, Any],
+    found: dict[str, None],
+    *,
+    top: bool = False,
+) -> None:
+    if not top:
+        found.update(dict.fromkeys(str(n) for n in _items(rule.get("required"))))
+    deps = rule.get("dependentRequired")
+    if isinstance(deps, Mapping):
+        for trigger, names in deps.items():
+            if trigger in given:
+                found.update(dict.fromkeys(str(n) for n in _items(names)))
+    if "if" in rule:
+        branch = rule.get("then") if _if_holds(rule["if"], form, given) else rule.get("else")
+        if isinstance(branch, Mapping):
+            _collect_required(branch, form, given, found)
+    for sub in _items(rule.get("allOf")):
+        if isinstance(sub, Mapping):
+            _collect_required(sub, form, given, found)
+
+
+def _if_holds(schema: Any, form: Mapping[str, Any], given: Mapping[str, Any]) -> bool:
+    if isinstance(schema, bool):
+        return schema
+    if not isinstance(schema, Mapping):
+        return False
+    return _if_validator(canonical_json(_inline_refs(schema, form, ()))).is_valid(dict(given))
+
+
+@lru_cache(maxsize=512)
+def _if_validator(schema_text: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_text), format_checker=_form_format_checker())
+
+
+@cache
+def _form_format_checker() -> FormatChecker:
+    return form_format_checker()
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 # --- The process ------------------------------------------------------------------------------
@@ -500,8 +673,17 @@ class BundleForm:
         return applying
 
     def required_fields(self, form_data: Mapping[str, Any]) -> list[str]:
-        applying = set(self.services_applying(form_data))
-        return [name for name, f in self.fields.items() if set(f.required_by) & applying]
+        """What this application must answer: the fields a service that applies requires,
+        whatever the answers or because of them (its form's ``if``/``then`` and
+        ``dependentRequired`` rules)."""
+        applying = self.services_applying(form_data)
+        codes = set(applying)
+        found = dict.fromkeys(name for name, f in self.fields.items() if set(f.required_by) & codes)
+        for code in applying:
+            for name in conditionally_required(self._service_forms.get(code), form_data):
+                if name in self.fields:
+                    found[name] = None
+        return list(found)
 
     def materials_needed(self, form_data: Mapping[str, Any]) -> list[tuple[MergedMaterial, bool]]:
         """Each material to ask for once, and whether it is optional for this application.

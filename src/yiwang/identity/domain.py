@@ -9,10 +9,14 @@ canonical form first, and are what forms should call.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 NATIONAL_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 NATIONAL_ID_CHECK = "10X98765432"
+
+# The earliest date of birth a citizen id number may hold: nobody alive was born before it.
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -31,8 +35,12 @@ def national_id_check_char(first17: str) -> str:
     return NATIONAL_ID_CHECK[total % 11]
 
 
-def check_national_id(value: str) -> str:
-    """Validate an 18-character citizen id number and return it unchanged."""
+def check_national_id(value: str, *, today: dt.date | None = None) -> str:
+    """Validate an 18-character citizen id number and return it unchanged.
+
+    Characters 7-14 must be a real date of birth from 1900-01-01 up to ``today`` (default: the
+    system's date, plus a day's grace because east of the server it may already be tomorrow).
+    """
     if len(value) != 18:
         raise IdentifierError("length", f"must be 18 characters, got {len(value)}")
     if any(unicodedata.east_asian_width(c) in ("F", "W") for c in value):
@@ -44,11 +52,24 @@ def check_national_id(value: str) -> str:
     if not (value[17].isascii() and (value[17].isdigit() or value[17] == "X")):
         raise IdentifierError("check_char", "the last character must be a digit or X")
     try:
-        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise IdentifierError(
             "birth_date", "characters 7-14 are not a valid date of birth"
         ) from None
+    if born < EARLIEST_BIRTH_DATE:
+        raise IdentifierError(
+            "birth_date_too_early",
+            f"characters 7-14 give a date of birth ({born:%Y-%m-%d}) before 1900-01-01; "
+            "please re-check the number",
+        )
+    latest = today if today is not None else dt.date.today() + dt.timedelta(days=1)
+    if born > latest:
+        raise IdentifierError(
+            "birth_date_future",
+            f"characters 7-14 give a date of birth ({born:%Y-%m-%d}) in the future; "
+            "please re-check the number",
+        )
     expected = national_id_check_char(value[:17])
     if value[17] != expected:
         raise IdentifierError(
@@ -57,10 +78,18 @@ def check_national_id(value: str) -> str:
     return value
 
 
-def normalise_national_id(raw: str) -> str:
+_SPACES = re.compile(r"\s+")
+
+
+def _as_typed(raw: str) -> str:
+    """What people type, canonical: full-width characters made ASCII, upper case, and every
+    space dropped (NFKC turns the ideographic space U+3000 and the no-break space into " ")."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", raw)).upper()
+
+
+def normalise_national_id(raw: str, *, today: dt.date | None = None) -> str:
     """Accept what people type (spaces, full-width digits, lowercase x), then check strictly."""
-    value = unicodedata.normalize("NFKC", raw).replace(" ", "").strip().upper()
-    return check_national_id(value)
+    return check_national_id(_as_typed(raw), today=today)
 
 
 def birth_date_from_national_id(value: str) -> dt.date:
@@ -97,8 +126,8 @@ def check_uscc(value: str) -> str:
 
 
 def normalise_uscc(raw: str) -> str:
-    value = unicodedata.normalize("NFKC", raw).replace(" ", "").strip().upper()
-    return check_uscc(value)
+    """Accept what people type (spaces, full-width characters, lower case), then check strictly."""
+    return check_uscc(_as_typed(raw))
 
 
 def make_national_id(region_code: str, birth_date: dt.date, sequence: int) -> str:

@@ -173,7 +173,7 @@ def resubmit_correction(
                 if value is None or (isinstance(value, str) and not value.strip()):
                     answers.pop(name, None)
                 else:
-                    answers[name] = value
+                    answers[name] = spec.normalise(name, value)
             errors = domain.validate_answers(spec, answers, required=spec.required_fields(answers))
             if errors:
                 raise FormInvalid(_("Some answers need fixing."), errors)

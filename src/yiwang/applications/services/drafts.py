@@ -147,7 +147,7 @@ def save_draft(
             if value is None or (isinstance(value, str) and not value.strip()):
                 answers.pop(name, None)
             else:
-                answers[name] = value
+                answers[name] = spec.normalise(name, value)
         checked = allowed if page is not None else given
         required = [f for f in spec.required_fields(answers) if f in checked]
         errors.update(

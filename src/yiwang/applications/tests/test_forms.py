@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 
 from yiwang.applications import domain, selectors, services
 from yiwang.applications.models import Application
-from yiwang.applications.types import ApplicationError
+from yiwang.applications.types import ApplicationError, SubmissionIncomplete
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +191,190 @@ def test_text_posted_by_a_form_gets_the_declared_type(
     schema: dict[str, Any], raw: Any, expected: Any
 ) -> None:
     assert domain.coerce_answer(schema, raw) == expected
+
+
+# --- Fields required only when another answer is given (card-posting.yaml) ---------------------
+
+
+@pytest.fixture
+def card(world: Any, citizen: Any) -> Application:
+    return services.start_application(actor=citizen, service_code="card-posting")
+
+
+HOLDER = "11010519491231002X"
+
+
+def test_choosing_post_requires_the_address_on_its_page_not_on_the_page_choosing_it(
+    card: Application, citizen: Any
+) -> None:
+    # The page with the choice is complete: the address is asked for on its own page.
+    assert save(citizen, card, "card", delivery="post", holder_id=HOLDER) == {}
+    with translation.override("en"):
+        assert save(citizen, card, "post", postal_address="") == {
+            "postal_address": ["This field is required."]
+        }
+    with translation.override("zh-hans"):
+        assert save(citizen, card, "post", postal_address="  ") == {
+            "postal_address": ["此项为必填项。"]
+        }
+    assert save(citizen, card, "post", postal_address="1 Lake Road, Demo City") == {}
+
+
+def test_a_field_required_on_the_same_page_is_named_beside_it(
+    card: Application, citizen: Any
+) -> None:
+    errors = save(citizen, card, "card", delivery="counter", holder_id=HOLDER)
+
+    assert errors == {"counter": ["This field is required."]}
+    assert save(citizen, card, "card", delivery="counter", counter="", holder_id=HOLDER) == {
+        "counter": ["This field is required."]
+    }
+    assert save(citizen, card, "card", delivery="counter", counter="A3", holder_id=HOLDER) == {}
+
+
+def test_the_other_choice_does_not_require_the_address(card: Application, citizen: Any) -> None:
+    save(citizen, card, "card", delivery="counter", counter="A3", holder_id=HOLDER)
+
+    assert save(citizen, card, "post") == {}
+    assert services.submit_application(actor=citizen, application=card).receipt_number
+
+
+def test_answering_one_field_can_require_another(card: Application, citizen: Any) -> None:
+    save(citizen, card, "card", delivery="counter", counter="A3", holder_id=HOLDER)
+
+    assert save(citizen, card, "post", postcode="100010") == {
+        "postal_address": ["This field is required."]
+    }
+
+
+def test_submission_catches_an_address_missing_for_post(card: Application, citizen: Any) -> None:
+    # Saved without the page that asks for it (e.g. over the API without a page).
+    save(citizen, card, None, delivery="post", holder_id=HOLDER)
+
+    with pytest.raises(SubmissionIncomplete) as info:
+        services.submit_application(actor=citizen, application=card)
+
+    assert info.value.errors == {"postal_address": ["This field is required."]}
+    assert selectors.application_form(application=card).required_fields({"delivery": "post"}) == [
+        "delivery",
+        "holder_id",
+        "postal_address",
+    ]
+
+
+def test_the_api_names_the_missing_field_when_saving_and_submitting(
+    card: Application, citizen: Any
+) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(citizen)
+    url = f"/api/v1/applications/{card.pk}"
+
+    saved = client.patch(
+        f"{url}/draft",
+        {"page": "card", "data": {"delivery": "post", "holder_id": HOLDER}},
+        content_type="application/json",
+    )
+    page = client.patch(
+        f"{url}/draft",
+        {"page": "post", "data": {"postal_address": ""}},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    submitted = client.post(f"{url}/submit", HTTP_IDEMPOTENCY_KEY="k", HTTP_ACCEPT_LANGUAGE="en")
+    draft = client.get(f"{url}/draft")
+
+    assert saved.status_code == 200
+    assert page.status_code == 422
+    assert page.json()["error"]["fields"] == {"postal_address": ["此项为必填项。"]}
+    assert submitted.status_code == 422
+    assert submitted.json()["error"]["fields"] == {"postal_address": ["This field is required."]}
+    assert draft.json()["required"] == ["delivery", "holder_id", "postal_address"]
+
+
+# --- Identifiers and bank accounts as people type them ------------------------------------------
+
+
+def test_identifiers_and_accounts_are_accepted_as_typed_and_stored_plainly(
+    card: Application, citizen: Any
+) -> None:
+    errors = save(
+        citizen,
+        card,
+        "card",
+        delivery="counter",
+        counter="A3",
+        holder_id="１１０１０５\u300019491231\u00a0002x",
+        employer_uscc="91350100 m000100 y43",
+        bank_account="6222 0000 1111 2222",
+    )
+
+    assert errors == {}
+    stored = Application.objects.get(pk=card.pk).form_data
+    assert stored["holder_id"] == "11010519491231002X"
+    assert stored["employer_uscc"] == "91350100M000100Y43"
+    assert stored["bank_account"] == "6222000011112222"
+
+
+IDENTIFIER_CASES = [
+    ("holder_id", "110105194912310021",
+     "The last character (the check digit) does not match the rest of the citizen ID number: "
+     "check the number.",
+     "公民身份号码的最后一位（校验码）与前 17 位不符，请您核对号码。"),
+    ("holder_id", "1101051949123100",
+     "A citizen ID number has 18 characters: check for a missing or extra one.",
+     "公民身份号码为 18 位，请您检查是否漏输或多输。"),
+    ("holder_id", "110105209901010012",
+     "The date of birth in this citizen ID number (characters 7 to 14) is in the future: "
+     "check the number.",
+     "此公民身份号码中的出生日期（第 7 至 14 位）晚于今天，请您核对号码。"),
+    ("holder_id", "110105189912310023",
+     "The date of birth in this citizen ID number (characters 7 to 14) is before 1900: "
+     "check the number.",
+     "此公民身份号码中的出生日期（第 7 至 14 位）早于 1900 年，请您核对号码。"),
+    ("employer_uscc", "91350100M000100Y44",
+     "The last character (the check character) does not match the rest of the unified social "
+     "credit code: check the code.",
+     "统一社会信用代码的最后一位（校验码）与前 17 位不符，请您核对代码。"),
+    ("bank_account", "6222 0000 111",
+     "Enter the bank account number: 12 to 19 digits.",
+     "请输入银行账号：12 至 19 位数字。"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "typed", "english", "chinese"), IDENTIFIER_CASES)
+def test_a_wrong_identifier_or_account_says_what_is_wrong_in_both_languages(
+    card: Application, citizen: Any, field: str, typed: str, english: str, chinese: str
+) -> None:
+    answers = {"delivery": "counter", "counter": "A3", "holder_id": HOLDER, field: typed}
+    with translation.override("en"):
+        assert save(citizen, card, "card", **answers) == {field: [english]}
+    with translation.override("zh-hans"):
+        assert save(citizen, card, "card", **answers) == {field: [chinese]}
+
+
+def test_the_demo_social_security_card_needs_an_address_only_to_post_it() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    import yiwang.demo
+
+    path = Path(yiwang.demo.__file__).parent / "definitions" / "newborn-social-security-card.yaml"
+    spec = domain.FormSpec.for_service(yaml.safe_load(path.read_text(encoding="utf-8")))
+    answers = {
+        "baby_name": "周小宝",
+        "baby_birth_date": "2026-01-05",
+        "mother_id": HOLDER,
+        "guardian_phone": "13800138000",
+        "card_delivery": "post",
+    }
+    page = spec.pages[0].fields
+
+    def errors(data: dict[str, Any]) -> dict[str, list[str]]:
+        return domain.validate_answers(spec, data, fields=page, required=spec.required_fields(data))
+
+    assert errors(answers) == {"postal_address": ["This field is required."]}
+    assert errors({**answers, "postal_address": "演示市云湖区湖滨路 1 号"}) == {}
+    assert errors({**answers, "card_delivery": "collect"}) == {}

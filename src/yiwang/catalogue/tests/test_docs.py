@@ -90,3 +90,28 @@ def test_every_condition_in_the_guide_compiles_against_a_matching_form() -> None
 def test_field_and_snippet_examples_are_valid_yaml() -> None:
     for block in _yaml_blocks():
         yaml.safe_load(block)  # every snippet a reader may copy parses
+
+
+@pytest.mark.django_db
+def test_the_guides_rules_for_fields_required_only_sometimes_load_and_hold(
+    departments: Any, tmp_path: Path
+) -> None:
+    from yiwang.catalogue import domain
+
+    example = yaml.safe_load(_block_starting("kind: service"))
+    form = yaml.safe_load(_block_starting("form:\n  type: object\n  required: [card_delivery]"))
+    # The guide's complete example asks for the address and the employer already.
+    rules = form["form"]
+    new = [name for name in rules["properties"] if name not in example["form"]["properties"]]
+    example["form"]["properties"].update(rules["properties"])
+    example["form"]["pages"].append({**rules["pages"][0], "fields": new})
+    for key in ("if", "then", "dependentRequired"):
+        example["form"][key] = rules[key]
+    path = tmp_path / "example.yaml"
+    path.write_text(yaml.safe_dump(example, allow_unicode=True), encoding="utf-8")
+    report = services.load_definitions([path], actor=system_actor("test"))
+    assert [o.action for o in report.outcomes] == ["created"]
+
+    assert domain.conditionally_required(rules, {"card_delivery": "post"}) == ["postal_address"]
+    assert domain.conditionally_required(rules, {"card_delivery": "collect"}) == []
+    assert domain.conditionally_required(rules, {"employer_name": "Plum"}) == ["employer_phone"]

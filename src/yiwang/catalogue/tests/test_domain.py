@@ -214,3 +214,160 @@ def test_form_format_checker_checks_identifiers() -> None:
     assert not validator.is_valid("11010519491231002Y")
     mobile = Draft202012Validator({"format": "cn-mobile"}, format_checker=checker)
     assert mobile.is_valid("13800138000") and not mobile.is_valid("1380013800")
+
+
+def test_form_format_checker_reads_identifiers_and_accounts_as_people_type_them() -> None:
+    checker = domain.form_format_checker()
+
+    def valid(fmt: str, value: str) -> bool:
+        return Draft202012Validator({"format": fmt}, format_checker=checker).is_valid(value)
+
+    assert valid("national-id", "110105 19491231 002x")
+    assert valid("national-id", "１１０１０５１９４９１２３１００２Ｘ")
+    assert valid("uscc", "91350100\u3000m000100y43")
+    assert valid("bank-account", "6222 0000 1111 2222")
+    assert not valid("bank-account", "6222 0000 111")  # 11 digits
+    assert not valid("bank-account", "6222-0000-1111-2222")
+
+
+def test_answers_are_stored_in_the_form_their_format_asks_for() -> None:
+    group = {
+        "type": "object",
+        "properties": {"id_number": {"type": "string", "format": "national-id"}},
+    }
+    staff = {"type": "array", "items": group}
+    assert domain.normalise_answer(
+        {"type": "string", "format": "national-id"}, "110105\u00a019491231\u3000002x"
+    ) == ("11010519491231002X")
+    assert domain.normalise_answer({"format": "uscc"}, " 91350100m000100y43") == (
+        "91350100M000100Y43"
+    )
+    assert domain.normalise_answer({"format": "bank-account"}, "6222 0000 1111 2222") == (
+        "6222000011112222"
+    )
+    assert domain.normalise_answer(staff, [{"id_number": "11010519491231002x"}]) == [
+        {"id_number": "11010519491231002X"}
+    ]
+    # A wrong number stays as typed, so the person sees what they wrote beside the message.
+    assert domain.normalise_answer({"format": "national-id"}, "1101 05") == "1101 05"
+    assert domain.normalise_answer({"type": "string"}, " as typed ") == " as typed "
+
+
+POSTED = {
+    "type": "object",
+    "required": ["delivery"],
+    "properties": {
+        "delivery": {"type": "string", "enum": ["counter", "post"]},
+        "postal_address": {"type": "string"},
+        "postcode": {"type": "string"},
+        "employer": {"type": "string"},
+        "employer_phone": {"type": "string"},
+        "basis": {"type": "string", "enum": ["work", "study"]},
+        "school": {"type": "string"},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("rules", "answers", "required"),
+    [
+        # if/then: required only when the if holds.
+        (
+            {
+                "if": {"required": ["delivery"], "properties": {"delivery": {"const": "post"}}},
+                "then": {"required": ["postal_address", "postcode"]},
+            },
+            {"delivery": "post"},
+            ["postal_address", "postcode"],
+        ),
+        (
+            {
+                "if": {"required": ["delivery"], "properties": {"delivery": {"const": "post"}}},
+                "then": {"required": ["postal_address"]},
+            },
+            {"delivery": "counter"},
+            [],
+        ),
+        # An if without required also holds when the field is left empty (standard JSON Schema).
+        (
+            {
+                "if": {"properties": {"delivery": {"const": "post"}}},
+                "then": {"required": ["postal_address"]},
+            },
+            {"delivery": ""},
+            ["postal_address"],
+        ),
+        # else
+        (
+            {
+                "if": {"required": ["basis"], "properties": {"basis": {"const": "work"}}},
+                "then": {"required": ["employer"]},
+                "else": {"required": ["school"]},
+            },
+            {"basis": "study"},
+            ["school"],
+        ),
+        # dependentRequired: answering one field requires others; a blank answer is no answer.
+        (
+            {"dependentRequired": {"employer": ["employer_phone"]}},
+            {"employer": "Plum Ltd"},
+            ["employer_phone"],
+        ),
+        ({"dependentRequired": {"employer": ["employer_phone"]}}, {"employer": " "}, []),
+        ({"dependentRequired": {"employer": ["employer_phone"]}}, {"employer": None}, []),
+        # allOf of several rules: each applies on its own.
+        (
+            {
+                "allOf": [
+                    {
+                        "if": {
+                            "required": ["delivery"],
+                            "properties": {"delivery": {"const": "post"}},
+                        },
+                        "then": {"required": ["postal_address"]},
+                    },
+                    {
+                        "if": {"required": ["basis"], "properties": {"basis": {"const": "work"}}},
+                        "then": {"required": ["employer"]},
+                    },
+                ]
+            },
+            {"delivery": "post", "basis": "work"},
+            ["postal_address", "employer"],
+        ),
+    ],
+)
+def test_fields_can_be_required_only_when_another_answer_is_given(
+    rules: dict[str, Any], answers: dict[str, Any], required: list[str]
+) -> None:
+    form = {**POSTED, **rules}
+    assert domain.conditionally_required(form, answers) == required
+
+
+def test_the_fields_rules_read_decide_the_shape_of_a_case() -> None:
+    form = {
+        **POSTED,
+        "dependentRequired": {"employer": ["employer_phone"]},
+        "allOf": [
+            {
+                "if": {"required": ["delivery"], "properties": {"delivery": {"const": "post"}}},
+                "then": {"required": ["postal_address"]},
+            }
+        ],
+    }
+    assert domain.rule_fields(form) == ["employer", "delivery"]
+
+
+def test_a_bundle_requires_what_a_services_rules_require_only_when_the_service_applies() -> None:
+    services = _services()
+    insurance = services["employer-social-insurance"]["form"]
+    insurance["properties"]["hr_phone"] = {"type": "string", "x-title": {"zh": "电话", "en": "HR"}}
+    insurance["pages"][0]["fields"].append("hr_phone")
+    insurance["if"] = {"required": ["staff_count"], "properties": {"staff_count": {"minimum": 10}}}
+    insurance["then"] = {"required": ["hr_phone"]}
+    form = domain.merge_bundle(read_fixture("open-a-shop.yaml"), services)
+    assert "hr_phone" in form.required_fields({"hires_staff": True, "staff_count": 12})
+    assert "hr_phone" not in form.required_fields({"hires_staff": True, "staff_count": 3})
+    # The insurance registration does not apply, so neither do its rules.
+    assert "hr_phone" not in form.required_fields({"hires_staff": False, "staff_count": 12})
+    assert "hr_phone" not in form.schema()["required"]

@@ -381,6 +381,82 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         [("materials[0].prefill.purpose", "is missing")],
     ),
     ("wrong kind", {"kind": "services"}, [("kind", "must be 'service' or 'bundle'")]),
+    (
+        "then requires an unknown field",
+        {
+            "form.if": {"required": ["delivery"], "properties": {"delivery": {"const": "post"}}},
+            "form.then": {"required": ["postal_adress"]},
+        },
+        [("form.then.required[0]", "'postal_adress' is not a field of the form")],
+    ),
+    (
+        "if reads an unknown field",
+        {
+            "form.if": {"properties": {"delivered": {"const": "post"}}, "required": ["deliver"]},
+            "form.then": {"required": ["postal_address"]},
+        },
+        [
+            ("form.if.properties.delivered", "'delivered' is not a field of the form"),
+            ("form.if.required[0]", "'deliver' is not a field of the form"),
+        ],
+    ),
+    (
+        "if compares a choice with a value it does not have",
+        {
+            "form.if": {"required": ["delivery"], "properties": {"delivery": {"const": "posted"}}},
+            "form.then": {"required": ["postal_address"]},
+        },
+        [
+            (
+                "form.if.properties.delivery.const",
+                '"posted" is not one of the values of \'delivery\' ("counter", "post")',
+            )
+        ],
+    ),
+    (
+        "then holds a rule about an answer",
+        {
+            "form.if": {"required": ["delivery"], "properties": {"delivery": {"const": "post"}}},
+            "form.then": {"required": ["postal_address"], "minLength": 5},
+        },
+        [("form.then.minLength", "'minLength' cannot be used here")],
+    ),
+    (
+        "then without if",
+        {"form.then": {"required": ["postal_address"]}},
+        [("form.then", "then needs an if beside it")],
+    ),
+    (
+        "if without then",
+        {"form.if": {"required": ["delivery"]}},
+        [("form.if", "an if needs a then")],
+    ),
+    (
+        "dependentRequired names unknown fields",
+        {"form.dependentRequired": {"employer": ["employer_name"], "employer_name": ["phone"]}},
+        [
+            ("form.dependentRequired.employer", "'employer' is not a field of the form"),
+            ("form.dependentRequired.employer_name[0]", "'phone' is not a field of the form"),
+        ],
+    ),
+    (
+        "allOf rule requires an unknown field",
+        {
+            "form.allOf": [
+                {"dependentRequired": {"employer_name": ["residence_since"]}},
+                {
+                    "if": {"required": ["delivery"]},
+                    "then": {"required": ["postcode"]},
+                },
+            ]
+        },
+        [("form.allOf[1].then.required[0]", "'postcode' is not a field of the form")],
+    ),
+    (
+        "anyOf on a whole form",
+        {"form.anyOf": [{"required": ["postal_address"]}, {"required": ["address"]}]},
+        [("form.anyOf", "'anyOf' is not applied to a whole form")],
+    ),
 ]
 
 
@@ -401,6 +477,26 @@ def test_bad_service_is_rejected_with_file_path_and_reason(
         _set(data, dotted, value)
     path = write(RESIDENCE, data)
     rejected([path], actor, [(RESIDENCE, p, reason) for p, reason in expected])
+
+
+def test_fields_required_only_when_another_answer_is_given_are_accepted(
+    departments: Any, actor: Any, fixture_data: Any, write: Any
+) -> None:
+    data = fixture_data(RESIDENCE)
+    data["form"]["dependentRequired"] = {"employer_name": ["residence_basis"]}
+    data["form"]["allOf"] = [
+        {
+            "if": {"required": ["delivery"], "properties": {"delivery": {"const": "post"}}},
+            "then": {"required": ["postal_address"]},
+        },
+        {
+            "if": {"properties": {"residence_basis": {"enum": ["employment"]}}},
+            "then": {"required": ["employer_name"]},
+            "$comment": "employed people name their employer",
+        },
+    ]
+    report = services.load_definitions([write(RESIDENCE, data)], actor=actor)
+    assert [o.action for o in report.outcomes] == ["created"]
 
 
 def test_reserved_prefill_is_accepted(

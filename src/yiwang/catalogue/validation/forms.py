@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,7 +63,130 @@ def _check_form(doc: Document, form: dict[str, Any]) -> list[LoadProblem]:
             message = _("'%(name)s' is not a field of the form (form.properties)")
             problems.append(_problem(doc, ("form", "required", index), message, name=name))
     problems += _check_pages(doc, form, fields)
+    problems += _check_rules(doc, form, fields)
     return problems
+
+
+# Keywords a form's rules may hold (beside ``then``, ``else`` and in ``allOf``); ``description``
+# and ``$comment`` are notes for the people who read the file.
+_RULE_KEYWORDS = ("required", "dependentRequired", "if", "then", "else", "allOf")
+_RULE_NOTES = ("description", "$comment")
+# Keywords that would make a whole form's answers valid or not in ways yiwang does not apply.
+_NOT_APPLIED_TO_FORMS = ("anyOf", "oneOf", "not", "dependentSchemas")
+
+
+def _check_rules(
+    doc: Document, form: dict[str, Any], fields: Mapping[str, Any]
+) -> list[LoadProblem]:
+    """Fields required only when another answer is given: ``dependentRequired``, ``if`` with
+    ``then``/``else`` and ``allOf`` (see :func:`yiwang.catalogue.domain.conditionally_required`)
+    may name only fields of the form, and hold nothing yiwang would silently not apply."""
+    problems = []
+    for key in _NOT_APPLIED_TO_FORMS:
+        if key in form:
+            message = _(
+                "'%(key)s' is not applied to a whole form; to make fields required only when "
+                "another answer is given, use if/then with required, or dependentRequired"
+            )
+            problems.append(_problem(doc, ("form", key), message, key=key))
+    return problems + _check_rule(doc, ("form",), form, fields, top=True)
+
+
+def _check_rule(
+    doc: Document, path: PathParts, rule: Any, fields: Mapping[str, Any], *, top: bool = False
+) -> list[LoadProblem]:
+    if not _is_dict(rule):
+        return []
+    problems = []
+    if not top:
+        for key in rule:
+            if key not in _RULE_KEYWORDS and key not in _RULE_NOTES:
+                message = _(
+                    "'%(key)s' cannot be used here: a rule of the form holds only %(known)s; a "
+                    "rule about the answer to one field goes on the field (form.properties)"
+                )
+                problems.append(
+                    _problem(doc, (*path, key), message, key=key, known=", ".join(_RULE_KEYWORDS))
+                )
+        problems += _unknown_fields(doc, (*path, "required"), rule.get("required"), fields)
+    deps = rule.get("dependentRequired")
+    if _is_dict(deps):
+        for trigger, names in deps.items():
+            where = (*path, "dependentRequired", trigger)
+            if trigger not in fields:
+                message = _("'%(name)s' is not a field of the form (form.properties)")
+                problems.append(_problem(doc, where, message, name=trigger))
+            problems += _unknown_fields(doc, where, names, fields)
+    if "if" in rule:
+        if "then" not in rule and "else" not in rule:
+            message = _("an if needs a then (or an else) beside it, listing the fields it requires")
+            problems.append(_problem(doc, (*path, "if"), message))
+        problems += _check_if(doc, (*path, "if"), rule["if"], fields)
+    for branch in ("then", "else"):
+        if branch not in rule:
+            continue
+        if "if" not in rule:
+            message = _("%(key)s needs an if beside it saying when it applies")
+            problems.append(_problem(doc, (*path, branch), message, key=branch))
+        problems += _check_rule(doc, (*path, branch), rule[branch], fields)
+    for index, sub in enumerate(_list(rule.get("allOf"))):
+        problems += _check_rule(doc, (*path, "allOf", index), sub, fields)
+    return problems
+
+
+def _unknown_fields(
+    doc: Document, path: PathParts, names: Any, fields: Mapping[str, Any]
+) -> list[LoadProblem]:
+    message = _("'%(name)s' is not a field of the form (form.properties)")
+    return [
+        _problem(doc, (*path, index), message, name=name)
+        for index, name in enumerate(_list(names))
+        if isinstance(name, str) and name not in fields
+    ]
+
+
+def _check_if(
+    doc: Document, path: PathParts, schema: Any, fields: Mapping[str, Any]
+) -> list[LoadProblem]:
+    """An ``if`` reads answers: the fields it names must exist, and a value it compares a
+    choice with must be one of the choices (else the rule could never hold)."""
+    if not _is_dict(schema):
+        return []
+    problems = _unknown_fields(doc, (*path, "required"), schema.get("required"), fields)
+    for name, sub in _dict(schema.get("properties")).items():
+        where = (*path, "properties", name)
+        if name not in fields:
+            message = _("'%(name)s' is not a field of the form (form.properties)")
+            problems.append(_problem(doc, where, message, name=name))
+            continue
+        choices = _dict(fields[name]).get("enum")
+        if not isinstance(choices, list) or not _is_dict(sub):
+            continue
+        asked: list[tuple[PathParts, Any]] = [(("const",), sub["const"])] if "const" in sub else []
+        asked += [(("enum", i), v) for i, v in enumerate(_list(sub.get("enum")))]
+        for part, value in asked:
+            if value not in choices:
+                message = _("%(value)s is not one of the values of '%(name)s' (%(choices)s)")
+                problems.append(
+                    _problem(
+                        doc,
+                        (*where, *part),
+                        message,
+                        value=_show(value),
+                        name=name,
+                        choices=", ".join(_show(c) for c in choices),
+                    )
+                )
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        for index, sub in enumerate(_list(schema.get(combinator))):
+            problems += _check_if(doc, (*path, combinator, index), sub, fields)
+    if "not" in schema:
+        problems += _check_if(doc, (*path, "not"), schema["not"], fields)
+    return problems
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _meta_reason(error: ValidationError) -> str:

@@ -54,9 +54,13 @@ class Shape:
 
 
 def _condition_fields(*definitions: Mapping[str, Any]) -> tuple[str, ...]:
-    """Every form field a condition anywhere in the definitions reads."""
+    """Every form field a condition anywhere in the definitions reads, and every field whose
+    answer decides what a form's rules require (``if``/``then``, ``dependentRequired``)."""
     text = json.dumps(definitions, ensure_ascii=False, sort_keys=True)
-    return tuple(sorted(set(_FORM_FIELD.findall(text))))
+    found = set(_FORM_FIELD.findall(text))
+    for definition in definitions:
+        found.update(catalogue.rule_fields(definition.get("form")))
+    return tuple(sorted(found))
 
 
 def _service_info(version: Any, departments: Mapping[str, int]) -> ServiceInfo:

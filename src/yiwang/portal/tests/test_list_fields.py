@@ -29,7 +29,7 @@ __all__ = ["_media", "citizen", "world"]
 
 LISTS: Path = FIXTURES / "lists"
 PAGE = "business"
-LI, WANG = "11010519491231002X", "440524188001010014"
+LI, WANG = "11010519491231002X", "440524198001010013"
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def test_errors_sit_beside_the_part_of_the_item_and_link_from_the_summary(
     assert "#id_phones" in links
     error = doc.find(id="id_staff__1__id_number-error")
     assert error is not None and "Member of staff 2" in error.text
-    assert "18-character citizen ID" in error.text
+    assert "A citizen ID number has 18 characters" in error.text
     assert doc.find(id="id_staff__0__id_number-error") is None
     assert "Line 2" in found(doc.find(id="id_phones-error")).text
     shown = values(doc)
