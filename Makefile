@@ -30,9 +30,10 @@ install-test: $(VENV)/.installed-test messages
 messages: $(VENV)/.installed
 	$(BIN)/python -m yiwang.core.messages
 
-## Install, migrate, load the demo world and serve it on 127.0.0.1:8000.
+## Install, migrate, load the demo world and serve it on 127.0.0.1:$(PORT) (make demo PORT=8001).
+PORT ?= 8000
 demo: install
-	$(BIN)/yiwang demo
+	$(BIN)/yiwang demo --port $(PORT)
 
 ## Install the test extras and run the whole suite on SQLite and on PostgreSQL. The two passes
 ## run side by side, each on its own data directory and Redis database; the SQLite pass prints

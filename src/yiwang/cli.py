@@ -6,6 +6,7 @@ anything that takes longer than a moment shows a progress bar.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import signal
@@ -105,13 +106,22 @@ def check(
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
+    from yiwang.core.checks import unreachable_database
+
     if deploy is None:
         deploy = bool(settings.PRODUCTION)
+    # Without a database, the checks that need one are left out and yiwang.E030 says why.
+    unreachable = unreachable_database("default")
+    failed = unreachable is not None
+    if unreachable is not None:
+        err_console.print(f"ERRORS:\n{unreachable}\n", markup=False, highlight=False)
     try:
-        call_command("check", deploy=deploy, databases=["default"])
+        call_command("check", deploy=deploy, databases=[] if failed else ["default"])
     except SystemCheckError as exc:
         err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from exc
+        failed = True
+    if failed:
+        raise typer.Exit(1)
 
 
 # --- Database -------------------------------------------------------------------------------
@@ -162,10 +172,10 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int | None = typer.Option(
-        None, help="gunicorn worker processes. Default: YIWANG_WEB_WORKERS."
+        None, min=1, help="gunicorn worker processes. Default: YIWANG_WEB_WORKERS."
     ),
     threads: int | None = typer.Option(
-        None, help="Threads per worker (1: sync workers). Default: YIWANG_WEB_THREADS."
+        None, min=1, help="Threads per worker (1: sync workers). Default: YIWANG_WEB_THREADS."
     ),
 ) -> None:
     """Serve the web application with gunicorn (access log on stdout)."""
@@ -177,8 +187,8 @@ def serve(
     server.serve(
         host=host,
         port=port,
-        workers=workers or settings.YIWANG_WEB_WORKERS,
-        threads=threads or settings.YIWANG_WEB_THREADS,
+        workers=settings.YIWANG_WEB_WORKERS if workers is None else workers,
+        threads=settings.YIWANG_WEB_THREADS if threads is None else threads,
     )
 
 
@@ -490,6 +500,25 @@ def demo(
     raise typer.Exit(code)
 
 
+def _one_line_paragraphs(typer_app: typer.Typer) -> None:
+    """Give each command its docstring as help with every paragraph on one line.
+
+    Typer keeps the line breaks of a docstring's later paragraphs, so ``--help`` would break
+    sentences wherever the source wraps them; joined, the terminal wraps them at its width. A
+    paragraph that starts with ``\\b`` keeps its lines, as in click.
+    """
+    for info in typer_app.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            paragraphs = inspect.cleandoc(info.callback.__doc__).split("\n\n")
+            info.help = "\n\n".join(
+                p if p.startswith("\b") else " ".join(line.strip() for line in p.splitlines())
+                for p in paragraphs
+            )
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _one_line_paragraphs(group.typer_instance)
+
+
 def _register() -> None:
     from yiwang.audit import cli as audit_cli
 
@@ -502,6 +531,7 @@ def _register() -> None:
     from yiwang.exchange import cli as exchange_cli
 
     app.add_typer(exchange_cli.app, name="exchange")
+    _one_line_paragraphs(app)
 
 
 _register()

@@ -21,7 +21,9 @@ HEADER = """\
 yiwang reads its configuration only from these environment variables. `yiwang config` shows the
 value each one has on a machine and where it came from. Secrets are marked; never put them in
 files that are committed or logged. Booleans accept `1/0`, `true/false`, `yes/no`, `on/off`;
-lists are comma-separated.
+lists are comma-separated. A variable set to an empty value counts as unset. A value yiwang cannot
+use stops every command with `Configuration error:`, the variable's name and what it accepts
+(exit status 2).
 
 | Variable | Default | Secret | What it does |
 |---|---|---|---|

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigurationError(Exception):
@@ -46,6 +48,132 @@ def parse_str(raw: str) -> str:
     return raw
 
 
+def parse_positive(raw: str) -> int:
+    try:
+        number = int(raw.strip())
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"expected a whole number, 1 or more, got {raw!r}")
+    return number
+
+
+def parse_port(raw: str) -> int:
+    try:
+        number = int(raw.strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 65535:
+        raise ValueError(f"expected a port number from 1 to 65535, got {raw!r}")
+    return number
+
+
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")
+
+
+def parse_database_url(raw: str) -> str:
+    """Only the shape is checked here; the message never repeats the URL, which may hold a
+    password."""
+    url = raw.strip()
+    scheme, sep, _rest = url.partition("://")
+    if not sep or scheme.lower() not in DATABASE_SCHEMES:
+        raise ValueError(
+            "only sqlite:// and postgres:// (or postgresql://) URLs are supported, e.g. "
+            "sqlite:////var/lib/yiwang/yiwang.sqlite3 or "
+            "postgres://user:password@host:5432/name"
+        )
+    if scheme.lower() == "sqlite":
+        return url
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  # raises ValueError on a port that is not a number
+    except ValueError:
+        raise ValueError(
+            "the port of the PostgreSQL URL is not a number; write "
+            "postgres://user:password@host:5432/name"
+        ) from None
+    if not parts.hostname and "host=" not in parts.query:
+        raise ValueError(
+            "the PostgreSQL URL names no host; write postgres://user:password@host:5432/name"
+        )
+    if not parts.path.strip("/"):
+        raise ValueError(
+            "the PostgreSQL URL names no database; write postgres://user:password@host:5432/name"
+        )
+    return url
+
+
+def parse_pem(raw: str) -> str:
+    """A PEM value as environment files give it: ``\\n`` written as backslash-n (bash, systemd's
+    EnvironmentFile, ``docker --env-file``), and quotes kept by ``docker --env-file``."""
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1]
+    return value.replace("\\r\\n", "\n").replace("\\n", "\n")
+
+
+def parse_time_zone(raw: str) -> str:
+    name = raw.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{raw!r} is not a known time zone; use an IANA name such as Asia/Shanghai"
+        ) from None
+    return name
+
+
+# The languages of the interface (Django's LANGUAGES in the settings module).
+LANGUAGES = ("zh-hans", "en")
+
+
+def parse_language(raw: str) -> str:
+    code = raw.strip().lower()
+    if code not in LANGUAGES:
+        raise ValueError(f"{raw!r} is not a supported language; use one of {', '.join(LANGUAGES)}")
+    return code
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def parse_log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"{raw!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def parse_hosts(raw: str) -> list[str]:
+    hosts = parse_list(raw)
+    for host in hosts:
+        if "://" in host or "/" in host or any(c.isspace() for c in host):
+            raise ValueError(
+                f"{host!r} is not a host name; give the name alone, without scheme, path or "
+                "spaces, e.g. services.example.gov.cn (comma-separated for several)"
+            )
+    return hosts
+
+
+def parse_origins(raw: str) -> list[str]:
+    origins = parse_list(raw)
+    for origin in origins:
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or any(c.isspace() for c in origin)
+        ):
+            raise ValueError(
+                f"{origin!r} is not an origin; write the scheme and the host name only, e.g. "
+                "https://services.example.gov.cn (comma-separated for several)"
+            )
+    return origins
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -67,9 +195,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "YIWANG_DATABASE_URL",
-        parse_str,
+        parse_database_url,
         None,
-        "Database URL. sqlite:///path or postgres://user:pass@host:port/name.",
+        "Database URL: sqlite:///path (an absolute path has four slashes) or "
+        "postgres://user:pass@host:port/name (postgresql:// too); no other database is supported.",
         secret=True,
         default_doc="sqlite:///$YIWANG_DATA_DIR/yiwang.sqlite3",
     ),
@@ -91,13 +220,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("YIWANG_DEBUG", parse_bool, False, "Django debug pages. Never on in production."),
     Setting(
         "YIWANG_ALLOWED_HOSTS",
-        parse_list,
+        parse_hosts,
         ["127.0.0.1", "localhost"],
-        "Comma-separated host names this site answers to.",
+        "Comma-separated host names this site answers to: names alone, without scheme or path "
+        "(a leading dot matches subdomains too).",
     ),
     Setting(
         "YIWANG_CSRF_TRUSTED_ORIGINS",
-        parse_list,
+        parse_origins,
         [],
         "Comma-separated origins (scheme://host) trusted for CSRF behind a proxy.",
     ),
@@ -107,6 +237,15 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Send session and CSRF cookies only over HTTPS.",
         default_doc="on in production",
+    ),
+    Setting(
+        "YIWANG_HSTS_PRELOAD",
+        parse_bool,
+        False,
+        "In production mode, ask browsers to put the site on their HSTS preload lists "
+        "(includeSubDomains and preload in the Strict-Transport-Security header). Hard to undo: "
+        "turn it on only when every subdomain serves HTTPS, then submit the domain to "
+        "hstspreload.org.",
     ),
     Setting(
         "YIWANG_BEHIND_TLS_PROXY",
@@ -128,9 +267,12 @@ SETTINGS: tuple[Setting, ...] = (
         "their own address.",
     ),
     Setting(
-        "YIWANG_TIME_ZONE", parse_str, "Asia/Shanghai", "Time zone for dates shown and deadlines."
+        "YIWANG_TIME_ZONE",
+        parse_time_zone,
+        "Asia/Shanghai",
+        "Time zone for dates shown and deadlines (an IANA name).",
     ),
-    Setting("YIWANG_LANGUAGE", parse_str, "zh-hans", "Default language: zh-hans or en."),
+    Setting("YIWANG_LANGUAGE", parse_language, "zh-hans", "Default language: zh-hans or en."),
     Setting(
         "YIWANG_EMAIL_BACKEND",
         parse_str,
@@ -138,7 +280,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Django e-mail backend dotted path.",
     ),
     Setting("YIWANG_EMAIL_HOST", parse_str, "localhost", "SMTP host for the SMTP backend."),
-    Setting("YIWANG_EMAIL_PORT", parse_int, 25, "SMTP port."),
+    Setting("YIWANG_EMAIL_PORT", parse_port, 25, "SMTP port."),
     Setting("YIWANG_EMAIL_HOST_USER", parse_str, "", "SMTP user name."),
     Setting("YIWANG_EMAIL_HOST_PASSWORD", parse_str, "", "SMTP password.", secret=True),
     Setting("YIWANG_EMAIL_USE_TLS", parse_bool, False, "Use STARTTLS for SMTP."),
@@ -154,20 +296,20 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "YIWANG_SESSION_AGE_SECONDS",
-        parse_int,
+        parse_positive,
         30 * 60,
         "Idle time after which a session expires and the person must log in again.",
     ),
     Setting(
         "YIWANG_SESSION_REFRESH_SECONDS",
-        parse_int,
+        parse_count,
         60,
         "How often, at most, a busy session's idle expiry is pushed forward (each push is a "
         "database write); the idle timeout is exact to within this many seconds.",
     ),
     Setting(
         "YIWANG_SESSION_MAX_AGE_SECONDS",
-        parse_int,
+        parse_positive,
         12 * 60 * 60,
         "Longest a session may last from login, however busy; then the person logs in again.",
     ),
@@ -175,49 +317,70 @@ SETTINGS: tuple[Setting, ...] = (
         "YIWANG_LOGIN_FAILURE_LIMIT",
         parse_int,
         5,
-        "Failed log-ins that lock logging in; a wrong current password on a change-password "
-        "page counts as one. Counted per user name (from any address and browser) and, apart, "
-        "per client address and browser (User-Agent) together (for any user name); reaching the "
-        "limit on either locks it, and the attempt that reaches it already gets the lock page. "
-        "A failure counts until YIWANG_LOGIN_LOCKOUT_MINUTES pass with no further failure from "
-        "the same user name, address and browser. A successful log-in clears the failures of "
-        "its user name and of its address and browser.",
+        "Failed log-ins of one user name (from any address and browser) that lock logging in "
+        "with it; a wrong current password on a change-password page counts as one. The attempt "
+        "that reaches the limit already gets the lock page. A failure counts until "
+        "YIWANG_LOGIN_LOCKOUT_MINUTES pass with no further failure from the same user name, "
+        "address and browser. A successful log-in clears the failures of its user name. "
+        "Client addresses have their own limit, YIWANG_LOGIN_ADDRESS_FAILURE_LIMIT.",
+    ),
+    Setting(
+        "YIWANG_LOGIN_ADDRESS_FAILURE_LIMIT",
+        parse_positive,
+        30,
+        "Failed log-ins from one client address (for any user name, with any browser) that "
+        "lock logging in from that address, for every user name, with the same lock page. "
+        "Counted over the same time as the user name's (YIWANG_LOGIN_LOCKOUT_MINUTES), and not "
+        "cleared by a successful log-in. Far above YIWANG_LOGIN_FAILURE_LIMIT because many "
+        "people may share one address (an office behind one NAT); the address is the one "
+        "YIWANG_TRUSTED_PROXIES gives, never one the client writes.",
     ),
     Setting(
         "YIWANG_LOGIN_LOCKOUT_MINUTES",
         parse_int,
         15,
         "How long failures are remembered, and so how long a lock lasts: until the failures "
-        "still counted fall below YIWANG_LOGIN_FAILURE_LIMIT (for failures all from one browser, "
-        "this many minutes after the last one). Every attempt during a lock, even with the right "
+        "still counted fall below YIWANG_LOGIN_FAILURE_LIMIT (for a user name) or "
+        "YIWANG_LOGIN_ADDRESS_FAILURE_LIMIT (for an address); for failures all from one browser, "
+        "this many minutes after the last one. Every attempt during a lock, even with the right "
         "password, is refused and counted as a failure, so it starts the wait again. Resetting "
         "the password by e-mail clears the user name's failures at once.",
     ),
     Setting(
+        "YIWANG_PASSWORD_RESET_TIMEOUT",
+        parse_positive,
+        60 * 60,
+        "Seconds an e-mailed password-reset link works (once). Reset e-mails are also limited: "
+        "at most 3 an hour to one account and 20 an hour from one client address; a request "
+        "beyond that gets the same answer as any other, but no e-mail, and is audited as "
+        "identity.password_reset_withheld.",
+    ),
+    Setting(
         "YIWANG_AUDIT_SIGNING_KEY",
-        parse_str,
+        parse_pem,
         None,
-        "Ed25519 private key (PEM) that signs audit checkpoints. When unset it is generated "
-        "once into $YIWANG_DATA_DIR/audit_signing_key.pem.",
+        "Ed25519 private key (PEM) that signs audit checkpoints; its line breaks may be written "
+        "as `\\n`, as one line in an environment file. When unset it is generated once into "
+        "$YIWANG_DATA_DIR/audit_signing_key.pem.",
         secret=True,
         default_doc="generated into the data directory",
     ),
     Setting(
         "YIWANG_AUDIT_SEAL_INTERVAL_SECONDS",
-        parse_int,
+        parse_positive,
         60,
         "How often the scheduler asks a worker to seal new audit events.",
     ),
     Setting(
         "YIWANG_AUDIT_VERIFY_INTERVAL_SECONDS",
-        parse_int,
+        parse_count,
         86400,
         "How often the scheduler has a worker verify the whole audit log (0: never; auditors can "
         "still ask for it). A problem found is sent to every auditor and platform admin.",
     ),
     Setting(
         "YIWANG_AUDIT_MAX_TRANSACTION_SECONDS",
-        parse_int,
+        parse_positive,
         600,
         "Longest a transaction may stay open. An unsealed event older than this before the "
         "latest checkpoint can only have been inserted behind the platform's back.",
@@ -236,7 +399,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Redis URL for the rq backend.",
         secret=True,
     ),
-    Setting("YIWANG_WEB_WORKERS", parse_int, 2, "gunicorn worker processes for `yiwang serve`."),
+    Setting(
+        "YIWANG_WEB_WORKERS", parse_positive, 2, "gunicorn worker processes for `yiwang serve`."
+    ),
     Setting(
         "YIWANG_DB_PREPARED_STATEMENTS",
         parse_bool,
@@ -248,7 +413,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "YIWANG_WEB_THREADS",
-        parse_int,
+        parse_positive,
         1,
         "Threads per web worker. 1 runs gunicorn's sync workers, the fastest on a small machine "
         "where the database shares the CPUs; more (gunicorn's gthread workers) let a worker "
@@ -261,7 +426,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Directory for uploaded files.",
         default_doc="$YIWANG_DATA_DIR/media",
     ),
-    Setting("YIWANG_LOG_LEVEL", parse_str, "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
+    Setting("YIWANG_LOG_LEVEL", parse_log_level, "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
     Setting(
         "YIWANG_SITE_NAME_ZH",
         parse_str,
@@ -295,7 +460,8 @@ def read(name: str) -> tuple[Any, str]:
     """Return ``(value, source)`` for a declared setting; source is ``env`` or ``default``."""
     setting = _BY_NAME[name]
     raw = os.environ.get(name)
-    if raw is None:
+    # An empty value is a variable left blank in an environment file: the same as unset.
+    if raw is None or not raw.strip():
         return setting.default, "default"
     try:
         return setting.parse(raw), "env"
@@ -308,8 +474,16 @@ def value(name: str) -> Any:
 
 
 def data_dir() -> Path:
-    path = Path(value("YIWANG_DATA_DIR")).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    raw = value("YIWANG_DATA_DIR")
+    try:
+        path = Path(raw).expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = "it is a file" if Path(raw).expanduser().is_file() else exc.strerror or str(exc)
+        raise ConfigurationError(
+            f"YIWANG_DATA_DIR: {raw!r} cannot be used as the data directory ({why}); point it "
+            "at a directory the user that runs yiwang can create and write"
+        ) from exc
     return path
 
 
@@ -321,7 +495,7 @@ def secret_key() -> tuple[str, str]:
     if value("YIWANG_PRODUCTION"):
         raise ConfigurationError(
             "YIWANG_SECRET_KEY must be set in production mode (YIWANG_PRODUCTION=1); "
-            "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            "generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     path = data_dir() / "secret_key"
     if not path.exists():

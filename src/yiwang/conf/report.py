@@ -54,9 +54,6 @@ def _effective(name: str, value: Any, source: str) -> tuple[Any, str]:
         if path.exists():
             return "generated", f"generated ({path})"
         return None, "default"
-    if value == "" and source == "env":
-        # An empty variable means "not set" for every setting that has a computed default.
-        return value, "env (empty)"
     return value, source
 
 

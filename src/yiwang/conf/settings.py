@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "yiwang.core.middleware.RequestIdMiddleware",
     "yiwang.core.client_address.ClientAddressMiddleware",
+    # /healthz and /readyz, answered before the HTTPS redirect and the host check.
+    "yiwang.core.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,16 +151,30 @@ if env.value("YIWANG_BEHIND_TLS_PROXY"):
 YIWANG_TRUSTED_PROXIES = env.value("YIWANG_TRUSTED_PROXIES")
 if PRODUCTION:
     SECURE_SSL_REDIRECT = True
+    # Load balancers probe backends over plain HTTP (ProbeMiddleware answers these first anyway).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.value("YIWANG_HSTS_PRELOAD")
+if not env.value("YIWANG_HSTS_PRELOAD"):
+    # security.W021 asks for the HSTS preload list; YIWANG_HSTS_PRELOAD is the operator's answer.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 LOGIN_URL = "portal:login"
+# How long an e-mailed password-reset link works, in seconds (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env.value("YIWANG_PASSWORD_RESET_TIMEOUT")
 
 AXES_FAILURE_LIMIT = env.value("YIWANG_LOGIN_FAILURE_LIMIT")
 AXES_COOLOFF_TIME = env.value("YIWANG_LOGIN_LOCKOUT_MINUTES") / 60
-AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address", "user_agent"]]
+# axes locks per user name; yiwang's handler adds a separate, higher limit per client address
+# (never per User-Agent, which the client chooses). See yiwang.identity.lockout.
+AXES_LOCKOUT_PARAMETERS = [["username"]]
+AXES_HANDLER = "yiwang.identity.lockout.LockoutHandler"
+YIWANG_LOGIN_ADDRESS_FAILURE_LIMIT = env.value("YIWANG_LOGIN_ADDRESS_FAILURE_LIMIT")
+# axes.W006 asks for the address among AXES_LOCKOUT_PARAMETERS; the handler counts it instead.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]
 # axes takes the address from the same function as the audit log (YIWANG_TRUSTED_PROXIES).
 AXES_CLIENT_IP_CALLABLE = "yiwang.core.client_address.client_ip"
 AXES_RESET_ON_SUCCESS = True

@@ -40,7 +40,7 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
             Error(
                 "YIWANG_SECRET_KEY is not set in production mode.",
                 hint="Set it to a long random value shared by every web and worker process: "
-                "python -c 'import secrets; print(secrets.token_urlsafe(50))'",
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'",
                 id="yiwang.E001",
             )
         )
@@ -96,7 +96,7 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 "yiwang runs behind a load balancer (YIWANG_BEHIND_TLS_PROXY) but takes no "
                 "client address from X-Forwarded-For (YIWANG_TRUSTED_PROXIES=0): log-in "
                 "lock-out, the audit log and the access log see only the proxy's address, so "
-                "one person's failed log-ins can lock out everyone using the same browser.",
+                "failed log-ins from everyone together can lock out everyone behind the proxy.",
                 hint="Make the load balancer append the client's address to X-Forwarded-For and "
                 "set YIWANG_TRUSTED_PROXIES to the number of proxies every request passes "
                 "through (1 for a single load balancer).",
@@ -206,6 +206,33 @@ def check_audit_signing_key(app_configs: Any = None, **kwargs: Any) -> list[Chec
     return []
 
 
+def _unreachable(alias: str, exc: Exception) -> Error:
+    reason = str(exc)
+    connection = connections[alias]
+    if connection.vendor == "sqlite":
+        folder = Path(str(connection.settings_dict["NAME"])).absolute().parent
+        if not folder.is_dir():
+            reason += f" (the directory {folder} does not exist)"
+    return Error(
+        f"The database {alias!r} cannot be reached: {reason}",
+        hint="Check YIWANG_DATABASE_URL and that the server runs.",
+        id="yiwang.E030",
+    )
+
+
+def unreachable_database(alias: str = "default") -> Error | None:
+    """yiwang.E030 when the database cannot be connected to, else None.
+
+    ``yiwang check`` asks first: Django's own model checks connect to a named database too, and
+    would end in a traceback instead of this error.
+    """
+    try:
+        connections[alias].ensure_connection()
+    except DatabaseError as exc:
+        return _unreachable(alias, exc)
+    return None
+
+
 @register(Tags.database)
 def check_database(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
@@ -221,13 +248,7 @@ def check_database(
             executor = MigrationExecutor(connection)
             pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
         except DatabaseError as exc:
-            messages.append(
-                Error(
-                    f"The database {alias!r} cannot be reached: {exc}",
-                    hint="Check YIWANG_DATABASE_URL and that the server runs.",
-                    id="yiwang.E030",
-                )
-            )
+            messages.append(_unreachable(alias, exc))
             continue
         if pending:
             names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in pending[:5])

@@ -41,3 +41,29 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get() or "-"
         return True
+
+
+# Answered by ProbeMiddleware, before the host check and the HTTPS redirect.
+PROBE_PATHS = ("/healthz", "/readyz")
+
+
+class ProbeMiddleware:
+    """Answers ``/healthz`` and ``/readyz`` whatever the scheme and the Host header.
+
+    Load balancers and orchestrators probe each backend over plain HTTP by its address, not by
+    the public host name: the HTTPS redirect would answer 301 (which Kubernetes counts as
+    success, so a process with pending migrations would look ready) and the host check 400. The
+    probes reveal nothing that needs either, so they are answered here, before
+    SecurityMiddleware and CommonMiddleware look at the request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in PROBE_PATHS:
+            from yiwang.core import views
+
+            view = views.healthz if request.path_info == "/healthz" else views.readyz
+            return view(request)
+        return self.get_response(request)

@@ -12,6 +12,10 @@ and a standby on a second machine gives fail-over. A task is also not enqueued a
 earlier run of it is still waiting in the queue, so a stopped worker pool does not come back to a
 pile of identical jobs. The tasks themselves are idempotent, which covers the rest (a task
 enqueued just before a fail-over may run twice).
+
+When a scheduler becomes active (at start, or taking over from another), the short tasks run at
+once; a task whose last run is on record (:data:`LAST_RUN`, the daily verification of the audit
+log) runs an interval after that, so restarts and fail-overs do not repeat it early.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,6 +38,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
 from redis.exceptions import RedisError
+
+from yiwang.core import clock as wall_clock
 
 logger = logging.getLogger("yiwang.scheduler")
 
@@ -44,11 +51,31 @@ RETRY_SECONDS = 10.0
 QUEUE_AWAY = (DatabaseError, RedisError)
 
 
+def _last_audit_verification() -> datetime | None:
+    """When the whole audit log was last verified, by the scheduler or for an auditor: the
+    latest verification run's request. Read through the app registry, so the scheduler imports
+    no domain app."""
+    run = apps.get_model("audit", "VerificationRun")
+    latest: datetime | None = (
+        run.objects.order_by("-requested_at").values_list("requested_at", flat=True).first()
+    )
+    return latest
+
+
+# Periodic tasks whose last run can be looked up, by task path: when a scheduler becomes active,
+# such a task is next due an interval after that run rather than at once.
+LAST_RUN: dict[str, Callable[[], datetime | None]] = {
+    "yiwang.audit.tasks.verify_audit_log_on_schedule": _last_audit_verification,
+}
+
+
 @dataclass
 class Periodic:
     task: Any  # django_tasks.Task
     interval: float
     next_due: float = 0.0
+    # When the task last ran, if that can be known; None: run it as soon as a scheduler starts.
+    last_run: Callable[[], datetime | None] | None = None
 
     @property
     def name(self) -> str:
@@ -72,7 +99,13 @@ def collect_periodic() -> list[Periodic]:
         for task, interval in getattr(module, "PERIODIC", ()):
             if interval <= 0:
                 raise ValueError(f"{module_name}.PERIODIC: interval of {task} must be positive")
-            found.append(Periodic(task=task, interval=float(interval)))
+            found.append(
+                Periodic(
+                    task=task,
+                    interval=float(interval),
+                    last_run=LAST_RUN.get(str(task.module_path)),
+                )
+            )
     return found
 
 
@@ -211,6 +244,7 @@ class Scheduler:
         self.clock = clock
         self.stop = stop or threading.Event()
         self.leader = False
+        self.standing_by = False  # said once in the log, not on every retry
 
     def enqueue_due(self) -> list[str]:
         """Enqueue every task whose time has come; return the names enqueued."""
@@ -233,18 +267,44 @@ class Scheduler:
             entry.next_due = now + entry.interval
         return enqueued
 
+    def _wait_after_last_run(self, entry: Periodic) -> float:
+        """Seconds until ``entry`` is due on becoming active: an interval after its last run
+        when that is on record, else none."""
+        if entry.last_run is None:
+            return 0.0
+        try:
+            last = entry.last_run()
+        except DatabaseError as exc:
+            logger.error("could not tell when %s last ran: %s", entry.name, exc)
+            return 0.0
+        if last is None:
+            return 0.0
+        since = (wall_clock.now() - last).total_seconds()
+        wait = min(entry.interval, entry.interval - since)
+        if wait > 0:
+            logger.info("%s last ran %.0f s ago; next in %.0f s", entry.name, since, wait)
+        return max(0.0, wait)
+
     def step(self) -> float:
         """One turn of the loop; returns how long to wait before the next."""
         if not self.leader:
             if not self.lock.acquire():
+                if not self.standing_by:
+                    self.standing_by = True
+                    logger.info(
+                        "another scheduler is active; this one stands by and takes over when "
+                        "it stops"
+                    )
                 return STANDBY_SECONDS
             self.leader = True
+            self.standing_by = False
             logger.info("scheduler is active (%d periodic task(s))", len(self.periodic))
             now = self.clock()
             for entry in self.periodic:
-                entry.next_due = now
+                entry.next_due = now + self._wait_after_last_run(entry)
         elif not self.lock.still_held():
             self.leader = False
+            self.standing_by = True
             logger.warning("scheduler lost its leader lock; standing by")
             return STANDBY_SECONDS
         close_old_connections()

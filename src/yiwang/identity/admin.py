@@ -2,8 +2,9 @@
 
 Platform admins (role ``platform_admin`` or superusers) see and edit everything. A department admin
 sees only their own departments, the memberships in them and the staff accounts working there;
-they can neither create platform admins nor touch another department. Citizens' personal records
-are never shown to department admins: personal data is read through the exchange, on the record.
+they can neither create platform admins or auditors, nor change their own memberships, nor touch
+another department. Citizens' personal records are never shown to department admins: personal
+data is read through the exchange, on the record.
 Every save and delete goes through :mod:`yiwang.identity.services`, so it is audited.
 """
 
@@ -149,10 +150,33 @@ class DepartmentAdmin(AuditedAdmin):
         return ("code", "region", "is_active")
 
 
+# Shown when a department admin picks their own account: the service would refuse it anyway.
+OWN_MEMBERSHIP_REFUSED = _(
+    "You cannot give yourself a role or change your own roles. Ask a platform admin to do it."
+)
+
+
 class MembershipForm(forms.ModelForm):
+    """A membership, checked against what the admin filling it in may grant."""
+
+    actor: Any = None  # set per request by MembershipAdmin.get_form
+
     class Meta:
         model = Membership
         fields = ("account", "department", "role", "is_active")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        account = cleaned.get("account")
+        department, role = cleaned.get("department"), cleaned.get("role")
+        if account is None or department is None or not role:
+            return cleaned  # the missing field has its own message
+        if not selectors.may_grant(self.actor, account=account, department=department, role=role):
+            if selectors.is_own_account(self.actor, account):
+                self.add_error("account", OWN_MEMBERSHIP_REFUSED)
+            else:
+                self.add_error("role", _("You may not give this role in this department."))
+        return cleaned
 
 
 @admin.register(Membership)
@@ -189,7 +213,29 @@ class MembershipAdmin(AuditedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is None:
             return self.has_add_permission(request)
-        return selectors.may_grant(request.user, department=obj.department, role=obj.role)
+        return selectors.may_grant(
+            request.user, account=obj.account, department=obj.department, role=obj.role
+        )
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        return type(form_class.__name__, (form_class,), {"actor": request.user})
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "GET" and not is_platform_admin(request):
+            membership = self.get_object(request, object_id)
+            if selectors.is_own_account(request.user, membership.account):
+                # Shown read-only; say why rather than leave the admin guessing.
+                self.message_user(request, OWN_MEMBERSHIP_REFUSED, messages.INFO)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_change_permission(request, obj)

@@ -12,10 +12,10 @@ from django.contrib.auth.password_validation import (
     password_validators_help_text_html,
     validate_password,
 )
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.client_address import client_ip
 from yiwang.identity import services
 from yiwang.identity.backends import REALM_OF_KIND
 from yiwang.identity.constants import Realm
@@ -76,23 +76,30 @@ class RealmPasswordResetForm(PasswordResetForm):
             invalid=_("Enter an e-mail address in the right form, like name@example.com"),
         )
 
+    # The accounts the limits let a link go to, once ``save`` has asked; None before that.
+    to_mail: set[int] | None = None
+
     def get_users(self, email: str) -> Iterator[Any]:
         kinds = [kind for kind, realm in REALM_OF_KIND.items() if realm == self.realm]
         for account in super().get_users(email):
-            if account.kind in kinds:
-                yield account
+            if account.kind not in kinds:
+                continue
+            if self.to_mail is not None and account.pk not in self.to_mail:
+                continue  # held back by the limits on reset e-mails: nothing is sent
+            yield account
 
     def save(self, **kwargs: Any) -> None:  # type: ignore[override]  # keywords only, as Django calls it
         from yiwang.audit import actors
 
-        email = self.cleaned_data["email"]
-        accounts = list(self.get_users(email))
-        with transaction.atomic():
-            actor = actors.anonymous(kwargs.get("request"))
-            for account in accounts:
-                services.record_password_reset_request(
-                    actor=actor, account=account, realm=self.realm
-                )
+        request = kwargs.get("request")
+        accounts = list(self.get_users(self.cleaned_data["email"]))
+        to_mail = services.request_password_reset(
+            actor=actors.anonymous(request),
+            accounts=accounts,
+            realm=self.realm,
+            address=client_ip(request) if request is not None else None,
+        )
+        self.to_mail = {account.pk for account in to_mail}
         super().save(**kwargs)
 
 

@@ -233,3 +233,25 @@ class Membership(TimeStampedModel):
     def clean(self) -> None:
         if self.account_id is not None and self.account.kind != AccountKind.STAFF:
             raise ValidationError({"account": _("Only staff accounts can work in a department.")})
+
+
+class PasswordResetMail(models.Model):
+    """A password-reset link sent by e-mail, kept for an hour so that sending can be limited.
+
+    Counted per account and per client address that asked (see
+    ``services.request_password_reset``); rows older than the hour are deleted as new ones come.
+    The link itself is never kept.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    sent_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["account", "sent_at"], name="reset_mail_account"),
+            models.Index(fields=["ip_address", "sent_at"], name="reset_mail_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} at {self.sent_at:%Y-%m-%d %H:%M}"

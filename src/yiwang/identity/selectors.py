@@ -93,16 +93,38 @@ def administered_departments(actor: Any) -> QuerySet[Department]:
     ).distinct()
 
 
+# Roles with power beyond one department: an auditor reads every department's audit events, a
+# platform admin manages everything. Only platform admins hand them out.
+PLATFORM_WIDE_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.AUDITOR})
+
+
 def grantable_roles(actor: Any) -> list[str]:
-    """Roles the actor may hand out: department admins never create platform admins."""
+    """Roles the actor may hand out: department admins never create platform admins or auditors."""
     if is_platform_admin(actor) or is_system_actor(actor):
         return list(Role.values)
     if administered_departments(actor).exists():
-        return [role for role in Role.values if role != Role.PLATFORM_ADMIN]
+        return [role for role in Role.values if role not in PLATFORM_WIDE_ROLES]
     return []
 
 
-def may_grant(actor: Any, *, department: Department, role: str) -> bool:
+def is_own_account(actor: Any, account: Account | None) -> bool:
+    """Whether ``account`` is the actor's own (an account not yet saved is nobody's)."""
+    own = _account(actor)
+    return own is not None and account is not None and account.pk == own.pk
+
+
+def may_grant(actor: Any, *, account: Account, department: Department, role: str) -> bool:
+    """Whether the actor may grant, change, re-activate or revoke ``account``'s ``role`` in
+    ``department``.
+
+    Nobody but a platform admin (or the platform itself) touches the memberships of their own
+    account: a department admin who could would make themselves whatever they liked, with only
+    their own word for it.
+    """
+    if is_platform_admin(actor) or is_system_actor(actor):
+        return True
+    if is_own_account(actor, account):
+        return False
     if role not in grantable_roles(actor):
         return False
     return administered_departments(actor).filter(pk=department.pk).exists()

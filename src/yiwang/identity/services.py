@@ -32,6 +32,7 @@ from yiwang.identity.models import (
     Firm,
     FirmRepresentative,
     Membership,
+    PasswordResetMail,
     Person,
     Region,
 )
@@ -191,11 +192,18 @@ def create_staff_account(
     Department admins must place the new account in a department they administer, otherwise it
     would be created outside anyone's view.
     """
+    account = Account(
+        username=username.strip(),
+        kind=AccountKind.STAFF,
+        display_name=display_name,
+        email=email,
+        is_superuser=is_superuser,
+    )
     platform = selectors.is_platform_admin(actor) or selectors.is_system_actor(actor)
     if not platform:
         if department is None or role is None:
             raise PermissionDenied("a department admin must give the new account a department")
-        if not selectors.may_grant(actor, department=department, role=role):
+        if not selectors.may_grant(actor, account=account, department=department, role=role):
             raise PermissionDenied("you may not grant this role in this department")
     if is_superuser and not (
         selectors.is_system_actor(actor) or getattr(actor, "is_superuser", False)
@@ -204,13 +212,6 @@ def create_staff_account(
     if (department is None) != (role is None):
         raise ValidationError(_("Give both a department and a role, or neither."))
 
-    account = Account(
-        username=username.strip(),
-        kind=AccountKind.STAFF,
-        display_name=display_name,
-        email=email,
-        is_superuser=is_superuser,
-    )
     _check_password(password, account)
     _set_password(account, password)
     with transaction.atomic():
@@ -300,9 +301,10 @@ def change_password(
 
     The current password is checked the way the log-in page checks one (``authenticate`` with
     the account's user name and realm), so a wrong one is a failed log-in to django-axes: it
-    counts against the user name and the browser, and at the limit both are locked and the
-    middleware answers with the lock-out page. While a lock lasts, even the right password is
-    refused. Refusals are audited as ``identity.password_change_refused``.
+    counts against the user name and the client address (each with its own limit); at a limit
+    that one is locked and the middleware answers with the lock-out page. While a lock lasts,
+    even the right password is refused. Refusals are audited as
+    ``identity.password_change_refused``.
 
     On success the request's session stays logged in (under a new key) and every other session
     of the account ends at its next request: Django ties each session to a hash of the password,
@@ -368,7 +370,7 @@ def grant_membership(
         raise ValidationError({"role": _("Unknown role.")})
     if account.kind != AccountKind.STAFF:
         raise ValidationError({"account": _("Only staff accounts can work in a department.")})
-    if not selectors.may_grant(actor, department=department, role=role):
+    if not selectors.may_grant(actor, account=account, department=department, role=role):
         raise PermissionDenied("you may not grant this role in this department")
     with transaction.atomic():
         membership, created = Membership.objects.select_for_update().get_or_create(
@@ -389,7 +391,9 @@ def grant_membership(
 
 
 def revoke_membership(*, actor: Any, membership: Membership) -> Membership:
-    if not selectors.may_grant(actor, department=membership.department, role=membership.role):
+    if not selectors.may_grant(
+        actor, account=membership.account, department=membership.department, role=membership.role
+    ):
         raise PermissionDenied("you may not revoke this role in this department")
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -523,7 +527,9 @@ def _may_administer(actor: Any, instance: models.Model) -> bool:
     if isinstance(instance, Account):
         return instance.pk is not None and selectors.may_manage_account(actor, instance)
     if isinstance(instance, Membership):
-        return selectors.may_grant(actor, department=instance.department, role=instance.role)
+        return selectors.may_grant(
+            actor, account=instance.account, department=instance.department, role=instance.role
+        )
     return False
 
 
@@ -596,12 +602,60 @@ def delete_record(*, actor: Any, instance: models.Model) -> None:
         instance.delete()
 
 
-def record_password_reset_request(*, actor: Any, account: Account, realm: str) -> None:
-    """Note that a reset link was sent to an account's address (the link itself is not kept)."""
+# Reset e-mails sent within this window count towards the limits below. Past them a request
+# still gets the same neutral answer (so the page tells nobody anything), but no e-mail: the
+# form cannot be used to flood someone's mailbox, or to send mail in bulk from one address.
+PASSWORD_RESET_WINDOW = dt.timedelta(hours=1)
+PASSWORD_RESET_MAILS_PER_ACCOUNT = 3
+PASSWORD_RESET_MAILS_PER_ADDRESS = 20
+
+
+def request_password_reset(
+    *, actor: Any, accounts: Iterable[Account], realm: str, address: str | None
+) -> list[Account]:
+    """Decide which of ``accounts`` (those of the e-mail address someone typed) get a reset
+    link now, note it, and return them; the caller sends the e-mails.
+
+    Each link sent is kept for an hour (:class:`PasswordResetMail`, never the link itself) and
+    audited as ``identity.password_reset_requested``. A link beyond the limits — per account,
+    and per client ``address`` that asked — is not sent and is audited as
+    ``identity.password_reset_withheld`` with the limit that held it back.
+    """
+    now = clock.now()
+    since = now - PASSWORD_RESET_WINDOW
+    to_mail: list[Account] = []
     with transaction.atomic():
-        _record(
-            actor=actor,
-            action="identity.password_reset_requested",
-            obj=account,
-            data={"realm": realm},
+        PasswordResetMail.objects.filter(sent_at__lt=since).delete()
+        from_address = (
+            PasswordResetMail.objects.filter(ip_address=address, sent_at__gte=since).count()
+            if address
+            else 0
         )
+        for account in accounts:
+            # Two requests for one account at once are counted one after the other.
+            list(Account.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
+            to_account = PasswordResetMail.objects.filter(account=account, sent_at__gte=since)
+            if to_account.count() >= PASSWORD_RESET_MAILS_PER_ACCOUNT:
+                withheld = "account_limit"
+            elif from_address >= PASSWORD_RESET_MAILS_PER_ADDRESS:
+                withheld = "address_limit"
+            else:
+                withheld = ""
+            if withheld:
+                _record(
+                    actor=actor,
+                    action="identity.password_reset_withheld",
+                    obj=account,
+                    data={"realm": realm, "reason": withheld},
+                )
+                continue
+            PasswordResetMail.objects.create(account=account, ip_address=address, sent_at=now)
+            from_address += 1
+            _record(
+                actor=actor,
+                action="identity.password_reset_requested",
+                obj=account,
+                data={"realm": realm},
+            )
+            to_mail.append(account)
+    return to_mail

@@ -74,10 +74,17 @@ def on_locked_out(
     ip_address: str | None,
     **kwargs: Any,
 ) -> None:
+    from yiwang.identity.lockout import ADDRESS_LOCK_ATTR
+
+    by_address = request is not None and getattr(request, ADDRESS_LOCK_ATTR, False)
     _record(
         actor=_anonymous(request),
         action="identity.lockout",
-        data={"username": str(username or "")[:150], "ip_address": ip_address},
+        data={
+            "username": str(username or "")[:150],
+            "ip_address": ip_address,
+            "lock": "address" if by_address else "username",
+        },
     )
 
 

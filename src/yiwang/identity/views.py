@@ -117,7 +117,7 @@ class RealmPasswordResetView(RealmMixin, auth_views.PasswordResetView):
         self.extra_email_context = {
             "realm": self.realm,
             "confirm_url_name": f"{self.realm}:password_reset_confirm",
-            "valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
+            "valid_minutes": max(1, settings.PASSWORD_RESET_TIMEOUT // 60),
         }
         return super().form_valid(form)
 
@@ -214,10 +214,10 @@ def locked_out(
     *args: Any,
     **kwargs: Any,
 ) -> HttpResponse:
-    """The page django-axes shows once a user name or a browser has failed too often.
+    """The page django-axes shows once a user name or a client address has failed too often.
 
     It says how long the lock lasts and that resetting the password is the way out sooner; it
-    does not say which of the two locks (user name, or address and browser) was hit.
+    does not say which of the two locks (user name, or address) was hit.
     """
     realm = _realm_of_request(request)
     minutes = max(1, math.ceil(settings.AXES_COOLOFF_TIME * 60))

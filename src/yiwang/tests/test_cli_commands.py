@@ -163,3 +163,38 @@ def test_demo_says_when_its_port_is_taken() -> None:
         result = runner.invoke(app, ["demo", "--port", str(port)])
     assert result.exit_code == 1
     assert f"Port {port} on 127.0.0.1 is in use" in result.output
+
+
+def test_serve_takes_the_workers_it_is_given_and_refuses_fewer_than_one(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from yiwang.core import server
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(server, "serve", lambda **options: started.append(options))
+    settings.YIWANG_WEB_WORKERS, settings.YIWANG_WEB_THREADS = 4, 2
+    assert invoke("serve").exit_code == 0
+    assert invoke("serve", "--workers", "1", "--threads", "1").exit_code == 0
+    assert [(s["workers"], s["threads"]) for s in started] == [(4, 2), (1, 1)]
+    for option in ("--workers", "--threads"):
+        refused = runner.invoke(app, ["serve", option, "0"])
+        assert refused.exit_code == 2
+        assert option in refused.output
+    assert len(started) == 2
+
+
+def _commands(group: Any, path: str = "yiwang") -> Any:
+    import click
+
+    for name, command in group.commands.items():
+        yield f"{path} {name}", command
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{path} {name}")
+
+
+def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
+    import typer.main
+
+    for name, command in _commands(typer.main.get_command(app)):
+        for paragraph in (command.help or "").split("\n\n"):
+            assert "\n" not in paragraph or paragraph.startswith("\b"), (name, paragraph)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.machinery
+import logging
 import sys
 import types
 from pathlib import Path
@@ -13,6 +15,7 @@ from django.db import connection
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
+from yiwang.core import clock
 from yiwang.core import scheduler as sched
 
 
@@ -163,3 +166,73 @@ def test_a_non_positive_interval_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "yiwang.demo.tasks", module)
     with pytest.raises(ValueError, match="must be positive"):
         sched.collect_periodic()
+
+
+def _verification_requested(ago: dt.timedelta) -> None:
+    from yiwang.audit.models import VerificationRun
+
+    VerificationRun.objects.create(requested_at=clock.now() - ago, requester_label="")
+
+
+@pytest.mark.django_db
+def test_a_restart_does_not_repeat_a_recent_verification_early() -> None:
+    _verification_requested(dt.timedelta(hours=1))
+    fake = FakeClock()
+    verify = sched.Periodic(task=tock, interval=86400, last_run=sched._last_audit_verification)
+    scheduler = sched.Scheduler(
+        [sched.Periodic(task=tick, interval=60), verify], lock=AlwaysLeader(), clock=fake
+    )
+    scheduler.step()
+    # The short task runs at once; the verification an interval after the last one.
+    assert (_queued(tick), _queued(tock)) == (1, 0)
+    _finish_all()
+    fake.now += 22 * 3600
+    scheduler.step()
+    assert _queued(tock) == 0
+    fake.now += 3600
+    scheduler.step()
+    assert _queued(tock) == 1
+
+
+@pytest.mark.django_db
+def test_a_verification_never_run_or_overdue_runs_at_start() -> None:
+    fake = FakeClock()
+    verify = sched.Periodic(task=tock, interval=86400, last_run=sched._last_audit_verification)
+    sched.Scheduler([verify], lock=AlwaysLeader(), clock=fake).step()
+    assert _queued(tock) == 1  # none on record
+    _finish_all()
+    _verification_requested(dt.timedelta(days=3))
+    sched.Scheduler([verify], lock=AlwaysLeader(), clock=fake).step()
+    assert _queued(tock) == 2  # the last one is more than an interval ago
+
+
+@pytest.mark.django_db
+def test_the_audit_verification_is_scheduled_from_its_last_run() -> None:
+    found = {entry.name: entry for entry in sched.collect_periodic()}
+    verify = found["yiwang.audit.tasks.verify_audit_log_on_schedule"]
+    assert verify.last_run is sched._last_audit_verification
+    assert found["yiwang.audit.tasks.seal_audit_log"].last_run is None
+    assert verify.last_run() is None
+    _verification_requested(dt.timedelta(minutes=5))
+    assert verify.last_run() is not None
+
+
+@pytest.mark.django_db
+def test_a_standby_scheduler_says_once_that_it_stands_by(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = FakeClock()
+    path = tmp_path / "scheduler.lock"
+    active = _scheduler(fake, sched.FileLeaderLock(path))
+    standby = _scheduler(fake, sched.FileLeaderLock(path))
+    active.step()
+    with caplog.at_level(logging.INFO, logger="yiwang.scheduler"):
+        for _ in range(3):
+            assert standby.step() == sched.STANDBY_SECONDS
+    assert [r.getMessage() for r in caplog.records].count(
+        "another scheduler is active; this one stands by and takes over when it stops"
+    ) == 1
+    active.lock.release()
+    standby.step()
+    assert standby.leader
+    standby.lock.release()

@@ -52,6 +52,13 @@ def events() -> Callable[..., list[Any]]:
 
 
 @pytest.fixture
+def address_limit(settings: Any) -> int:
+    """A per-address limit above the user name's but small enough to reach quickly in a test."""
+    settings.YIWANG_LOGIN_ADDRESS_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT + 3
+    return int(settings.YIWANG_LOGIN_ADDRESS_FAILURE_LIMIT)
+
+
+@pytest.fixture
 def department(db: Any) -> Any:
     return DepartmentFactory(code="market", name_en="Market Regulation", name_zh="市场监管局")
 

@@ -168,6 +168,121 @@ def test_department_admin_grants_a_role_in_their_department(client, world, event
     assert created[0].data["values"]["role"] == Role.APPROVER
 
 
+OWN_ROLES_REFUSED = "You cannot give yourself a role or change your own roles"
+
+
+def test_department_admin_cannot_give_themselves_a_role(client, world, events):
+    client.force_login(world["market_admin"])
+    response = client.post(
+        reverse("admin:identity_membership_add"),
+        {
+            "account": world["market_admin"].pk,
+            "department": world["market"].pk,
+            "role": Role.DATA_OFFICER,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200  # the form comes back, saying why
+    errors = response.context["adminform"].form.errors
+    assert OWN_ROLES_REFUSED in str(errors["account"])
+    assert OWN_ROLES_REFUSED in response.content.decode()
+    assert set(world["market_admin"].memberships.values_list("role", flat=True)) == {
+        Role.DEPARTMENT_ADMIN
+    }
+    assert events("identity.membership_created") == []
+
+
+def test_department_admin_cannot_reactivate_or_change_their_own_membership(client, world):
+    old = MembershipFactory(
+        account=world["market_admin"],
+        department=world["market"],
+        role=Role.APPROVER,
+        is_active=False,
+    )
+    client.force_login(world["market_admin"])
+    url = reverse("admin:identity_membership_change", args=[old.pk])
+    page = client.get(url)
+    assert page.status_code == 200  # shown, read-only, with the reason
+    assert OWN_ROLES_REFUSED in page.content.decode()
+    assert not page.context["has_change_permission"]
+    response = client.post(
+        url,
+        {
+            "account": world["market_admin"].pk,
+            "department": world["market"].pk,
+            "role": Role.APPROVER,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 403
+    old.refresh_from_db()
+    assert not old.is_active
+    own = Membership.objects.get(account=world["market_admin"], role=Role.DEPARTMENT_ADMIN)
+    delete = reverse("admin:identity_membership_delete", args=[own.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Membership.objects.filter(pk=own.pk).exists()
+
+
+def test_department_admin_cannot_hand_a_membership_over_to_themselves(client, world):
+    membership = Membership.objects.get(account=world["market_clerk"])
+    client.force_login(world["market_admin"])
+    url = reverse("admin:identity_membership_change", args=[membership.pk])
+    response = client.post(
+        url,
+        {
+            "account": world["market_admin"].pk,
+            "department": world["market"].pk,
+            "role": Role.REVIEWER,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert OWN_ROLES_REFUSED in str(response.context["adminform"].form.errors["account"])
+    membership.refresh_from_db()
+    assert membership.account == world["market_clerk"]
+
+
+def test_department_admin_cannot_grant_the_auditor_role(client, world):
+    client.force_login(world["market_admin"])
+    for url in (reverse("admin:identity_membership_add"), reverse("admin:identity_account_add")):
+        form = client.get(url).context["adminform"].form
+        offered = {value for value, _ in form.fields["role"].choices}
+        assert Role.AUDITOR not in offered and Role.PLATFORM_ADMIN not in offered, url
+        assert Role.APPROVER in offered
+    response = client.post(
+        reverse("admin:identity_membership_add"),
+        {
+            "account": world["market_clerk"].pk,
+            "department": world["market"].pk,
+            "role": Role.AUDITOR,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "role" in response.context["adminform"].form.errors
+    assert not Membership.objects.filter(role=Role.AUDITOR).exists()
+
+
+def test_platform_admin_grants_the_auditor_role_and_their_own_roles(client, world):
+    client.force_login(world["platform"])
+    form = client.get(reverse("admin:identity_membership_add")).context["adminform"].form
+    assert Role.AUDITOR in {value for value, _ in form.fields["role"].choices}
+    for account in ("market_clerk", "platform"):
+        response = client.post(
+            reverse("admin:identity_membership_add"),
+            {
+                "account": world[account].pk,
+                "department": world["market"].pk,
+                "role": Role.AUDITOR,
+                "is_active": "on",
+            },
+        )
+        assert response.status_code == 302, account
+    assert set(
+        Membership.objects.filter(role=Role.AUDITOR).values_list("account__username", flat=True)
+    ) == {"market.clerk", "platform.admin"}
+
+
 def test_department_admin_cannot_move_a_membership_out_of_reach(client, world):
     membership = Membership.objects.get(account=world["market_clerk"])
     client.force_login(world["market_admin"])
@@ -264,6 +379,33 @@ def test_admin_password_page_sets_the_password_and_audits_it(client, world, even
     assert [e.data["reason"] for e in events("identity.password_set")] == ["admin"]
     change_page = client.get(reverse("admin:identity_account_change", args=[clerk.pk]))
     assert "argon2" not in change_page.content.decode()
+
+
+def test_admin_change_password_page_leads_to_the_back_office_page(client, world):
+    client.force_login(world["market_admin"])
+    for name in ("admin:password_change", "admin:password_change_done"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302, name
+        assert response["Location"] == reverse("backoffice:password_change"), name
+    # Posting to it changes nothing: only the back-office page, throttled and audited, does.
+    response = client.post(
+        reverse("admin:password_change"),
+        {
+            "old_password": "anything",
+            "new_password1": "amber-forest-lake-55",
+            "new_password2": "amber-forest-lake-55",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("backoffice:password_change")
+    world["market_admin"].refresh_from_db()
+    assert not world["market_admin"].check_password("amber-forest-lake-55")
+
+
+def test_admin_change_password_page_is_still_closed_to_others(client, world):
+    response = client.get(reverse("admin:password_change"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
 
 
 def test_platform_admin_sees_everything(client, world):

@@ -34,10 +34,10 @@ def failure_addresses() -> set[str]:
 
 
 def test_without_trusted_proxies_a_forwarded_address_is_ignored_everywhere(
-    citizen, login, settings
+    citizen, login, settings, address_limit
 ):
     settings.YIWANG_TRUSTED_PROXIES = 0
-    spray(lambda i: behind_proxy(f"198.51.100.{i + 1}"), login, settings.AXES_FAILURE_LIMIT)
+    spray(lambda i: behind_proxy(f"198.51.100.{i + 1}"), login, address_limit)
 
     # Throttling: every attempt counted against the connection's address, so it locks.
     assert login(behind_proxy("203.0.113.9"), "portal", "lihua").status_code == 429
@@ -49,13 +49,13 @@ def test_without_trusted_proxies_a_forwarded_address_is_ignored_everywhere(
     assert lockout.data["ip_address"] == PROXY
 
 
-def test_with_one_proxy_clients_behind_it_are_throttled_apart(login, settings):
+def test_with_one_proxy_clients_behind_it_are_throttled_apart(login, settings, address_limit):
     settings.YIWANG_TRUSTED_PROXIES = 1
     victim = CitizenFactory(password=PASSWORD)
     attacker = "198.51.100.66"
-    spray(lambda i: behind_proxy(attacker), login, settings.AXES_FAILURE_LIMIT)
+    spray(lambda i: behind_proxy(attacker), login, address_limit)
 
-    # The attacker's browser is locked for every user name...
+    # The attacker's address is locked for every user name...
     assert login(behind_proxy(attacker), "portal", victim.username).status_code == 429
     # ...but someone else with the same browser, behind the same load balancer, is not.
     assert login(behind_proxy("203.0.113.9"), "portal", victim.username).status_code == 302
@@ -67,7 +67,9 @@ def test_with_one_proxy_clients_behind_it_are_throttled_apart(login, settings):
     assert lockout.data["ip_address"] == attacker
 
 
-def test_with_one_proxy_a_client_cannot_prepend_its_way_out_of_a_lock(citizen, login, settings):
+def test_with_one_proxy_a_client_cannot_prepend_its_way_out_of_a_lock(
+    citizen, login, settings, address_limit
+):
     settings.YIWANG_TRUSTED_PROXIES = 1
     attacker = "198.51.100.66"
     # The attacker writes a new X-Forwarded-For each time; the load balancer appends the
@@ -75,7 +77,7 @@ def test_with_one_proxy_a_client_cannot_prepend_its_way_out_of_a_lock(citizen, l
     spray(
         lambda i: behind_proxy(f"192.0.2.{i + 1}, 10.9.9.{i + 1}, {attacker}"),
         login,
-        settings.AXES_FAILURE_LIMIT,
+        address_limit,
     )
     fresh_claim = behind_proxy(f"203.0.113.9, {attacker}")
     assert login(fresh_claim, "portal", "lihua").status_code == 429
@@ -86,18 +88,20 @@ def test_with_one_proxy_a_client_cannot_prepend_its_way_out_of_a_lock(citizen, l
     "forwarded_for", ["", "garbage", "203.0.113.9, not-an-address", "203.0.113.9,"]
 )
 def test_with_one_proxy_a_malformed_header_counts_against_the_connection(
-    citizen, login, settings, forwarded_for
+    citizen, login, settings, forwarded_for, address_limit
 ):
     settings.YIWANG_TRUSTED_PROXIES = 1
-    spray(lambda i: behind_proxy(forwarded_for), login, settings.AXES_FAILURE_LIMIT)
+    spray(lambda i: behind_proxy(forwarded_for), login, address_limit)
     assert login(behind_proxy(forwarded_for), "portal", "lihua").status_code == 429
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {PROXY}
     assert failure_addresses() == {PROXY}
 
 
-def test_with_two_proxies_a_header_with_one_entry_is_not_trusted(citizen, login, settings):
+def test_with_two_proxies_a_header_with_one_entry_is_not_trusted(
+    citizen, login, settings, address_limit
+):
     settings.YIWANG_TRUSTED_PROXIES = 2
     # A client that reached the last proxy directly, writing its own one-entry header each time.
-    spray(lambda i: behind_proxy(f"198.51.100.{i + 1}"), login, settings.AXES_FAILURE_LIMIT)
+    spray(lambda i: behind_proxy(f"198.51.100.{i + 1}"), login, address_limit)
     assert login(behind_proxy("203.0.113.9"), "portal", "lihua").status_code == 429
     assert failure_addresses() == {PROXY}

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from axes.models import AccessAttempt
 from django.core import mail
+from django.db.models import F
+from django.test import Client
 from django.urls import reverse
 
+from yiwang.identity.models import PasswordResetMail
 from yiwang.identity.tests.conftest import PASSWORD
+from yiwang.identity.tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +105,6 @@ def test_reset_lifts_the_lock_on_the_user_name(client, citizen, login, settings)
     form_url = client.get(reset_link(mail.outbox[0]))["Location"]
     client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert not AccessAttempt.objects.filter(username="lihua").exists()
-    from django.test import Client
-
     other_browser = Client(REMOTE_ADDR="192.0.2.9", HTTP_USER_AGENT="Phone")
     assert login(other_browser, "portal", "lihua", NEW_PASSWORD).status_code == 302
 
@@ -115,3 +118,75 @@ def test_reset_request_and_change_are_audited(client, citizen, events):
     changed = events("identity.password_set")
     assert [e.data["reason"] for e in changed] == ["reset"]
     assert NEW_PASSWORD not in str(changed[0].data)
+
+
+def test_reset_link_works_for_the_configured_time_and_says_so(client, citizen, monkeypatch):
+    from django.conf import settings
+    from django.contrib.auth.tokens import PasswordResetTokenGenerator
+
+    from yiwang.conf import env
+
+    assert env.declared("YIWANG_PASSWORD_RESET_TIMEOUT").default == 3600
+    assert settings.PASSWORD_RESET_TIMEOUT == 3600  # not Django's three days
+    request_reset(client, "portal", citizen.email)
+    assert "within 60 minutes" in mail.outbox[0].body
+    link = reset_link(mail.outbox[0])
+    later = PasswordResetTokenGenerator._now(PasswordResetTokenGenerator())
+    monkeypatch.setattr(
+        PasswordResetTokenGenerator, "_now", lambda self: later + dt.timedelta(seconds=3601)
+    )
+    response = client.get(link)
+    assert response.status_code == 200
+    assert "This link does not work" in response.content.decode()
+
+
+def test_reset_mails_to_one_account_are_limited_without_telling(client, citizen, events):
+    from yiwang.identity.services import PASSWORD_RESET_MAILS_PER_ACCOUNT
+
+    answers = [
+        request_reset(Client(REMOTE_ADDR=f"198.51.100.{i}"), "portal", citizen.email)
+        for i in range(PASSWORD_RESET_MAILS_PER_ACCOUNT + 2)
+    ]
+    # Every request gets the same answer; only the first few send a link.
+    assert {(a.status_code, a["Location"]) for a in answers} == {
+        (302, reverse("portal:password_reset_done"))
+    }
+    assert len(mail.outbox) == PASSWORD_RESET_MAILS_PER_ACCOUNT
+    assert len(events("identity.password_reset_requested")) == PASSWORD_RESET_MAILS_PER_ACCOUNT
+    withheld = events("identity.password_reset_withheld")
+    assert [e.data for e in withheld] == [{"realm": "portal", "reason": "account_limit"}] * 2
+    assert withheld[0].object_id == str(citizen.pk)
+
+    # An hour after the first links, a new one goes out.
+    PasswordResetMail.objects.update(sent_at=F("sent_at") - dt.timedelta(minutes=61))
+    request_reset(client, "portal", citizen.email)
+    assert len(mail.outbox) == PASSWORD_RESET_MAILS_PER_ACCOUNT + 1
+
+
+def test_reset_mails_from_one_address_are_limited(client, db, monkeypatch, events):
+    from yiwang.identity import services
+
+    monkeypatch.setattr(services, "PASSWORD_RESET_MAILS_PER_ADDRESS", 3)
+    people = [CitizenFactory(password=PASSWORD) for _ in range(4)]  # a link needs a password
+    for person in people:
+        response = request_reset(client, "portal", person.email)
+        assert response["Location"] == reverse("portal:password_reset_done")
+    assert [m.to for m in mail.outbox] == [[p.email] for p in people[:3]]
+    withheld = events("identity.password_reset_withheld")
+    assert [(e.object_id, e.data["reason"]) for e in withheld] == [
+        (str(people[3].pk), "address_limit")
+    ]
+    assert withheld[0].actor_id == "127.0.0.1"
+    # Someone else, elsewhere, is not held back by that address.
+    request_reset(Client(REMOTE_ADDR="203.0.113.9"), "portal", people[3].email)
+    assert mail.outbox[-1].to == [people[3].email]
+
+
+def test_requests_for_unknown_addresses_use_up_no_limit(client, citizen, monkeypatch):
+    from yiwang.identity import services
+
+    monkeypatch.setattr(services, "PASSWORD_RESET_MAILS_PER_ADDRESS", 2)
+    for i in range(5):
+        request_reset(client, "portal", f"nobody{i}@example.org")
+    request_reset(client, "portal", citizen.email)
+    assert [m.to for m in mail.outbox] == [[citizen.email]]

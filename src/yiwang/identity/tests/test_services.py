@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from yiwang.core.errors import PermissionDenied
 from yiwang.identity import selectors, services
 from yiwang.identity.constants import AccountKind, Role
-from yiwang.identity.models import Membership, Person
+from yiwang.identity.models import Account, Membership, Person
 from yiwang.identity.tests.factories import (
     CitizenFactory,
     DepartmentFactory,
     FirmFactory,
     FirmRepresentativeFactory,
+    MembershipFactory,
     PersonFactory,
     StaffFactory,
     national_id_for,
@@ -157,6 +158,55 @@ def test_department_admin_cannot_create_staff_outside_their_department():
         actor=admin, username="x4", department=market, role=Role.REVIEWER
     )
     assert selectors.staff_roles(made) == {Role.REVIEWER}
+
+
+def test_department_admin_cannot_grant_change_or_revoke_their_own_roles():
+    market = DepartmentFactory()
+    admin = StaffFactory(membership__department=market, membership__role=Role.DEPARTMENT_ADMIN)
+    for role in (Role.APPROVER, Role.DATA_OFFICER, Role.DEPARTMENT_ADMIN):
+        with pytest.raises(PermissionDenied):
+            services.grant_membership(actor=admin, account=admin, department=market, role=role)
+    # A role they once had, switched off: re-activating it is a grant too.
+    old = MembershipFactory(account=admin, department=market, role=Role.TEAM_LEAD, is_active=False)
+    with pytest.raises(PermissionDenied):
+        services.grant_membership(actor=admin, account=admin, department=market, role=old.role)
+    own = admin.memberships.get(role=Role.DEPARTMENT_ADMIN)
+    with pytest.raises(PermissionDenied):
+        services.revoke_membership(actor=admin, membership=own)
+    assert selectors.staff_roles(admin) == {Role.DEPARTMENT_ADMIN}
+    # Another admin of the same department may.
+    colleague = StaffFactory(membership__department=market, membership__role=Role.DEPARTMENT_ADMIN)
+    services.grant_membership(actor=colleague, account=admin, department=market, role=old.role)
+    assert selectors.staff_roles(admin) == {Role.DEPARTMENT_ADMIN, Role.TEAM_LEAD}
+
+
+def test_only_platform_admins_grant_the_auditor_role(platform_admin):
+    market = DepartmentFactory()
+    admin = StaffFactory(membership__department=market, membership__role=Role.DEPARTMENT_ADMIN)
+    clerk = StaffFactory(membership__department=market)
+    assert Role.AUDITOR not in selectors.grantable_roles(admin)
+    with pytest.raises(PermissionDenied):
+        services.grant_membership(actor=admin, account=clerk, department=market, role=Role.AUDITOR)
+    with pytest.raises(PermissionDenied):
+        services.create_staff_account(
+            actor=admin, username="auditor.new", department=market, role=Role.AUDITOR
+        )
+    assert not Account.objects.filter(username="auditor.new").exists()
+    # Nor revoke it: an auditor answers to the platform, not to the department.
+    granted = services.grant_membership(
+        actor=platform_admin, account=clerk, department=market, role=Role.AUDITOR
+    )
+    with pytest.raises(PermissionDenied):
+        services.revoke_membership(actor=admin, membership=granted)
+    assert Role.AUDITOR in selectors.staff_roles(clerk)
+
+
+def test_platform_admin_may_grant_their_own_roles(platform_admin):
+    dept = DepartmentFactory()
+    services.grant_membership(
+        actor=platform_admin, account=platform_admin, department=dept, role=Role.AUDITOR
+    )
+    assert Role.AUDITOR in selectors.staff_roles(platform_admin, dept)
 
 
 def test_only_superusers_make_superusers(platform_admin):
