@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from yiwang.audit import domain
 from yiwang.audit.report import FORGED, Problem, Report
-from yiwang.audit.verifier import CheckpointRecord, Verifier
+from yiwang.audit.streams import CheckpointRecord
+from yiwang.audit.verifier import Verifier
 
 FORMAT = "yiwang-audit-export/1"
 EVENTS = "events.jsonl"

@@ -20,7 +20,6 @@ import contextlib
 import datetime as dt
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from hashlib import sha256
 from itertools import chain, islice
 from operator import itemgetter, methodcaller
@@ -39,6 +38,7 @@ from yiwang.audit.report import (
     Problem,
     Report,
 )
+from yiwang.audit.streams import CheckpointRecord, Event, Lookahead, Text
 
 _FLUSH_EVERY = 1 << 16
 _PROGRESS_EVERY = 10_000
@@ -57,24 +57,6 @@ _CREATED_AT = itemgetter(
 )
 
 Progress = Callable[[int], None]
-# An event as the engine sees it: its id and its canonical text, as str or as UTF-8 bytes
-# (whichever its source delivers more cheaply), or None if the record could not be read.
-Text = str | bytes | None
-Event = tuple[int, Text]
-
-
-@dataclass(frozen=True)
-class CheckpointRecord:
-    tree_size: int
-    root: bytes
-    timestamp: str
-    key_id: str
-    signature: bytes
-    frontier: bytes
-
-
-def _signed_part(cp: CheckpointRecord) -> tuple[int, bytes, str, str, bytes]:
-    return cp.tree_size, cp.root, cp.timestamp, cp.key_id, cp.signature
 
 
 def _event_problem(kind: str, event_id: int, text: Text, reason: str, **params: object) -> Problem:
@@ -85,34 +67,6 @@ def _event_problem(kind: str, event_id: int, text: Text, reason: str, **params: 
     return Problem.because(
         kind, "event", str(event_id), reason, action=action, timestamp=timestamp, **params
     )
-
-
-class _Lookahead:
-    """An iterator one can take several items from at once, and give some back."""
-
-    def __init__(self, items: Iterator[Event]) -> None:
-        self.items = items
-        self.back: list[Event] = []  # given back, last one first
-
-    def next(self) -> Event | None:
-        if self.back:
-            return self.back.pop()
-        return next(self.items, None)
-
-    def take(self, n: int) -> list[Event]:
-        taken: list[Event] = []
-        while self.back and len(taken) < n:
-            taken.append(self.back.pop())
-        taken.extend(islice(self.items, n - len(taken)))
-        return taken
-
-    def unread(self, items: list[Event]) -> None:
-        self.back.extend(reversed(items))
-
-    def rest(self) -> Iterator[Event]:
-        while self.back:
-            yield self.back.pop()
-        yield from self.items
 
 
 class Verifier:
@@ -180,7 +134,7 @@ class _State:
     def sealed(
         self, leaves: Iterable[tuple[int, int, bytes]], events: Iterator[Event]
     ) -> Iterator[Event]:
-        stream = _Lookahead(events)
+        stream = Lookahead(events)
         progress = self.verifier.progress
         leaves_iter = iter(leaves)
         slow_left = 0  # after an irregular leaf, a few are checked one by one before trying again
@@ -197,7 +151,7 @@ class _State:
         self.close_checkpoints()
         return chain(sorted(self.pending.items()), stream.rest())
 
-    def _fast(self, batch: list[tuple[int, int, bytes]], stream: _Lookahead) -> int:
+    def _fast(self, batch: list[tuple[int, int, bytes]], stream: Lookahead) -> int:
         """Check the longest run at the head of ``batch`` that is in perfect order in one go.
 
         The common case — consecutive positions, each leaf's event next in the events stream,
@@ -301,7 +255,7 @@ class _State:
             min(map(_CREATED_AT, texts)) >= low
         )
 
-    def _one(self, leaf_index: int, event_id: int, expected: bytes, stream: _Lookahead) -> None:
+    def _one(self, leaf_index: int, event_id: int, expected: bytes, stream: Lookahead) -> None:
         """One leaf, with every check spelled out; also what names the problems."""
         report = self.report
         pending = self.pending
@@ -487,7 +441,7 @@ class _State:
         report = self.report
         ref = str(cp.tree_size)
         kept = self.earlier.pop(cp.tree_size, None)
-        if kept is not None and _signed_part(kept) != _signed_part(cp):
+        if kept is not None and kept.signed != cp.signed:
             report.add(Problem.because(CHANGED, "checkpoint", ref, "differs_from_export"))
         previous = self.last_checkpoint.tree_size if self.last_checkpoint else 0
         self.last_checkpoint = cp

@@ -26,7 +26,8 @@ from psycopg.types.string import ByteaBinaryLoader
 from yiwang.audit import domain, keys, offline
 from yiwang.audit.models import AuditEvent, Checkpoint, Leaf, SearchIndexProgress
 from yiwang.audit.report import REMOVED, Problem, Report
-from yiwang.audit.verifier import CheckpointRecord, Verifier
+from yiwang.audit.streams import CheckpointRecord
+from yiwang.audit.verifier import Verifier
 from yiwang.core.db.postgresql import snapshot
 
 CHUNK = 20_000

@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from yiwang.audit import domain
 from yiwang.audit.merkle import CompactRange
 from yiwang.audit.report import Report
-from yiwang.audit.verifier import CheckpointRecord, Verifier
+from yiwang.audit.streams import CheckpointRecord
+from yiwang.audit.verifier import Verifier
 
 START = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 
