@@ -18,7 +18,8 @@ from django.utils.translation import ngettext
 
 from yiwang.applications import prefill
 from yiwang.applications.constants import TaskStatus
-from yiwang.core.language import is_english
+from yiwang.core.language import is_english, pick
+from yiwang.identity.constants import Role
 
 # A task due within this many days (and not yet late) is shown as due soon.
 DUE_SOON_DAYS = 2
@@ -33,6 +34,22 @@ def local(text: Mapping[str, Any] | str | None, fallback: str = "") -> str:
     english = is_english()
     first, second = ("en", "zh") if english else ("zh", "en")
     return str(text.get(first) or text.get(second) or fallback)
+
+
+# --- Who acted -----------------------------------------------------------------------------------
+
+
+def department_label(code: str, names: Mapping[str, tuple[str, str]]) -> str:
+    """A department's name in the active language, from ``selectors.department_names``; its code
+    when there is no such department (any more): a logged code names the department of its day."""
+    if code in names:
+        return pick(*names[code]) or code
+    return code
+
+
+def role_label(code: str) -> str:
+    """A role's translated label; an unknown code as it is."""
+    return str(Role(code).label) if code in Role.values else code
 
 
 # --- Deadlines --------------------------------------------------------------------------------
@@ -231,24 +248,40 @@ class MaterialRow:
     name: str
     upload: Any  # the current MaterialUpload, or None
     size: str
+    # The registry (its name, in the active language) whose data stands in for the material: the
+    # applicant was told not to upload it. Empty when a file is needed.
+    provided_by: str = ""
+    optional: bool = False
 
 
 def material_rows(
     form: Any, uploads: Iterable[Any], required: Sequence[Any] = ()
 ) -> list[MaterialRow]:
-    """Each material of the form that has a file or is needed, with its current file."""
+    """Each material of the form that has a file or is needed, with its current file.
+
+    ``required``: the materials the answers call for (``MaterialRequirement``), which say whether
+    each is optional and whether registry data stands in for it, as the applicant's own check page
+    showed them.
+    """
     by_code = {u.material_code: u for u in uploads}
-    codes = list(dict.fromkeys([*(r.code for r in required), *by_code]))
+    needed = {r.code: r for r in required}
+    codes = list(dict.fromkeys([*needed, *by_code]))
     rows = []
     for code in codes:
         spec = form.material(code)
         upload = by_code.get(code)
+        requirement = needed.get(code)
+        provided = getattr(requirement, "provided_by", None) or {}
         rows.append(
             MaterialRow(
                 code=code,
                 name=local(spec.name, code) if spec is not None else code,
                 upload=upload,
                 size=file_size(upload.size) if upload is not None else "",
+                provided_by=local(provided.get("registry_name"), provided.get("registry", ""))
+                if provided
+                else "",
+                optional=bool(getattr(requirement, "optional", False)),
             )
         )
     return rows

@@ -29,6 +29,7 @@ from yiwang.applications.types import (
     UploadRefused,
 )
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import pick_marked
 from yiwang.identity.access import citizen_required
 from yiwang.portal import journey
 from yiwang.portal.forms import (
@@ -67,12 +68,12 @@ def start_url(application: Any) -> str:
 
 
 def applying_as(application: Any) -> str:
+    """The firm the application is for, in the reader's language (HTML: a Chinese name on an
+    English page is marked as Chinese); empty for a person's own application."""
     firm = application.firm
     if firm is None:
         return ""
-    from yiwang.portal.text import is_english
-
-    return firm.name_en if is_english() and firm.name_en else firm.name
+    return pick_marked(firm.name, firm.name_en)
 
 
 def _later(request: HttpRequest) -> HttpResponseRedirect:

@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
@@ -20,10 +22,11 @@ from yiwang.applications.types import ApplicationError
 from yiwang.catalogue import selectors as catalogue
 from yiwang.catalogue.constants import Audience
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import pick_marked
 from yiwang.identity import selectors as identity
 from yiwang.identity.access import citizen_required
 from yiwang.portal import presenters, search
-from yiwang.portal.text import is_english, pick
+from yiwang.portal.text import pick
 
 RESULTS_PER_PAGE = 20
 
@@ -164,11 +167,11 @@ def _applicant_choices(request: HttpRequest, audience: str) -> tuple[list[tuple[
     if audience in (Audience.PERSON, Audience.BOTH):
         choices.append((SELF, _("Myself")))
     for key, firm in firms.items():
-        name = firm.name_en if is_english() and firm.name_en else firm.name
-        label = _("%(firm)s (unified social credit code %(uscc)s)") % {
-            "firm": name,
-            "uscc": firm.uscc,
-        }
+        # HTML, so that a Chinese name on an English page is marked as Chinese.
+        label = mark_safe(  # noqa: S308 - the text and both values are escaped
+            conditional_escape(_("%(firm)s (unified social credit code %(uscc)s)"))
+            % {"firm": pick_marked(firm.name, firm.name_en), "uscc": conditional_escape(firm.uscc)}
+        )
         choices.append((key, label))
     return choices, firms
 

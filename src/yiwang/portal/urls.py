@@ -6,6 +6,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # Log-in and log-out (portal:login, portal:logout) come from the identity app.
     path("", include("yiwang.identity.urls_portal")),
     # The catalogue: open to everyone.

@@ -9,11 +9,14 @@ consent that is not theirs is answered with 404, the same as one that does not e
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from yiwang.applications import selectors as applications
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
-from yiwang.core.language import is_english
+from yiwang.core.language import is_english, list_separator
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services as exchange_services
 from yiwang.exchange.constants import CorrectionStatus, Outcome, Reason
@@ -98,12 +101,53 @@ def _firm_for(request: HttpRequest, firms: list[Any]) -> Any:
     raise Http404
 
 
-def _application_links(request: HttpRequest, refs: set[str]) -> dict[str, int]:
-    """Receipt numbers in the log that name the person's own applications → their pages."""
+# Reads made while an application was a draft carry ``draft-<pk>`` as their case reference; once
+# it is submitted, its receipt number (see ``yiwang.applications.prefill.application_reference``).
+_DRAFT_REF = re.compile(r"draft-([0-9]{1,18})")
+
+
+@dataclass(frozen=True)
+class _CaseLink:
+    label: str  # the receipt number, or the title of an application not yet submitted
+    pk: int
+
+
+def _application_links(request: HttpRequest, refs: set[str]) -> dict[str, _CaseLink]:
+    """Case references in the log that name the person's own applications (or their firm's) →
+    what to call each and its page. Looked up through the person's applications only, so a
+    reference to anyone else's application matches nothing and says nothing about it."""
     if not refs:
         return {}
-    rows = applications.applications_for(actor=request.user).filter(receipt_number__in=refs)
-    return {ref: pk for ref, pk in rows.values_list("receipt_number", "pk") if ref}
+    drafts = {ref: int(m[1]) for ref in refs if (m := _DRAFT_REF.fullmatch(ref))}
+    numbers = refs - drafts.keys()
+    rows = applications.applications_for(actor=request.user).filter(
+        Q(receipt_number__in=numbers) | Q(pk__in=drafts.values())
+    )
+    by_pk = {}
+    links = {}
+    for app in rows:
+        link = _CaseLink(label=app.receipt_number or app.title, pk=app.pk)
+        by_pk[app.pk] = link
+        if app.receipt_number in numbers:
+            links[app.receipt_number] = link
+    links.update({ref: by_pk[pk] for ref, pk in drafts.items() if pk in by_pk})
+    return links
+
+
+def _case_label(ref: str, links: dict[str, _CaseLink]) -> str:
+    if ref in links:
+        return links[ref].label
+    if _DRAFT_REF.fullmatch(ref):
+        # Not (or no longer) one of the person's applications: its number means nothing to them.
+        return _("An application not yet submitted")
+    return ref
+
+
+def _data_items(names: tuple[str, ...]) -> str:
+    """The data an entry read, each name once (a registry may hold several fields of one kind,
+    such as three names on a birth certificate, and only the kind has a name to show), joined
+    as the language lists things."""
+    return list_separator().join(dict.fromkeys(n for n in names if n))
 
 
 _SENTINEL = "987654321"
@@ -111,7 +155,7 @@ _SENTINEL = "987654321"
 
 def _log_row(
     e: Any,
-    links: dict[str, int],
+    links: dict[str, _CaseLink],
     *,
     application_url: str,
     flag_url: str,
@@ -131,7 +175,7 @@ def _log_row(
         "restricted": e.identity_restricted,
         "official": e.official,
         "registry": e.registry_name,
-        "fields": "、".join(e.field_names),
+        "fields": _data_items(e.field_names),
         "purpose": e.purpose_name,
         "basis": (
             (basis.citation_en if english and basis.citation_en else basis.citation_zh)
@@ -139,9 +183,9 @@ def _log_row(
             else ""
         ),
         "basis_url": basis.url if basis else "",
-        "case_ref": e.case_ref,
+        "case_ref": _case_label(e.case_ref, links) if e.case_ref else "",
         "application_url": (
-            application_url.replace(_SENTINEL, str(links[e.case_ref]))
+            application_url.replace(_SENTINEL, str(links[e.case_ref].pk))
             if e.case_ref in links
             else ""
         ),

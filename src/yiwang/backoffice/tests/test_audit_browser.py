@@ -82,3 +82,59 @@ def test_audit_pages_pass_axe_in_both_languages(
     switch_language(page, "zh-hans")
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_audit_tables_stay_readable_on_a_small_phone(
+    live_server, new_page, staff, language: str
+) -> None:
+    for i in range(3):
+        record_event(
+            actor=staff,
+            action="exchange.read",
+            object_type="exchange.registry",
+            object_id="household",
+            subjects=["person:11010519491231002X"],
+            data={"n": i},
+            department="market",
+            role="reviewer",
+        )
+    seal()
+    now = clock.now()
+    VerificationRun.objects.create(
+        requested_at=now,
+        requester_label="Zhou Min",
+        started_at=now,
+        finished_at=now,
+        ok=True,
+        events=3,
+        sealed=3,
+        awaiting=0,
+        checkpoints=1,
+        problems=0,
+    )
+    page = new_page(language=language, viewport={"width": 375, "height": 800})
+    log_in(page, live_server, staff.username)
+    page.goto(live_server.url + "/backoffice/audit/")
+    assert page.locator("table.audit-table tbody tr").count() >= 3
+
+    for table in ("#verification table", "table.audit-table"):
+        wrapper = page.locator(table).locator("xpath=..")
+        # Nothing is cut off: the table fits the screen, no sideways scrolling.
+        fits = wrapper.evaluate("w => w.scrollWidth <= w.clientWidth + 1")
+        assert fits, f"{table} is wider than the screen"
+        # And no cell is squeezed to a sliver: each is at least five characters wide.
+        narrowest = page.locator(table).evaluate(
+            """t => Math.min(...[...t.querySelectorAll('tbody td')].map(td => {
+                   const em = parseFloat(getComputedStyle(td).fontSize);
+                   return td.getBoundingClientRect().width / em;
+               }))"""
+        )
+        assert narrowest >= 5, f"a cell of {table} is {narrowest:.1f} characters wide"
+        caption = page.locator(table).locator("caption").bounding_box()
+        assert caption is not None and caption["width"] >= 375 / 2
+    # The outcome of the verification is there to read in full.
+    outcome = page.locator("#verification tbody td").nth(2)
+    box = outcome.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    assert_accessible(page)

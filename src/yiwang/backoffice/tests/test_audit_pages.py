@@ -190,6 +190,23 @@ def test_event_page_shows_its_seal_and_is_recorded(auditor: Client) -> None:
     assert changed.context["seal"].content_matches is False
 
 
+def test_event_page_shows_the_sealed_content_hash_not_the_stored_copy(auditor: Client) -> None:
+    event = _event(PERSON)
+    assert auditor.get(f"/backoffice/audit/events/{event.pk}/").context["content_hash"] == (
+        bytes(event.content_hash).hex()
+    )
+    seal()
+    sealed = bytes(Leaf.objects.get(event_id=event.pk).content_hash).hex()
+    # Once sealed, the copy stored with the event is not what verification checks: an attacker
+    # could change it unseen, so the page must not show it as the event's hash.
+    run_as_attacker(
+        "UPDATE audit_auditevent SET content_hash = %s WHERE id = %s", [b"\x42" * 32, event.pk]
+    )
+    page = auditor.get(f"/backoffice/audit/events/{event.pk}/")
+    assert page.context["content_hash"] == sealed
+    assert ("42" * 32) not in page.content.decode()
+
+
 def test_head_requests_show_nothing_and_record_nothing(auditor: Client) -> None:
     event = _event(PERSON)
     before = AuditEvent.objects.count()
@@ -287,3 +304,99 @@ def test_the_calendars_last_day_leaves_the_search_open_ended(auditor: Client) ->
     response = auditor.get("/backoffice/audit/", {"until": "9999-12-31"})
     assert response.status_code == 200
     assert event.pk in [e.pk for e in response.context["events"]]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_action_hint_gives_an_action_the_platform_writes(language: str) -> None:
+    from django.utils import translation
+
+    from yiwang.backoffice.views.audit import AuditSearchForm
+    from yiwang.exchange import constants
+
+    written = {
+        value
+        for name, value in vars(constants).items()
+        if name.startswith("ACTION_") and isinstance(value, str)
+    }
+    with translation.override(language):
+        hint = str(AuditSearchForm().fields["action"].help_text)
+
+    assert hint.split()[-1] in written
+
+
+@pytest.mark.parametrize(
+    ("counts", "language", "summary"),
+    [
+        ((1, 1, 1, 1), "en", "1 event, 1 sealed, 1 awaiting seal, 1 checkpoint"),
+        ((7, 5, 2, 3), "en", "7 events, 5 sealed, 2 awaiting seal, 3 checkpoints"),
+        ((1, 1, 0, 1), "zh-hans", "1 个事件，1 个已封存，0 个待封存，1 个检查点"),
+    ],
+)
+def test_an_intact_verification_counts_in_words_that_agree_with_the_numbers(
+    auditor: Client, counts: tuple[int, int, int, int], language: str, summary: str
+) -> None:
+    from django.utils import timezone
+
+    from yiwang.core.testing.html import parse
+
+    events, sealed, awaiting, checkpoints = counts
+    now = timezone.now()
+    VerificationRun.objects.create(
+        requested_at=now,
+        finished_at=now,
+        ok=True,
+        events=events,
+        sealed=sealed,
+        awaiting=awaiting,
+        checkpoints=checkpoints,
+        problems=0,
+    )
+
+    page = parse(auditor.get("/backoffice/audit/", HTTP_ACCEPT_LANGUAGE=language).content)
+
+    runs = page.one("section", id="verification").one("tbody")
+    [outcome] = [row.find_all("td")[2].text for row in runs.find_all("tr")]
+    assert summary in outcome
+
+
+@pytest.mark.parametrize(
+    ("language", "market", "health"),
+    [
+        ("en", "Market Regulation · Reviewer", "Health Commission · Auditor"),
+        ("zh-hans", "市场监管局 · 审查员", "卫生健康委 · 审计员"),
+    ],
+)
+def test_who_acted_is_named_by_department_and_role_not_by_code(
+    auditor: Client, staff: Any, language: str, market: str, health: str
+) -> None:
+    from yiwang.core.testing.html import parse
+
+    for department, role in (("market", "reviewer"), ("health", "auditor"), ("abolished", "")):
+        record_event(
+            actor=staff,
+            action="test.acted",
+            object_type="test.thing",
+            object_id=department,
+            department=department,
+            role=role or None,
+        )
+
+    response = auditor.get(
+        "/backoffice/audit/", {"action": "test.acted"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    rows = parse(response.content).one("table", class_="audit-table").one("tbody").find_all("tr")
+    lines = {
+        row.find_all("td")[4].text.split()[-1]: row.find_all("td")[2].one("span").text
+        for row in rows
+    }
+    assert lines["market"] == market
+    assert lines["health"] == health
+    # A department that no longer exists is shown by the code the log kept.
+    assert lines["abolished"] == "abolished"
+    # The event's own page says the same.
+    event = _last("test.acted")
+    page = parse(
+        auditor.get(f"/backoffice/audit/events/{event.pk}/", HTTP_ACCEPT_LANGUAGE=language).content
+    )
+    assert "abolished" in page.one("main").text

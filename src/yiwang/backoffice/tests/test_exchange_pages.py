@@ -173,6 +173,52 @@ def test_only_data_officers_reach_the_agreement_pages(loaded: World) -> None:
     assert reviewer.get("/backoffice/exchange/flags/").status_code == 403
 
 
+def test_the_agreements_page_links_only_to_pages_the_reader_may_open(loaded: World) -> None:
+    from yiwang.core.testing.html import parse
+    from yiwang.identity.tests.factories import DepartmentFactory
+
+    admin = StaffFactory(
+        username="platform.admin",
+        membership__department=DepartmentFactory(code="platform"),
+        membership__role=Role.PLATFORM_ADMIN,
+    )
+    wanted = ("/backoffice/exchange/flags/", "/backoffice/exchange/corrections/")
+    for account, shown in ((loaded.registrar_officer, True), (admin, False)):
+        client = client_for(account)
+        page = parse(client.get("/backoffice/exchange/agreements/").content)
+        links = {a.get("href") for a in page.one("main").find_all("a")}
+        for url in wanted:
+            assert (url in links) is shown, (account, url)
+            # Each link shown opens; each page not linked is one the reader may not open.
+            assert client.get(url).status_code == (200 if shown else 403)
+
+
+@pytest.mark.parametrize(
+    ("language", "registrar", "people"),
+    [("en", "Registrar", "People registry (Registrar)"), ("zh-hans", "登记局", "人口库（登记局）")],
+)
+def test_departments_are_named_not_coded(
+    loaded: World, language: str, registrar: str, people: str
+) -> None:
+    from yiwang.core.testing.html import parse
+
+    w = loaded
+    code = requested(w)
+    client = client_for(w.registrar_officer, language)
+    assert client.post(f"/backoffice/exchange/agreements/{code}/approve/").status_code == 302
+
+    page = parse(client.get(f"/backoffice/exchange/agreements/{code}/").content)
+    steps = [li.text for li in page.one("ol", class_="timeline").find_all("li")]
+    assert steps and all("(tax_office)" not in s and "(registrar)" not in s for s in steps)
+    assert f"({registrar})" in steps[-1]
+
+    form = parse(
+        client_for(w.tax_officer, language).get("/backoffice/exchange/agreements/new/").content
+    )
+    options = {o.get("value"): o.text for o in form.find_all("option")}
+    assert options["people"] == people
+
+
 def test_flags_reach_the_providers_officer_who_closes_them(populated: World) -> None:
     w = populated
     result = read(

@@ -9,6 +9,7 @@ and nothing is counted.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,8 @@ from django.views.decorators.http import require_POST, require_safe
 from yiwang.audit import oversight, runs
 from yiwang.audit import selectors as audit
 from yiwang.audit.services import AuditError, subject_key
+from yiwang.backoffice import presenters
+from yiwang.backoffice import selectors as backoffice
 from yiwang.backoffice.forms import DateInput
 from yiwang.exchange.constants import SubjectKind
 from yiwang.exchange.domain import SubjectInvalid, normalise_subject, subject_ref
@@ -63,7 +66,7 @@ class AuditSearchForm(forms.Form):
     )
     action = forms.CharField(
         label=gettext_lazy("Action"),
-        help_text=gettext_lazy("As the log writes it, for example exchange.record_read"),
+        help_text=gettext_lazy("As the log writes it, for example exchange.read"),
         required=False,
         max_length=100,
     )
@@ -144,6 +147,21 @@ def _page_link(request: HttpRequest, before: int | None) -> str:
     return f"{page}?{urlencode(query)}" if query else page
 
 
+def _event_rows(shown: Iterable[Any]) -> list[dict[str, Any]]:
+    """Each event with who acted in words: the department's name where it still exists (the log
+    keeps the code it had then) and the role's label."""
+    events = list(shown)
+    names = backoffice.department_names(e.actor_department for e in events)
+    return [
+        {
+            "event": e,
+            "department": presenters.department_label(e.actor_department, names),
+            "role": presenters.role_label(e.actor_role) if e.actor_role else "",
+        }
+        for e in events
+    ]
+
+
 @require_safe
 @staff_required(roles=audit.AUDITOR_ROLES)
 def audit_log(request: HttpRequest) -> HttpResponse:
@@ -164,6 +182,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "filtered": filtered,
         "valid": valid,
         "events": page.events,
+        "rows": _event_rows(page.events),
         "older_url": _page_link(request, page.older_than) if page.older_than else None,
         "newest_url": _page_link(request, None) if before is not None else None,
         "page": page,
@@ -180,11 +199,14 @@ def audit_event(request: HttpRequest, pk: int) -> HttpResponse:
     event, seal = found
     if request.method != "HEAD":  # headers only: nothing is shown, so nothing is recorded
         oversight.record_event_view(actor=request.user, event=event)
+    names = backoffice.department_names([event.actor_department])
     context = {
         "event": event,
+        "department": presenters.department_label(event.actor_department, names),
+        "role": presenters.role_label(event.actor_role) if event.actor_role else "",
         "seal": seal,
         "details": json.dumps(event.data, ensure_ascii=False, indent=2, sort_keys=True),
-        "content_hash": bytes(event.content_hash).hex(),
+        "content_hash": seal.digest.hex(),
     }
     return render(request, "backoffice/audit/event.html", context)
 

@@ -6,14 +6,19 @@ Load with ``{% load yiwang %}``. The form helpers are what ``includes/field.html
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms, template
 from django.conf import settings
 from django.forms.boundfield import BoundField
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from yiwang.core.context_processors import html_lang as _html_lang
 from yiwang.core.context_processors import site_name_for
+from yiwang.core.language import list_separator, pick, pick_marked
 from yiwang.core.middleware import current_request_id
 
 register = template.Library()
@@ -35,6 +40,40 @@ def site_name() -> str:
 def bcp47(language_code: str) -> str:
     """``{{ code|bcp47 }}``: a Django language code as a ``lang`` attribute value."""
     return _html_lang(language_code)
+
+
+def _names(thing: Any) -> tuple[str, str]:
+    zh = getattr(thing, "name_zh", None)
+    if zh is None:
+        zh = getattr(thing, "name", "")
+    return str(zh or ""), str(getattr(thing, "name_en", "") or "")
+
+
+@register.filter
+def local_name(thing: Any) -> SafeString:
+    """``{{ firm|local_name }}``: the name of anything with a Chinese ``name`` (or ``name_zh``)
+    and an optional ``name_en``, in the active language; Chinese shown on an English page is
+    marked ``lang="zh-Hans"``. For a page's <title>, which holds no markup, use
+    ``local_name_text``."""
+    if thing is None or thing == "":
+        return SafeString("")
+    return pick_marked(*_names(thing))
+
+
+@register.filter
+def local_name_text(thing: Any) -> str:
+    """``local_name`` as plain text, for places that hold no markup (a page's <title>)."""
+    if thing is None or thing == "":
+        return ""
+    return pick(*_names(thing))
+
+
+@register.filter
+def join_list(items: Iterable[Any]) -> SafeString:
+    """``{{ names|join_list }}``: the items in running text, each once, joined as the active
+    language lists things (、 in Chinese, a comma in English)."""
+    shown = dict.fromkeys(str(conditional_escape(i)) for i in items or () if i not in (None, ""))
+    return mark_safe(list_separator().join(shown))  # noqa: S308 - each item is escaped above
 
 
 @register.filter

@@ -294,6 +294,83 @@ def test_pages_need_a_portal_login(populated: World) -> None:
         assert anonymous.get(url).status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "Name, Date of birth"), ("zh-hans", "姓名、出生日期")]
+)
+def test_the_data_read_is_listed_as_the_language_lists_things(
+    populated: World, language: str, expected: str
+) -> None:
+    welfare_reads(populated)
+    page = parse(client_for(populated.citizen, language).get("/my/data/").content)
+    data = [
+        row.one("dd").text
+        for row in page.one("ul", class_="result-list").find_all("div")
+        if [d.text for d in row.find_all("dt")] in (["Data"], ["数据项"])
+    ]
+    assert data == [expected]
+
+
+def test_a_kind_of_data_read_several_times_is_named_once() -> None:
+    from django.utils import translation
+
+    from yiwang.portal.views_data import _data_items
+
+    names = ("Name", "Name", "Date of birth", "Name")
+    with translation.override("en"):
+        assert _data_items(names) == "Name, Date of birth"
+    with translation.override("zh-hans"):
+        assert _data_items(("姓名", "姓名", "出生日期")) == "姓名、出生日期"
+
+
+def firm_log(w: World, **names: str) -> Any:
+    """The world's firm, represented by its citizen, with one read of its data."""
+    from yiwang.identity.constants import RepresentativeRole
+    from yiwang.identity.models import Firm, FirmRepresentative
+
+    firm = Firm.objects.create(uscc=w.firm_uscc, **names)
+    FirmRepresentative.objects.create(
+        firm=firm, person=w.person, role=RepresentativeRole.LEGAL_REPRESENTATIVE
+    )
+    welfare_reads(
+        w, subject=w.firm_uscc, registry="firms", fields=["firm_name"], purpose="statistics"
+    )
+    return firm
+
+
+def test_an_english_page_names_the_firm_in_english(populated: World) -> None:
+    firm_log(populated, name="示例餐饮有限公司", name_en="Example Catering Co., Ltd.")
+    client = client_for(populated.citizen, "en")
+
+    page = parse(client.get("/my/data/", {"firm": populated.firm_uscc}).content)
+
+    assert page.one("title").text.startswith("Who used the data of Example Catering Co., Ltd.")
+    assert page.one("h1").text == "Who used the data of Example Catering Co., Ltd."
+    tabs = page.one("nav", aria_label="Whose data")
+    assert [a.text for a in tabs.find_all("a")] == ["My own data", "Example Catering Co., Ltd."]
+    assert "示例餐饮有限公司" not in page.one("main").text
+    # The Chinese page keeps the Chinese name.
+    zh = parse(
+        client_for(populated.citizen, "zh-hans")
+        .get("/my/data/", {"firm": populated.firm_uscc})
+        .content
+    )
+    assert zh.one("h1").text == "示例餐饮有限公司 的数据使用记录"
+
+
+def test_a_firm_without_an_english_name_is_marked_as_chinese(populated: World) -> None:
+    firm_log(populated, name="示例餐饮有限公司")
+
+    page = parse(
+        client_for(populated.citizen, "en").get("/my/data/", {"firm": populated.firm_uscc}).content
+    )
+
+    assert page.one("title").text.startswith("Who used the data of 示例餐饮有限公司")
+    [marked] = page.one("h1").find_all("span", lang="zh-Hans")
+    assert marked.text == "示例餐饮有限公司"
+    tab = page.one("nav", aria_label="Whose data").find_all("a")[1]
+    assert [s.text for s in tab.find_all("span", lang="zh-Hans")] == ["示例餐饮有限公司"]
+
+
 # --- In the browser: axe-core on each page, in both languages ----------------------------------
 
 

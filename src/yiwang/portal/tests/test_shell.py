@@ -109,6 +109,37 @@ def test_navigation_offers_personal_pages_only_to_a_logged_in_citizen(client: Cl
     ]
 
 
+def test_the_back_office_link_is_not_offered_to_a_signed_in_citizen(client: Client) -> None:
+    from yiwang.identity.tests.factories import CitizenFactory
+
+    def footer_links() -> list[str | None]:
+        return [a.get("href") for a in get(client, "/", language="en").one("footer").find_all("a")]
+
+    assert "/backoffice/" in footer_links()
+    CitizenFactory(username="citizen.he", password="bamboo-lantern-55-q")
+    response = client.post("/login/", {"username": "citizen.he", "password": "bamboo-lantern-55-q"})
+    assert response.status_code == 302
+    assert "/backoffice/" not in footer_links()
+
+
+def test_every_page_has_an_icon_and_favicon_ico_leads_to_it(client: Client) -> None:
+    portal = get(client, "/")
+    backoffice = get(client, "/backoffice/login/")
+    icons = [
+        [link.get("href") for link in doc.find_all("link", rel="icon")]
+        for doc in (portal, backoffice)
+    ]
+    assert icons == [["/static/yiwang/img/favicon.svg"]] * 2
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/yiwang/img/favicon.svg"
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200
+    assert icon["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])
+
+
 def test_about_page_explains_data_use_cookies_and_accessibility(client: Client) -> None:
     doc = get(client, "/about/", language="en")
     main = doc.one("main")

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yiwang.backoffice import presenters
+from yiwang.backoffice import selectors as backoffice
 from yiwang.backoffice.views.exchange._common import officer_departments
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
@@ -45,10 +47,19 @@ class RegistryChoiceForm(forms.Form):
 
 
 def _registry_choices() -> list[tuple[str, str]]:
+    """Each active registry, with the department that keeps it, by the department's name."""
+    registries = [r for r in exchange.registries() if r.is_active]
+    names = backoffice.department_names(r.department_code for r in registries)
     return [
-        (r.code, f"{pick(r.name_zh, r.name_en)} ({r.department_code})")
-        for r in exchange.registries()
-        if r.is_active
+        (
+            r.code,
+            _("%(registry)s (%(department)s)")
+            % {
+                "registry": pick(r.name_zh, r.name_en),
+                "department": presenters.department_label(r.department_code, names),
+            },
+        )
+        for r in registries
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django import forms
@@ -14,7 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from yiwang.backoffice import presenters
+from yiwang.backoffice import selectors as backoffice
+from yiwang.backoffice.views.corrections import OFFICERS as CORRECTION_ROLES
 from yiwang.backoffice.views.exchange._common import officer_departments
+from yiwang.backoffice.views.exchange.flag_pages import FLAG_ROLES
 from yiwang.core.errors import PermissionDenied
 from yiwang.core.language import pick
 from yiwang.exchange import selectors as exchange
@@ -47,10 +52,17 @@ def _row(agreement: Any, mine: set[int]) -> dict[str, Any]:
 def agreements(request: HttpRequest) -> HttpResponse:
     mine = set(identity.memberships_of(request.user).values_list("department_id", flat=True))
     rows = [_row(a, mine) for a in exchange.agreements_for(actor=request.user)]
+    roles = identity.staff_roles(request.user)
     return render(
         request,
         "backoffice/exchange/agreements.html",
-        {"rows": rows, "may_request": bool(officer_departments(request.user))},
+        {
+            "rows": rows,
+            "may_request": bool(officer_departments(request.user)),
+            # Links only to the pages the member of staff may open, by the roles those pages ask.
+            "may_see_flags": bool(roles & set(FLAG_ROLES)),
+            "may_see_corrections": bool(roles & set(CORRECTION_ROLES)),
+        },
     )
 
 
@@ -129,6 +141,16 @@ def _field_names(registry_code: str, fields: list[str]) -> list[str]:
     return out
 
 
+def _history(request: HttpRequest, agreement: Any) -> list[Any]:
+    """The agreement's history, each step's department by its name (the log keeps its code)."""
+    events = exchange.agreement_history(actor=request.user, agreement=agreement)
+    names = backoffice.department_names(e.department for e in events)
+    return [
+        dataclasses.replace(e, department=presenters.department_label(e.department, names))
+        for e in events
+    ]
+
+
 def _detail(
     request: HttpRequest,
     agreement: Any,
@@ -169,7 +191,7 @@ def _detail(
         "masking": [
             (_field_names(agreement.registry.code, [name])[0], label) for name, label in masking
         ],
-        "history": exchange.agreement_history(actor=request.user, agreement=agreement),
+        "history": _history(request, agreement),
         "actions": actions,
         "state_labels": {s.value: s.label for s in AgreementState},
     }

@@ -21,6 +21,9 @@ from yiwang.exchange.services.flags import close_flag
 from yiwang.identity.access import staff_required
 from yiwang.identity.constants import Role
 
+# Who may open the flags pages; other pages link to them only for these roles.
+FLAG_ROLES = [Role.DATA_OFFICER]
+
 
 class CloseFlagForm(forms.Form):
     outcome = forms.ChoiceField(
@@ -78,13 +81,13 @@ def _flags_page(
     )
 
 
-@staff_required(roles=[Role.DATA_OFFICER])
+@staff_required(roles=FLAG_ROLES)
 @require_safe
 def flags(request: HttpRequest) -> HttpResponse:
     return _flags_page(request)
 
 
-@staff_required(roles=[Role.DATA_OFFICER])
+@staff_required(roles=FLAG_ROLES)
 @require_POST
 def flag_close(request: HttpRequest, pk: int) -> HttpResponse:
     if not any(d.flag.id == pk for d in exchange.flag_details_for(actor=request.user)):
