@@ -40,8 +40,9 @@ def local(text: Mapping[str, Any] | str | None, fallback: str = "") -> str:
 
 
 def department_label(code: str, names: Mapping[str, tuple[str, str]]) -> str:
-    """A department's name in the active language, from ``selectors.department_names``; its code
-    when there is no such department (any more): a logged code names the department of its day."""
+    """A department's name in the active language, from identity's ``department_names``; its
+    code when there is no such department (any more): a logged code names the department of its
+    day."""
     if code in names:
         return pick(*names[code]) or code
     return code

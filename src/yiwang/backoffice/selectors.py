@@ -1,20 +1,18 @@
 """Reads the back office needs that no domain app offers yet.
 
 ``assignees_for`` belongs with identity's selectors ("staff of a department holding these
-roles"), and so does ``department_names``; they live here until identity offers them, and read
-identity's tables only for that.
+roles"); it lives here until identity offers it, and reads identity's tables only for that.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 
 from yiwang.identity import selectors as identity
 from yiwang.identity.constants import AccountKind, Role
-from yiwang.identity.models import Account, Department
+from yiwang.identity.models import Account
 
 
 def may_hand_out(actor: Any, department_id: int) -> bool:
@@ -42,13 +40,3 @@ def assignees_for(*, actor: Any, task: Any) -> QuerySet[Account]:
         .distinct()
         .order_by("display_name", "username")
     )
-
-
-def department_names(codes: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """The Chinese and English names of the departments with these codes, of those that still
-    exist. Names of departments are public; the log and the exchange keep only the codes."""
-    wanted = {c for c in codes if c}
-    if not wanted:
-        return {}
-    rows = Department.objects.filter(code__in=wanted).values_list("code", "name_zh", "name_en")
-    return {code: (zh, en) for code, zh, en in rows}

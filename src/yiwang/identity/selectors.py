@@ -7,6 +7,7 @@ where and who may act for which firm live in one place.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -199,3 +200,15 @@ def firms_actor_may_act_for(actor: Any, *, on: dt.date | None = None) -> QuerySe
 
 def can_act_for_firm(actor: Any, firm: Firm, *, on: dt.date | None = None) -> bool:
     return representations_of(actor, on=on).filter(firm_id=firm.pk).exists()
+
+
+def department_names(codes: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """The Chinese and English names of the departments with these codes, of those that exist.
+
+    Names of departments are public facts, so no actor is needed; logs and definitions keep only
+    the codes (a code no longer found named the department of its day)."""
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    rows = Department.objects.filter(code__in=wanted).values_list("code", "name_zh", "name_en")
+    return {code: (zh, en) for code, zh, en in rows}

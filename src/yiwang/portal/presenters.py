@@ -24,13 +24,10 @@ from yiwang.portal.text import number, pick
 
 def department_names(codes: Iterable[str]) -> dict[str, str]:
     """Department names in the active language, by code (public facts, no actor needed)."""
-    # identity offers no public selector for department names; these are published facts.
-    from yiwang.identity.models import Department
+    from yiwang.identity import selectors as identity
 
-    wanted = set(codes)
-    if not wanted:
-        return {}
-    return {d.code: d.name for d in Department.objects.filter(code__in=wanted)}
+    names = identity.department_names(codes).items()
+    return {code: pick({"zh": zh, "en": en}) for code, (zh, en) in names}
 
 
 def working_days(days: int) -> str:

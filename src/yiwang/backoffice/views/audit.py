@@ -26,10 +26,10 @@ from yiwang.audit import oversight, runs
 from yiwang.audit import selectors as audit
 from yiwang.audit.services import AuditError, subject_key
 from yiwang.backoffice import presenters
-from yiwang.backoffice import selectors as backoffice
 from yiwang.backoffice.forms import DateInput
 from yiwang.exchange.constants import SubjectKind
 from yiwang.exchange.domain import SubjectInvalid, normalise_subject, subject_ref
+from yiwang.identity import selectors as identity_selectors
 from yiwang.identity.access import staff_required
 
 PAGE_SIZE = 50
@@ -151,7 +151,7 @@ def _event_rows(shown: Iterable[Any]) -> list[dict[str, Any]]:
     """Each event with who acted in words: the department's name where it still exists (the log
     keeps the code it had then) and the role's label."""
     events = list(shown)
-    names = backoffice.department_names(e.actor_department for e in events)
+    names = identity_selectors.department_names(e.actor_department for e in events)
     return [
         {
             "event": e,
@@ -199,7 +199,7 @@ def audit_event(request: HttpRequest, pk: int) -> HttpResponse:
     event, seal = found
     if request.method != "HEAD":  # headers only: nothing is shown, so nothing is recorded
         oversight.record_event_view(actor=request.user, event=event)
-    names = backoffice.department_names([event.actor_department])
+    names = identity_selectors.department_names([event.actor_department])
     context = {
         "event": event,
         "department": presenters.department_label(event.actor_department, names),

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiwang.backoffice import presenters
-from yiwang.backoffice import selectors as backoffice
 from yiwang.backoffice.views.exchange._common import officer_departments
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
@@ -25,6 +24,7 @@ from yiwang.exchange import services
 from yiwang.exchange.constants import SYSTEM_ROLE, Masking, SharingClass, SubjectKind
 from yiwang.exchange.domain import MASKING_TYPES
 from yiwang.exchange.types import AgreementTerms, LegalBasis
+from yiwang.identity import selectors as identity_selectors
 from yiwang.identity.access import staff_required
 from yiwang.identity.constants import Role
 
@@ -49,7 +49,7 @@ class RegistryChoiceForm(forms.Form):
 def _registry_choices() -> list[tuple[str, str]]:
     """Each active registry, with the department that keeps it, by the department's name."""
     registries = [r for r in exchange.registries() if r.is_active]
-    names = backoffice.department_names(r.department_code for r in registries)
+    names = identity_selectors.department_names(r.department_code for r in registries)
     return [
         (
             r.code,

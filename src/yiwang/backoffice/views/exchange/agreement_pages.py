@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from yiwang.backoffice import presenters
-from yiwang.backoffice import selectors as backoffice
 from yiwang.backoffice.views.corrections import OFFICERS as CORRECTION_ROLES
 from yiwang.backoffice.views.exchange._common import officer_departments
 from yiwang.backoffice.views.exchange.flag_pages import FLAG_ROLES
@@ -26,6 +25,7 @@ from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
 from yiwang.exchange.constants import AgreementState, AgreementStatus, Masking, SharingClass
 from yiwang.identity import selectors as identity
+from yiwang.identity import selectors as identity_selectors
 from yiwang.identity.access import staff_required
 from yiwang.identity.constants import Role
 
@@ -144,7 +144,7 @@ def _field_names(registry_code: str, fields: list[str]) -> list[str]:
 def _history(request: HttpRequest, agreement: Any) -> list[Any]:
     """The agreement's history, each step's department by its name (the log keeps its code)."""
     events = exchange.agreement_history(actor=request.user, agreement=agreement)
-    names = backoffice.department_names(e.department for e in events)
+    names = identity_selectors.department_names(e.department for e in events)
     return [
         dataclasses.replace(e, department=presenters.department_label(e.department, names))
         for e in events
