@@ -20,6 +20,7 @@ Who sees what:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -360,6 +361,17 @@ def correction_for(*, actor: Any, pk: int) -> CorrectionRequest:
     if found is None:
         raise PermissionDenied("no such correction")
     return found
+
+
+def correction_scope(
+    *, application: Application, correction: CorrectionRequest, data: Mapping[str, Any]
+) -> domain.CorrectionScope:
+    """What the person may answer in this correction if they send ``data``: the answers the
+    clerk chose, and the fields the changed answers now require that had no answer (see
+    :func:`yiwang.applications.domain.correction_scope`). Takes no actor: the caller got the
+    application and the correction through selectors."""
+    spec = workflow.form_of(application)[0]
+    return domain.correction_scope(spec, application.form_data, correction.fields, data)
 
 
 def open_corrections_for(*, actor: Any, application: Application) -> list[CorrectionRequest]:

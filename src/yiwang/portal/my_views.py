@@ -154,8 +154,17 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
         return redirect("portal:application_detail", pk=application.pk)
     spec = applications.application_form(application=application)
     data = application.form_data
-    required = [f for f in spec.required_fields(data) if f in asked.fields]
-    questions = questions_for(asked.fields, spec.fields, required)
+    # A changed answer can require a field that had no answer (a card now to be posted needs an
+    # address): that field is asked too. What was sent is read for every field; the correction's
+    # scope says which of them open, so the field appears once the changed answer is sent.
+    sent = (
+        SchemaPageForm(questions_for(spec.fields, spec.fields, ()), data=request.POST).answers()
+        if request.method == "POST"
+        else {}
+    )
+    scope = applications.correction_scope(application=application, correction=asked, data=sent)
+    required = [f for f in spec.required_fields(scope.answers) if f in scope.fields]
+    questions = questions_for(scope.fields, spec.fields, required)
     needed = [m for m in (spec.material(code) for code in asked.materials) if m is not None]
     # Asked-for answers confirmed from official records: the person may answer them anew here.
     sources = {name: entry
@@ -227,7 +236,7 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
         {"title": pick(spec.fields[name].get("x-title")) or name,
          "answer": display_answer(spec.fields[name], value_at(data, (name,)))}
         for name in spec.fields
-        if name not in asked.fields and value_at(data, (name,)) is not None
+        if name not in scope.fields and value_at(data, (name,)) is not None
     ]  # fmt: skip
     context = {
         "application": application,
@@ -240,8 +249,44 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
             for row in form.rows()
         ],
         "read_only": shown,
+        "because": _opened_by_rules(spec, scope),
     }  # fmt: skip
     return render(request, "portal/my/correction.html", context)
+
+
+def _opened_by_rules(spec: Any, scope: Any) -> list[str]:
+    """Why fields the clerk did not choose are asked: "Because you chose “By post” for “How to
+    receive the card”, please also answer “Postal address”." One sentence per changed answer."""
+    fields = spec.fields
+
+    def title(name: str) -> str:
+        return pick(fields.get(name, {}).get("x-title")) or name
+
+    said: list[str] = []
+    told: set[str] = set()
+    causes = dict.fromkeys(c for name in scope.required for c in scope.because.get(name, ()))
+    for cause in causes:
+        names = [n for n in scope.required if cause in scope.because.get(n, ()) and n not in told]
+        if not names:
+            continue
+        told.update(names)
+        values = {
+            "question": title(cause),
+            "fields": _(", ").join(f"“{title(n)}”" for n in names),
+        }
+        schema = fields.get(cause, {})
+        answer = scope.answers.get(cause)
+        if answer is None:
+            text = _("Because you left “%(question)s” empty, please also answer %(fields)s.")
+        elif isinstance(schema.get("enum"), list) or schema.get("type") == "boolean":
+            values["answer"] = display_answer(schema, answer)
+            text = _(
+                "Because you chose “%(answer)s” for “%(question)s”, please also answer %(fields)s."
+            )
+        else:
+            text = _("Because you answered “%(question)s”, please also answer %(fields)s.")
+        said.append(text % values)
+    return said
 
 
 # The note telling a registry its value is wrong, beside the answer it came from.

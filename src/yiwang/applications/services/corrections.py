@@ -126,8 +126,10 @@ def resubmit_correction(
 ) -> CorrectionRequest:
     """The person answers a correction: new values for the asked-for fields and new files.
 
-    Only the fields and materials the clerk listed may change; anything else is refused. Every
-    listed material needs a new file (given here, or added with :func:`add_upload` since the
+    Only the fields and materials the clerk listed may change, and the fields the changed
+    answers now require that had no answer (the form's ``if``/``then`` and ``dependentRequired``
+    rules, see :func:`yiwang.applications.domain.correction_scope`); anything else is refused.
+    Every listed material needs a new file (given here, or added with :func:`add_upload` since the
     correction opened). An asked-for answer that was confirmed from a registry may change too:
     the person's answer is then used instead of the registry's and the answer is no longer
     locked. ``reports`` (field -> what is wrong) also tells the registry's department that its
@@ -151,7 +153,9 @@ def resubmit_correction(
             locked = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
             if locked.status != CorrectionStatus.OPEN:
                 raise IllegalTransition(_("This correction has already been answered."))
-            not_asked = [name for name in data if name not in locked.fields]
+            spec, _pinned = workflow.form_of(app)
+            scope = domain.correction_scope(spec, app.form_data, locked.fields, data)
+            not_asked = [name for name in data if name not in scope.fields]
             if not_asked:
                 raise FormInvalid(
                     _("Only the answers the clerk asked about can be changed."),
@@ -166,14 +170,8 @@ def resubmit_correction(
                     _("The correction does not ask for this material; it cannot be changed.")
                 )
             _check_reports(actor, app, locked, reports)
-            spec, _pinned = workflow.form_of(app)
-            answers = dict(app.form_data)
-            previous = {name: answers.get(name) for name in locked.fields}
-            for name, value in data.items():
-                if value is None or (isinstance(value, str) and not value.strip()):
-                    answers.pop(name, None)
-                else:
-                    answers[name] = spec.normalise(name, value)
+            answers = scope.answers
+            previous = {name: app.form_data.get(name) for name in scope.fields}
             errors = domain.validate_answers(spec, answers, required=spec.required_fields(answers))
             if errors:
                 raise FormInvalid(_("Some answers need fixing."), errors)
@@ -254,6 +252,11 @@ def resubmit_correction(
                 data={
                     "case": case.pk,
                     "fields": sorted(data),
+                    # Fields the clerk did not choose, answered because a changed answer now
+                    # requires them (the form's rules).
+                    "fields_required_by_rules": [
+                        name for name in scope.required if name in domain.clean_answers(answers)
+                    ],
                     "materials": sorted(answered),
                     "due_date": case.due_date.isoformat(),
                     # Registry answers the person did not keep: the audit trail says which.
