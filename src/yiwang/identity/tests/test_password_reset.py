@@ -164,9 +164,9 @@ def test_reset_mails_to_one_account_are_limited_without_telling(client, citizen,
 
 
 def test_reset_mails_from_one_address_are_limited(client, db, monkeypatch, events):
-    from yiwang.identity import services
+    from yiwang.identity.services import passwords
 
-    monkeypatch.setattr(services, "PASSWORD_RESET_MAILS_PER_ADDRESS", 3)
+    monkeypatch.setattr(passwords, "PASSWORD_RESET_MAILS_PER_ADDRESS", 3)
     people = [CitizenFactory(password=PASSWORD) for _ in range(4)]  # a link needs a password
     for person in people:
         response = request_reset(client, "portal", person.email)
@@ -183,9 +183,9 @@ def test_reset_mails_from_one_address_are_limited(client, db, monkeypatch, event
 
 
 def test_requests_for_unknown_addresses_use_up_no_limit(client, citizen, monkeypatch):
-    from yiwang.identity import services
+    from yiwang.identity.services import passwords
 
-    monkeypatch.setattr(services, "PASSWORD_RESET_MAILS_PER_ADDRESS", 2)
+    monkeypatch.setattr(passwords, "PASSWORD_RESET_MAILS_PER_ADDRESS", 2)
     for i in range(5):
         request_reset(client, "portal", f"nobody{i}@example.org")
     request_reset(client, "portal", citizen.email)
