@@ -29,7 +29,9 @@ def is_auditor(actor: Any) -> bool:
         return False
     membership = apps.get_model("identity", "Membership")
     return bool(
-        membership.objects.filter(account=actor, is_active=True, role__in=AUDITOR_ROLES).exists()
+        membership.objects.filter(
+            account=actor, is_active=True, department__is_active=True, role__in=AUDITOR_ROLES
+        ).exists()
     )
 
 
@@ -41,6 +43,7 @@ def auditors() -> QuerySet[Any]:
         kind="staff",
         is_active=True,
         memberships__is_active=True,
+        memberships__department__is_active=True,
         memberships__role__in=AUDITOR_ROLES,
     ).distinct()
 

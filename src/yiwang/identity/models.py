@@ -100,7 +100,9 @@ class Account(AbstractBaseUser, PermissionsMixin):
         if self.is_superuser:
             return True
         return self.memberships.filter(
-            role__in=[Role.PLATFORM_ADMIN, Role.DEPARTMENT_ADMIN], is_active=True
+            role__in=[Role.PLATFORM_ADMIN, Role.DEPARTMENT_ADMIN],
+            is_active=True,
+            department__is_active=True,  # a closed department's roles grant nothing
         ).exists()
 
     @property
@@ -109,7 +111,9 @@ class Account(AbstractBaseUser, PermissionsMixin):
             return False
         return (
             self.is_superuser
-            or self.memberships.filter(role=Role.PLATFORM_ADMIN, is_active=True).exists()
+            or self.memberships.filter(
+                role=Role.PLATFORM_ADMIN, is_active=True, department__is_active=True
+            ).exists()
         )
 
     def has_perm(self, perm: str, obj: Any = None) -> bool:

@@ -56,6 +56,22 @@ def test_platform_admin_may_read(department: Department) -> None:
     assert len(events_for_auditor(actor=admin)) == 1
 
 
+@pytest.mark.parametrize("role", ["auditor", "platform_admin"])
+def test_a_closed_departments_roles_no_longer_open_the_log(
+    department: Department, role: str
+) -> None:
+    from yiwang.audit.selectors import auditors
+
+    holder = member(department, "holder", role)
+    department.is_active = False
+    department.save(update_fields=["is_active"])
+    holder.refresh_from_db()
+    assert not holder.is_platform_admin and not holder.is_staff
+    assert holder not in auditors()
+    with pytest.raises(PermissionDenied):
+        events_for_auditor(actor=holder)
+
+
 def test_admin_is_read_only(db: Any) -> None:
     request = RequestFactory().get("/admin/")
     request.user = Account.objects.create_superuser("boss", kind="staff")
