@@ -48,6 +48,7 @@ MIDDLEWARE = [
     # /healthz and /readyz, answered before the HTTPS redirect and the host check.
     "yiwang.core.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "yiwang.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -143,8 +144,14 @@ SESSION_ENGINE = "yiwang.identity.sessions"
 YIWANG_SESSION_REFRESH_SECONDS = env.value("YIWANG_SESSION_REFRESH_SECONDS")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# On a shared computer (a library, a service hall) closing the browser ends the session.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 _secure = env.value("YIWANG_SECURE_COOKIES")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION if _secure is None else _secure
+# The language cookie is read by the server only.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 if env.value("YIWANG_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The client's address, for log-in lock-out, the audit log and the access log alike.
@@ -162,6 +169,13 @@ if not env.value("YIWANG_HSTS_PRELOAD"):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# What a page may load (yiwang.core.middleware.ContentSecurityPolicyMiddleware): only this
+# site's own files, no inline script, nothing framed, forms only to this site. A view that
+# serves something else (an uploaded file) sets its own, stricter policy.
+YIWANG_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 LOGIN_URL = "portal:login"
 # How long an e-mailed password-reset link works, in seconds (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = env.value("YIWANG_PASSWORD_RESET_TIMEOUT")
