@@ -20,6 +20,8 @@ from yiwang.core import checks
 def _yiwang(tmp_path: Path, *args: str, **variables: str) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "YIWANG_DATA_DIR": str(tmp_path / "data"), "YIWANG_DATABASE_URL": ""}
     environ.pop("DJANGO_SETTINGS_MODULE", None)
+    # Set in this process by the browser tests' fixture; a deployment never has it.
+    environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     environ.update(variables)
     return subprocess.run(
         [sys.executable, "-m", "yiwang.cli", *args],

@@ -75,13 +75,16 @@ def with_message(request: HttpRequest) -> HttpResponse:
 
 
 def inaccessible(request: HttpRequest) -> HttpResponse:
-    """An image without a text alternative, which the page's own script supplies."""
-    return HttpResponse(
+    """An image without a text alternative, which the page's own script supplies (an inline
+    script, which the site's own policy would refuse: this page brings its own)."""
+    response = HttpResponse(
         '<!DOCTYPE html><html lang="en"><head><title>Broken</title></head><body><main>'
         '<h1>Broken</h1><img id="chart" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
         "<script>document.getElementById('chart').alt = 'Chart';</script>"
         "</main></body></html>"
     )
+    response["Content-Security-Policy"] = "script-src 'unsafe-inline'"
+    return response
 
 
 def forbidden(request: HttpRequest) -> HttpResponse:
