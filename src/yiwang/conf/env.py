@@ -350,10 +350,22 @@ SETTINGS: tuple[Setting, ...] = (
         "YIWANG_PASSWORD_RESET_TIMEOUT",
         parse_positive,
         60 * 60,
-        "Seconds an e-mailed password-reset link works (once). Reset e-mails are also limited: "
-        "at most 3 an hour to one account and 20 an hour from one client address; a request "
-        "beyond that gets the same answer as any other, but no e-mail, and is audited as "
+        "Seconds an e-mailed password-reset link works (once).",
+    ),
+    Setting(
+        "YIWANG_PASSWORD_RESET_MAILS_PER_ACCOUNT",
+        parse_positive,
+        3,
+        "Password-reset e-mails one account gets in an hour at most; a request beyond that gets "
+        "the same answer as any other, but no e-mail, and is audited as "
         "identity.password_reset_withheld.",
+    ),
+    Setting(
+        "YIWANG_PASSWORD_RESET_MAILS_PER_ADDRESS",
+        parse_positive,
+        20,
+        "Password-reset e-mails requested from one client address in an hour at most (for any "
+        "accounts); beyond that, as for one account.",
     ),
     Setting(
         "YIWANG_AUDIT_SIGNING_KEY",

@@ -30,8 +30,6 @@ from yiwang.identity.services.organisations import (
 )
 from yiwang.identity.services.passwords import (
     HOLDER_SET_REASONS,
-    PASSWORD_RESET_MAILS_PER_ACCOUNT,
-    PASSWORD_RESET_MAILS_PER_ADDRESS,
     PASSWORD_RESET_WINDOW,
     change_password,
     request_password_reset,
@@ -42,8 +40,6 @@ __all__ = [
     "AUDITED_VALUES",
     "HOLDER_SET_REASONS",
     "NEVER_AUDITED",
-    "PASSWORD_RESET_MAILS_PER_ACCOUNT",
-    "PASSWORD_RESET_MAILS_PER_ADDRESS",
     "PASSWORD_RESET_WINDOW",
     "add_firm_representative",
     "change_password",

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -150,12 +151,11 @@ def change_password(
     return account
 
 
-# Reset e-mails sent within this window count towards the limits below. Past them a request
-# still gets the same neutral answer (so the page tells nobody anything), but no e-mail: the
-# form cannot be used to flood someone's mailbox, or to send mail in bulk from one address.
+# Reset e-mails sent within this window count towards the limits (the settings
+# YIWANG_PASSWORD_RESET_MAILS_PER_ACCOUNT and _PER_ADDRESS). Past them a request still gets the
+# same neutral answer (so the page tells nobody anything), but no e-mail: the form cannot be used
+# to flood someone's mailbox, or to send mail in bulk from one address.
 PASSWORD_RESET_WINDOW = dt.timedelta(hours=1)
-PASSWORD_RESET_MAILS_PER_ACCOUNT = 3
-PASSWORD_RESET_MAILS_PER_ADDRESS = 20
 
 
 def request_password_reset(
@@ -183,9 +183,9 @@ def request_password_reset(
             # Two requests for one account at once are counted one after the other.
             list(Account.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
             to_account = PasswordResetMail.objects.filter(account=account, sent_at__gte=since)
-            if to_account.count() >= PASSWORD_RESET_MAILS_PER_ACCOUNT:
+            if to_account.count() >= settings.YIWANG_PASSWORD_RESET_MAILS_PER_ACCOUNT:
                 withheld = "account_limit"
-            elif from_address >= PASSWORD_RESET_MAILS_PER_ADDRESS:
+            elif from_address >= settings.YIWANG_PASSWORD_RESET_MAILS_PER_ADDRESS:
                 withheld = "address_limit"
             else:
                 withheld = ""

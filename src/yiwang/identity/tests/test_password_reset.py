@@ -140,19 +140,19 @@ def test_reset_link_works_for_the_configured_time_and_says_so(client, citizen, m
     assert "This link does not work" in response.content.decode()
 
 
-def test_reset_mails_to_one_account_are_limited_without_telling(client, citizen, events):
-    from yiwang.identity.services import PASSWORD_RESET_MAILS_PER_ACCOUNT
-
+def test_reset_mails_to_one_account_are_limited_without_telling(client, citizen, events, settings):
+    settings.YIWANG_PASSWORD_RESET_MAILS_PER_ACCOUNT = 3
     answers = [
         request_reset(Client(REMOTE_ADDR=f"198.51.100.{i}"), "portal", citizen.email)
-        for i in range(PASSWORD_RESET_MAILS_PER_ACCOUNT + 2)
+        for i in range(settings.YIWANG_PASSWORD_RESET_MAILS_PER_ACCOUNT + 2)
     ]
     # Every request gets the same answer; only the first few send a link.
     assert {(a.status_code, a["Location"]) for a in answers} == {
         (302, reverse("portal:password_reset_done"))
     }
-    assert len(mail.outbox) == PASSWORD_RESET_MAILS_PER_ACCOUNT
-    assert len(events("identity.password_reset_requested")) == PASSWORD_RESET_MAILS_PER_ACCOUNT
+    assert len(mail.outbox) == settings.YIWANG_PASSWORD_RESET_MAILS_PER_ACCOUNT
+    limit = settings.YIWANG_PASSWORD_RESET_MAILS_PER_ACCOUNT
+    assert len(events("identity.password_reset_requested")) == limit
     withheld = events("identity.password_reset_withheld")
     assert [e.data for e in withheld] == [{"realm": "portal", "reason": "account_limit"}] * 2
     assert withheld[0].object_id == str(citizen.pk)
@@ -160,13 +160,11 @@ def test_reset_mails_to_one_account_are_limited_without_telling(client, citizen,
     # An hour after the first links, a new one goes out.
     PasswordResetMail.objects.update(sent_at=F("sent_at") - dt.timedelta(minutes=61))
     request_reset(client, "portal", citizen.email)
-    assert len(mail.outbox) == PASSWORD_RESET_MAILS_PER_ACCOUNT + 1
+    assert len(mail.outbox) == settings.YIWANG_PASSWORD_RESET_MAILS_PER_ACCOUNT + 1
 
 
-def test_reset_mails_from_one_address_are_limited(client, db, monkeypatch, events):
-    from yiwang.identity.services import passwords
-
-    monkeypatch.setattr(passwords, "PASSWORD_RESET_MAILS_PER_ADDRESS", 3)
+def test_reset_mails_from_one_address_are_limited(client, db, events, settings):
+    settings.YIWANG_PASSWORD_RESET_MAILS_PER_ADDRESS = 3
     people = [CitizenFactory(password=PASSWORD) for _ in range(4)]  # a link needs a password
     for person in people:
         response = request_reset(client, "portal", person.email)
@@ -182,10 +180,8 @@ def test_reset_mails_from_one_address_are_limited(client, db, monkeypatch, event
     assert mail.outbox[-1].to == [people[3].email]
 
 
-def test_requests_for_unknown_addresses_use_up_no_limit(client, citizen, monkeypatch):
-    from yiwang.identity.services import passwords
-
-    monkeypatch.setattr(passwords, "PASSWORD_RESET_MAILS_PER_ADDRESS", 2)
+def test_requests_for_unknown_addresses_use_up_no_limit(client, citizen, settings):
+    settings.YIWANG_PASSWORD_RESET_MAILS_PER_ADDRESS = 2
     for i in range(5):
         request_reset(client, "portal", f"nobody{i}@example.org")
     request_reset(client, "portal", citizen.email)
