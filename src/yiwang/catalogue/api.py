@@ -75,6 +75,15 @@ class Form(Schema):
         description="JSON Schema (Draft 2020-12) of each field; x-title holds its titles"
     )
     required: list[str]
+    dependent_required: dict[str, list[str]] = Field(
+        description="Fields needed once another is answered: when the key's field has an answer, "
+        "the fields listed must have one too (JSON Schema dependentRequired)"
+    )
+    rules: list[dict[str, Any]] = Field(
+        description="Fields needed only for some answers, as JSON Schema if/then/else: when the "
+        "answers match `if`, the fields in `then.required` are needed, otherwise those in "
+        "`else.required`"
+    )
     pages: list[Page]
 
 
@@ -204,9 +213,23 @@ def _material(m: Mapping[str, Any], optional: bool | None = None) -> dict[str, A
 
 
 def _form(schema: Mapping[str, Any], pages: list[Mapping[str, Any]]) -> dict[str, Any]:
+    # The conditional requirement, wherever the definition put it: on the form or under allOf.
+    parts = [schema, *schema.get("allOf", [])]
+    dependent: dict[str, list[str]] = {}
+    for part in parts:
+        for field, needed in part.get("dependentRequired", {}).items():
+            dependent.setdefault(field, [])
+            dependent[field] += [name for name in needed if name not in dependent[field]]
+    rules = [
+        {key: part[key] for key in ("if", "then", "else") if key in part}
+        for part in parts
+        if "if" in part
+    ]
     return {
         "properties": dict(schema.get("properties", {})),
         "required": list(schema.get("required", [])),
+        "dependent_required": dependent,
+        "rules": rules,
         "pages": [
             {"id": p["id"], "title": local_text(p.get("title")), "fields": list(p["fields"])}
             for p in pages

@@ -118,3 +118,31 @@ def test_a_retired_or_draft_service_is_not_shown(world: w.World) -> None:
 
     assert [s["code"] for s in listed["items"]] == ["shop-permit"]
     assert detail.status_code == 404
+
+
+def test_the_form_tells_which_fields_are_needed_only_for_some_answers() -> None:
+    from yiwang.catalogue.api import _form
+
+    post = {"properties": {"delivery": {"const": "post"}}, "required": ["delivery"]}
+    schema = {
+        "properties": {},
+        "required": ["delivery"],
+        "dependentRequired": {"postcode": ["address"]},
+        "if": post,
+        "then": {"required": ["address"]},
+        "allOf": [
+            {"dependentRequired": {"postcode": ["city"]}},
+            {"if": {"required": ["pet"]}, "then": {"required": ["pet_name"]}},
+        ],
+    }
+    form = _form(schema, [])
+    assert form["dependent_required"] == {"postcode": ["address", "city"]}
+    assert form["rules"] == [
+        {"if": post, "then": {"required": ["address"]}},
+        {"if": {"required": ["pet"]}, "then": {"required": ["pet_name"]}},
+    ]
+
+
+def test_service_detail_lists_no_rules_when_there_are_none(world: w.World) -> None:
+    form = Client().get("/api/v1/catalogue/services/shop-permit").json()["form"]
+    assert (form["dependent_required"], form["rules"]) == ({}, [])
