@@ -74,6 +74,8 @@ class Question:
     schema: Mapping[str, Any]
     required: bool
     children: tuple[Question, ...] = field(default=())
+    # Not required now, but some answers make it so: not labelled "(optional)".
+    sometimes: bool = False
     # An item of a list of groups has its number (1, 2, ...) and what an item is called; the
     # parts of an item carry the item's title ("Member of staff 2") in ``item_title``.
     position: int = 0
@@ -209,15 +211,23 @@ def _items(schema: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def questions_for(
-    fields: Iterable[str], properties: Mapping[str, Any], required: Iterable[str]
+    fields: Iterable[str],
+    properties: Mapping[str, Any],
+    required: Iterable[str],
+    sometimes: Iterable[str] = (),
 ) -> list[Question]:
-    """The questions for the named fields of a form, in the order given."""
-    wanted = set(required)
-    return [
-        _question((name,), properties[name], name in wanted)
-        for name in fields
-        if name in properties
-    ]
+    """The questions for the named fields of a form, in the order given; ``sometimes`` names
+    fields that are not required now but some answers would make so."""
+    wanted, maybe = set(required), set(sometimes)
+    questions = []
+    for name in fields:
+        if name not in properties:
+            continue
+        question = _question((name,), properties[name], name in wanted)
+        if name in maybe and name not in wanted:
+            question = replace(question, sometimes=True)
+        questions.append(question)
+    return questions
 
 
 def _question(path: tuple[str, ...], schema: Mapping[str, Any], required: bool) -> Question:

@@ -36,7 +36,9 @@ def pages_applying(spec: Any, data: Mapping[str, Any]) -> list[Any]:
 
 
 def page_questions(spec: Any, page: Any, data: Mapping[str, Any]) -> list[Question]:
-    return questions_for(page.fields, spec.fields, spec.required_fields(data))
+    return questions_for(
+        page.fields, spec.fields, spec.required_fields(data), spec.sometimes_required
+    )
 
 
 @dataclass(frozen=True)

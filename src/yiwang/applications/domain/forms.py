@@ -45,8 +45,11 @@ class FormSpec:
         materials: Callable[[Mapping[str, Any]], list[MaterialSpec]],
         all_materials: Sequence[MaterialSpec],
         services: Callable[[Mapping[str, Any]], list[str]],
+        sometimes_required: Sequence[str] = (),
     ) -> None:
         self.code = code
+        # Fields that some answers make required: never labelled simply optional.
+        self.sometimes_required = frozenset(sometimes_required)
         self.schema = dict(schema)
         self.pages = tuple(pages)
         self._required = required
@@ -93,6 +96,7 @@ class FormSpec:
                 material(m, bool(m.get("optional"))) for m in definition.get("materials", [])
             ],
             services=lambda _data: [str(definition.get("code"))],
+            sometimes_required=catalogue.sometimes_required(form),
         )
 
     @classmethod
@@ -115,6 +119,7 @@ class FormSpec:
                 for m in merged.materials
             ],
             services=merged.services_applying,
+            sometimes_required=merged.sometimes_required(),
         )
 
     @property

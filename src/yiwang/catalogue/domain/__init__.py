@@ -59,6 +59,7 @@ from yiwang.catalogue.domain.required_rules import (
     conditionally_required,
     if_fields,
     rule_fields,
+    sometimes_required,
 )
 from yiwang.catalogue.domain.versions import Definition, canonical_json, content_hash
 
@@ -90,6 +91,7 @@ __all__ = [
     "normalise_bank_account",
     "rule_fields",
     "sample_form_data",
+    "sometimes_required",
     "stage_days",
     "stage_layers",
     "stage_predecessors",

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from yiwang.catalogue.domain.form_data import condition_holds, form_fields, typed_form_data
-from yiwang.catalogue.domain.required_rules import conditionally_required
+from yiwang.catalogue.domain.required_rules import conditionally_required, sometimes_required
 from yiwang.catalogue.domain.versions import Definition
 from yiwang.core.cel import compile_condition
 
@@ -196,6 +196,21 @@ class BundleForm:
         for code in applying:
             for name in conditionally_required(self._service_forms.get(code), form_data):
                 if name in self.fields:
+                    found[name] = None
+        return list(found)
+
+    def sometimes_required(self) -> list[str]:
+        """The fields only some answers make required: those of a service with a condition, and
+        those its form's rules ask for (see :meth:`required_fields`)."""
+        unconditional = {s.code for s in self.services if not s.condition}
+        found = dict.fromkeys(
+            name
+            for name, f in self.fields.items()
+            if f.required_by and not set(f.required_by) & unconditional
+        )
+        for form in self._service_forms.values():
+            for name in sometimes_required(form):
+                if name in self.fields and not set(self.fields[name].required_by) & unconditional:
                     found[name] = None
         return list(found)
 

@@ -60,6 +60,33 @@ def rule_fields(form: Mapping[str, Any] | None) -> list[str]:
     return list(found)
 
 
+def sometimes_required(form: Mapping[str, Any] | None) -> list[str]:
+    """The fields some answers make required (``then``/``else`` of a rule, the values of
+    ``dependentRequired``), beyond the form's own ``required``: they are not simply optional."""
+    if not isinstance(form, Mapping):
+        return []
+    found: dict[str, None] = {}
+
+    def walk(rule: Any) -> None:
+        if not isinstance(rule, Mapping):
+            return
+        deps = rule.get("dependentRequired")
+        if isinstance(deps, Mapping):
+            for needed in deps.values():
+                found.update(dict.fromkeys(str(name) for name in _items(needed)))
+        for key in ("then", "else"):
+            branch = rule.get(key)
+            if isinstance(branch, Mapping):
+                found.update(dict.fromkeys(str(name) for name in _items(branch.get("required"))))
+                walk(branch)
+        for sub in _items(rule.get("allOf")):
+            walk(sub)
+
+    walk(form)
+    always = set(_items(form.get("required")))
+    return [name for name in found if name not in always]
+
+
 def if_fields(schema: Any) -> list[str]:
     """The fields an ``if`` reads: its ``properties`` and ``required`` (also inside ``allOf``,
     ``anyOf``, ``oneOf`` and ``not``)."""

@@ -88,3 +88,27 @@ def test_going_back_to_the_counter_drops_the_address_again(
     assert doc.status_code == 302
     stored = Application.objects.get(pk=application.pk).form_data
     assert stored["delivery"] == "counter" and "postal_address" not in stored
+
+
+@pytest.mark.parametrize(
+    ("language", "needed", "optional"),
+    [
+        ("en", "(needed for some answers)", "(optional)"),
+        ("zh-hans", "（视您的回答可能需要填写）", "（选填）"),
+    ],
+)
+def test_a_field_some_answers_require_is_not_called_optional(
+    world: Any, citizen: Any, language: str, needed: str, optional: str
+) -> None:
+    from yiwang.applications import services
+
+    application = services.start_application(actor=citizen, service_code="card-posting")
+    client = client_for(citizen, language)
+    card = html(client.get(f"/my/applications/{application.pk}/pages/card/"))
+    labels = {e.get("for"): e.text for e in card.find_all("label")}
+    # The counter is needed when the card is collected; the employer's code never is.
+    assert needed in labels["id_counter"] and optional not in labels["id_counter"]
+    assert optional in labels["id_employer_uscc"]
+    post = html(client.get(f"/my/applications/{application.pk}/pages/post/"))
+    labels = {e.get("for"): e.text for e in post.find_all("label")}
+    assert needed in labels["id_postal_address"]
