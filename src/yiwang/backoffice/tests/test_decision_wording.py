@@ -49,3 +49,22 @@ def test_refusing_is_named_one_way_and_its_reason_is_not_optional(
     assert words["optional"] not in label
     if language == "zh-hans":
         assert "不予准予" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("language", "needed", "optional"),
+    [
+        ("zh-hans", "（要求补正时至少选择一项）", "选填"),
+        ("en", "(at least one, to ask for a correction)", "optional"),
+    ],
+)
+def test_what_a_correction_needs_is_not_labelled_optional(
+    pworld: Any, language: str, needed: str, optional: str
+) -> None:
+    app = submitted(pworld["citizen"])
+    task = app.cases.get().tasks.get()
+    page = parse(clerk_client(language).get(f"/backoffice/tasks/{task.pk}/").content)
+    legends = [legend.text for legend in page.find_all("legend")]
+    chosen = [text for text in legends if needed in text]
+    assert chosen, legends
+    assert not any(optional in text for text in chosen)
