@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
 from typing import Any
 
@@ -36,27 +36,31 @@ def conditionally_required(form: Mapping[str, Any] | None, answers: Mapping[str,
     return list(found)
 
 
+def _rules(form: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The form and every rule inside it: the ``then``/``else`` of an ``if``, the items of an
+    ``allOf``, at any depth."""
+    yield form
+    for key in ("then", "else"):
+        branch = form.get(key)
+        if isinstance(branch, Mapping):
+            yield from _rules(branch)
+    for sub in _items(form.get("allOf")):
+        if isinstance(sub, Mapping):
+            yield from _rules(sub)
+
+
 def rule_fields(form: Mapping[str, Any] | None) -> list[str]:
     """The fields whose answers decide what the form's rules require (``if`` and the keys of
     ``dependentRequired``): like the fields conditions read, they decide the shape of a case."""
     if not isinstance(form, Mapping):
         return []
     found: dict[str, None] = {}
-
-    def walk(rule: Any) -> None:
-        if not isinstance(rule, Mapping):
-            return
+    for rule in _rules(form):
         deps = rule.get("dependentRequired")
         if isinstance(deps, Mapping):
             found.update(dict.fromkeys(str(k) for k in deps))
         if "if" in rule:
             found.update(dict.fromkeys(if_fields(rule["if"])))
-        for key in ("then", "else"):
-            walk(rule.get(key))
-        for sub in _items(rule.get("allOf")):
-            walk(sub)
-
-    walk(form)
     return list(found)
 
 
@@ -66,10 +70,7 @@ def sometimes_required(form: Mapping[str, Any] | None) -> list[str]:
     if not isinstance(form, Mapping):
         return []
     found: dict[str, None] = {}
-
-    def walk(rule: Any) -> None:
-        if not isinstance(rule, Mapping):
-            return
+    for rule in _rules(form):
         deps = rule.get("dependentRequired")
         if isinstance(deps, Mapping):
             for needed in deps.values():
@@ -78,11 +79,6 @@ def sometimes_required(form: Mapping[str, Any] | None) -> list[str]:
             branch = rule.get(key)
             if isinstance(branch, Mapping):
                 found.update(dict.fromkeys(str(name) for name in _items(branch.get("required"))))
-                walk(branch)
-        for sub in _items(rule.get("allOf")):
-            walk(sub)
-
-    walk(form)
     always = set(_items(form.get("required")))
     return [name for name in found if name not in always]
 
