@@ -11,6 +11,7 @@ app tells every auditor and platform admin, by inbox and e-mail).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -30,6 +31,17 @@ logger = logging.getLogger(__name__)
 ERROR_LIMIT = 2000
 VERIFIER = system_actor("verifier")
 SCHEDULER = system_actor("scheduler")
+
+
+def last_requested_at() -> dt.datetime | None:
+    """When the whole log was last verified, by the scheduler or for an auditor: the latest
+    verification run's request (the scheduler counts its next run from it)."""
+    latest: dt.datetime | None = (
+        VerificationRun.objects.order_by("-requested_at")
+        .values_list("requested_at", flat=True)
+        .first()
+    )
+    return latest
 
 
 def pending_run() -> VerificationRun | None:

@@ -41,3 +41,5 @@ PERIODIC: list[tuple[Task[..., Any], int]] = [
 ]
 if settings.YIWANG_AUDIT_VERIFY_INTERVAL_SECONDS > 0:
     PERIODIC.append((verify_audit_log_on_schedule, settings.YIWANG_AUDIT_VERIFY_INTERVAL_SECONDS))
+# When a task last ran, for the scheduler: it counts the next run from there when it starts.
+LAST_RUN = {verify_audit_log_on_schedule: runs.last_requested_at}

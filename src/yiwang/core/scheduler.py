@@ -14,8 +14,9 @@ pile of identical jobs. The tasks themselves are idempotent, which covers the re
 enqueued just before a fail-over may run twice).
 
 When a scheduler becomes active (at start, or taking over from another), the short tasks run at
-once; a task whose last run is on record (:data:`LAST_RUN`, the daily verification of the audit
-log) runs an interval after that, so restarts and fail-overs do not repeat it early.
+once; a task whose last run is on record (its app's ``tasks.LAST_RUN``, such as the daily
+verification of the audit log) runs an interval after that, so restarts and fail-overs do not
+repeat it early.
 """
 
 from __future__ import annotations
@@ -51,24 +52,6 @@ RETRY_SECONDS = 10.0
 QUEUE_AWAY = (DatabaseError, RedisError)
 
 
-def _last_audit_verification() -> datetime | None:
-    """When the whole audit log was last verified, by the scheduler or for an auditor: the
-    latest verification run's request. Read through the app registry, so the scheduler imports
-    no domain app."""
-    run = apps.get_model("audit", "VerificationRun")
-    latest: datetime | None = (
-        run.objects.order_by("-requested_at").values_list("requested_at", flat=True).first()
-    )
-    return latest
-
-
-# Periodic tasks whose last run can be looked up, by task path: when a scheduler becomes active,
-# such a task is next due an interval after that run rather than at once.
-LAST_RUN: dict[str, Callable[[], datetime | None]] = {
-    "yiwang.audit.tasks.verify_audit_log_on_schedule": _last_audit_verification,
-}
-
-
 @dataclass
 class Periodic:
     task: Any  # django_tasks.Task
@@ -96,15 +79,13 @@ def collect_periodic() -> list[Periodic]:
         if importlib.util.find_spec(module_name) is None:
             continue
         module = importlib.import_module(module_name)
+        # A module may say, in LAST_RUN (task -> function), when a task of its last ran.
+        last_runs = getattr(module, "LAST_RUN", {})
         for task, interval in getattr(module, "PERIODIC", ()):
             if interval <= 0:
                 raise ValueError(f"{module_name}.PERIODIC: interval of {task} must be positive")
             found.append(
-                Periodic(
-                    task=task,
-                    interval=float(interval),
-                    last_run=LAST_RUN.get(str(task.module_path)),
-                )
+                Periodic(task=task, interval=float(interval), last_run=last_runs.get(task))
             )
     return found
 

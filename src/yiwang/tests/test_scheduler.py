@@ -15,6 +15,7 @@ from django.db import connection
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
+from yiwang.audit.runs import last_requested_at
 from yiwang.core import clock
 from yiwang.core import scheduler as sched
 
@@ -178,7 +179,7 @@ def _verification_requested(ago: dt.timedelta) -> None:
 def test_a_restart_does_not_repeat_a_recent_verification_early() -> None:
     _verification_requested(dt.timedelta(hours=1))
     fake = FakeClock()
-    verify = sched.Periodic(task=tock, interval=86400, last_run=sched._last_audit_verification)
+    verify = sched.Periodic(task=tock, interval=86400, last_run=last_requested_at)
     scheduler = sched.Scheduler(
         [sched.Periodic(task=tick, interval=60), verify], lock=AlwaysLeader(), clock=fake
     )
@@ -197,7 +198,7 @@ def test_a_restart_does_not_repeat_a_recent_verification_early() -> None:
 @pytest.mark.django_db
 def test_a_verification_never_run_or_overdue_runs_at_start() -> None:
     fake = FakeClock()
-    verify = sched.Periodic(task=tock, interval=86400, last_run=sched._last_audit_verification)
+    verify = sched.Periodic(task=tock, interval=86400, last_run=last_requested_at)
     sched.Scheduler([verify], lock=AlwaysLeader(), clock=fake).step()
     assert _queued(tock) == 1  # none on record
     _finish_all()
@@ -210,7 +211,7 @@ def test_a_verification_never_run_or_overdue_runs_at_start() -> None:
 def test_the_audit_verification_is_scheduled_from_its_last_run() -> None:
     found = {entry.name: entry for entry in sched.collect_periodic()}
     verify = found["yiwang.audit.tasks.verify_audit_log_on_schedule"]
-    assert verify.last_run is sched._last_audit_verification
+    assert verify.last_run is last_requested_at
     assert found["yiwang.audit.tasks.seal_audit_log"].last_run is None
     assert verify.last_run() is None
     _verification_requested(dt.timedelta(minutes=5))
