@@ -56,7 +56,6 @@ __all__ = [
 ]
 
 APPLICANT = "applicant"
-_DRAFT_PREFIX = "draft-"
 
 
 class Status:
@@ -90,7 +89,7 @@ class _Want:
 
 def application_reference(application: Application) -> str:
     """The ``case_ref`` reads for this application carry: its receipt number once submitted."""
-    return application.receipt_number or f"{_DRAFT_PREFIX}{application.pk}"
+    return application.receipt_number or domain.draft_reference(application.pk)
 
 
 # --- What the definitions ask -----------------------------------------------------------------
@@ -711,11 +710,11 @@ def check_open_case(*, case_ref: str, subject_kind: str, subject_key: str, consu
 
     ref = (case_ref or "").strip()
     rows = Application.objects.select_related("applicant", "firm")
-    if ref.startswith(_DRAFT_PREFIX):
-        pk = ref[len(_DRAFT_PREFIX) :]
-        if not pk.isdigit():
+    if ref.startswith(domain.DRAFT_PREFIX):
+        pk = domain.draft_pk(ref)
+        if pk is None:
             return False
-        app = rows.filter(pk=int(pk), status=ApplicationStatus.DRAFT).first()
+        app = rows.filter(pk=pk, status=ApplicationStatus.DRAFT).first()
     else:
         app = (
             rows.filter(receipt_number=ref)

@@ -20,7 +20,7 @@ Who sees what:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -125,6 +125,24 @@ def applications_for(*, actor: Any) -> QuerySet[Application]:
         .select_related("service_version", "bundle_version", "firm")
         .order_by("-created_at", "-pk")
     )
+
+
+def applications_by_reference(*, actor: Any, refs: Iterable[str]) -> dict[str, Application]:
+    """The actor's own applications (or their firms') that case references name: a receipt
+    number, or ``draft-<pk>`` for reads made while the application was a draft. A reference to
+    anyone else's application matches nothing, and so says nothing about it."""
+    refs = set(refs)
+    drafts = {ref: pk for ref in refs if (pk := domain.draft_pk(ref)) is not None}
+    numbers = refs - drafts.keys()
+    if not refs:
+        return {}
+    rows = applications_for(actor=actor).filter(
+        Q(receipt_number__in=numbers) | Q(pk__in=drafts.values())
+    )
+    by_pk = {app.pk: app for app in rows}
+    found = {app.receipt_number: app for app in by_pk.values() if app.receipt_number in numbers}
+    found.update({ref: by_pk[pk] for ref, pk in drafts.items() if pk in by_pk})
+    return found
 
 
 def application_for(

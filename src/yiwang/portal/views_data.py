@@ -9,14 +9,12 @@ consent that is not theirs is answered with 404, the same as one that does not e
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from yiwang.applications import domain as application_domain
 from yiwang.applications import selectors as applications
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
@@ -101,11 +100,6 @@ def _firm_for(request: HttpRequest, firms: list[Any]) -> Any:
     raise Http404
 
 
-# Reads made while an application was a draft carry ``draft-<pk>`` as their case reference; once
-# it is submitted, its receipt number (see ``yiwang.applications.prefill.application_reference``).
-_DRAFT_REF = re.compile(r"draft-([0-9]{1,18})")
-
-
 @dataclass(frozen=True)
 class _CaseLink:
     label: str  # the receipt number, or the title of an application not yet submitted
@@ -114,30 +108,18 @@ class _CaseLink:
 
 def _application_links(request: HttpRequest, refs: set[str]) -> dict[str, _CaseLink]:
     """Case references in the log that name the person's own applications (or their firm's) →
-    what to call each and its page. Looked up through the person's applications only, so a
-    reference to anyone else's application matches nothing and says nothing about it."""
-    if not refs:
-        return {}
-    drafts = {ref: int(m[1]) for ref in refs if (m := _DRAFT_REF.fullmatch(ref))}
-    numbers = refs - drafts.keys()
-    rows = applications.applications_for(actor=request.user).filter(
-        Q(receipt_number__in=numbers) | Q(pk__in=drafts.values())
-    )
-    by_pk = {}
-    links = {}
-    for app in rows:
-        link = _CaseLink(label=app.receipt_number or app.title, pk=app.pk)
-        by_pk[app.pk] = link
-        if app.receipt_number in numbers:
-            links[app.receipt_number] = link
-    links.update({ref: by_pk[pk] for ref, pk in drafts.items() if pk in by_pk})
-    return links
+    what to call each and its page."""
+    found = applications.applications_by_reference(actor=request.user, refs=refs)
+    return {
+        ref: _CaseLink(label=app.receipt_number or app.title, pk=app.pk)
+        for ref, app in found.items()
+    }
 
 
 def _case_label(ref: str, links: dict[str, _CaseLink]) -> str:
     if ref in links:
         return links[ref].label
-    if _DRAFT_REF.fullmatch(ref):
+    if application_domain.draft_pk(ref) is not None:
         # Not (or no longer) one of the person's applications: its number means nothing to them.
         return _("An application not yet submitted")
     return ref

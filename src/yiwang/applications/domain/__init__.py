@@ -39,8 +39,11 @@ from yiwang.applications.domain.plan import (
 )
 from yiwang.applications.domain.receipts import (
     ALPHABET,
+    DRAFT_PREFIX,
     SERIAL_LENGTH,
     check_character,
+    draft_pk,
+    draft_reference,
     make_receipt_number,
     normalise_receipt_number,
 )
@@ -48,6 +51,7 @@ from yiwang.applications.domain.uploads import SNIFF_BYTES, SNIFFABLE_TYPES, sni
 
 __all__ = [
     "ALPHABET",
+    "DRAFT_PREFIX",
     "SERIAL_LENGTH",
     "SNIFFABLE_TYPES",
     "SNIFF_BYTES",
@@ -64,6 +68,8 @@ __all__ = [
     "coerce_answer",
     "correction_scope",
     "deadline_state_on",
+    "draft_pk",
+    "draft_reference",
     "error_message",
     "format_number",
     "initial_statuses",

@@ -68,3 +68,19 @@ def normalise_receipt_number(text: str) -> str | None:
     if _damm(date_part + serial + check) != 0:
         return None
     return cleaned
+
+
+# An application not yet submitted has no receipt number; reads made for it carry this instead.
+DRAFT_PREFIX = "draft-"
+
+
+def draft_reference(pk: int) -> str:
+    return f"{DRAFT_PREFIX}{pk}"
+
+
+def draft_pk(reference: str) -> int | None:
+    """The application a ``draft-<pk>`` reference names, or None for any other reference."""
+    if not reference.startswith(DRAFT_PREFIX):
+        return None
+    digits = reference[len(DRAFT_PREFIX) :]
+    return int(digits) if digits.isdigit() and len(digits) <= 18 else None
