@@ -96,11 +96,32 @@ _CANONICAL = json.JSONEncoder(
     allow_nan=False,
     default=_json_default,
 )
+# The C encoder JSONEncoder.encode would build anew on every call, built once; it is what every
+# audited write encodes its payload with. Without the circular check (a cycle ends in
+# RecursionError, turned into ValueError below), which is what lets one serve every call.
+_MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)  # None without CPython's _json
+_C_CANONICAL = (
+    None
+    if _MAKE_C_ENCODER is None
+    else _MAKE_C_ENCODER(
+        None, _json_default, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+)
 
 
 def canonical_json(value: Any) -> str:
     """Compact JSON with sorted keys; control characters are always escaped."""
-    return _CANONICAL.encode(value)
+    if _C_CANONICAL is None or isinstance(value, str):
+        return _CANONICAL.encode(value)
+    try:
+        return "".join(_C_CANONICAL(value, 0))
+    except RecursionError:
+        raise ValueError("the value refers to itself or is nested too deeply") from None
+
+
+def canonical_string_list(values: Sequence[str]) -> str:
+    """``canonical_json`` of a list of strings, without the encoder's set-up."""
+    return "[" + ",".join(map(json.encoder.encode_basestring, values)) + "]"
 
 
 def event_text(fields: Sequence[str]) -> str:
@@ -127,7 +148,27 @@ def text_hash(text: str | bytes | None) -> bytes | None:
 def content_hash(fields: Sequence[str]) -> bytes:
     digest = text_hash(event_text(fields))
     if digest is None:
-        raise ValueError("an audit field contains a control character or is not valid text")
+        raise ValueError(_NOT_TEXT)
+    return digest
+
+
+_NOT_TEXT = "an audit field contains a control character or is not valid text"
+_TEXT_PREFIX = (EVENT_VERSION + SEPARATOR).encode()
+
+
+def encoded_fields(fields: Sequence[str]) -> list[bytes]:
+    """The fields in UTF-8, as they are stored and hashed (ValueError if one cannot be)."""
+    try:
+        return [field.encode() for field in fields]
+    except UnicodeEncodeError:
+        raise ValueError(_NOT_TEXT) from None
+
+
+def encoded_content_hash(encoded: Sequence[bytes]) -> bytes:
+    """:func:`content_hash` of fields already in UTF-8 (:func:`encoded_fields`)."""
+    digest = text_hash(_TEXT_PREFIX + SEPARATOR_BYTE.join(encoded))
+    if digest is None:
+        raise ValueError(_NOT_TEXT)
     return digest
 
 

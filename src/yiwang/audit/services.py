@@ -143,15 +143,18 @@ def subject_key(subject: Any) -> str:
     raise AuditError(f"a data subject must be a Person, a Firm or a string, got {subject!r}")
 
 
+_ONE_SUBJECT = (str, Model)
+
+
 def _subjects_json(subjects: Iterable[Any]) -> str:
-    if isinstance(subjects, str | Model):
+    if isinstance(subjects, _ONE_SUBJECT):
         subjects = (subjects,)
     keys_: list[str] = []
     for subject in subjects:
         key = subject_key(subject)
         if key not in keys_:
             keys_.append(key)
-    return domain.canonical_json(keys_)
+    return domain.canonical_string_list(keys_)
 
 
 def _data_json(data: dict[str, Any] | None) -> str:
@@ -163,13 +166,18 @@ def _data_json(data: dict[str, Any] | None) -> str:
         text = domain.canonical_json(data)
     except (TypeError, ValueError) as exc:
         raise AuditError(f"data cannot be stored as JSON: {exc}") from exc
-    size = len(text.encode("utf-8", "surrogatepass"))
+    # Four bytes at most per character: short texts need no encoding to be measured.
+    size = len(text) if len(text) * 4 <= MAX_DATA_BYTES else _utf8_size(text)
     if size > MAX_DATA_BYTES:
         raise PayloadTooLarge(
             f"audit data is {size} bytes; the limit is {MAX_DATA_BYTES}. Record identifiers and a "
             "summary of what changed, not the record itself"
         )
     return text
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def build_event(
@@ -186,6 +194,35 @@ def build_event(
     role: str | None = None,
 ) -> AuditEvent:
     """Validate and build an event without saving it (:func:`record_event` saves it)."""
+    return _build(
+        actor=actor,
+        action=action,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        subjects=subjects,
+        purpose=purpose,
+        data=data,
+        department=department,
+        role=role,
+    )[0]
+
+
+def _build(
+    *,
+    actor: Any,
+    action: str,
+    obj: Model | None,
+    object_type: str | None,
+    object_id: str | int | None,
+    subjects: Iterable[Any],
+    purpose: str | None,
+    data: dict[str, Any] | None,
+    department: Any,
+    role: str | None,
+) -> tuple[AuditEvent, list[bytes | None]]:
+    """The event, and its columns after the id as the held-back INSERT sends them (the hashed
+    fields in UTF-8, then the content hash): encoded once, for the hash and the insert both."""
     if not isinstance(action, str) or len(action) > 100 or not _ACTION.match(action):
         raise AuditError(
             f"action {action!r} must be a dotted lower-case name such as 'identity.login'"
@@ -215,10 +252,11 @@ def build_event(
         _data_json(data),
     )
     try:
-        digest = domain.content_hash(fields)
+        encoded = domain.encoded_fields(fields)
+        digest = domain.encoded_content_hash(encoded)
     except ValueError as exc:
         raise AuditError(str(exc)) from exc
-    return _new_event((None, created_at, *fields[1:], digest))
+    return _new_event((None, created_at, *fields[1:], digest)), [*encoded, digest]
 
 
 def _new_event(values: tuple[Any, ...]) -> AuditEvent:
@@ -270,7 +308,7 @@ def record_event(
     ``department``/``role`` say in which capacity a staff member acted; when left out they are
     taken from the account's only active membership (and left blank if it has several).
     """
-    event = build_event(
+    event, values = _build(
         actor=actor,
         action=action,
         obj=obj,
@@ -282,7 +320,7 @@ def record_event(
         department=department,
         role=role,
     )
-    _insert(event)
+    _insert(event, values)
     return event
 
 
@@ -314,7 +352,7 @@ _HELD_INSERT_NAME = b"yiwang_audit_insert"
 _HELD_FORMATS = (0,) * (len(_COLUMNS) - 1) + (1,)
 
 
-def _insert(event: AuditEvent) -> None:
+def _insert(event: AuditEvent, values: list[bytes | None]) -> None:
     """Insert through the ORM, or on PostgreSQL straight through psycopg.
 
     Every audited write pays for this insert. On PostgreSQL the connection holds it back and
@@ -329,16 +367,16 @@ def _insert(event: AuditEvent) -> None:
     if db.vendor != "postgresql":
         event.save()
         return
-    db.ensure_connection()
     raw = db.connection
+    if raw is None:  # inside a transaction it is open; checked here, not on every call
+        db.ensure_connection()
+        raw = db.connection
     event._state.adding = False
     event._state.db = db.alias
     prepared = settings.YIWANG_DB_PREPARED_STATEMENTS
     if isinstance(raw, deferred.Connection):
-        # The columns in _COLUMNS order: the hashed fields' canonical text (the timestamp's is
-        # what PostgreSQL reads as a timestamptz), then the content hash, in binary.
-        values: list[bytes | None] = [field.encode() for field in event_fields(event)]
-        values.append(bytes(event.content_hash))
+        # values: the hashed fields' canonical text in UTF-8 (the timestamp's is what
+        # PostgreSQL reads as a timestamptz), then the content hash, in binary (see _build).
         held = deferred.Statement(
             sql=_HELD_INSERT,
             values=values,

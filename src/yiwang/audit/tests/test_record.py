@@ -145,6 +145,10 @@ def test_people_and_firms_become_subject_keys(db: Any) -> None:
     assert subject_key("firm:" + USCC) == "firm:" + USCC
 
 
+_LOOP: list[Any] = []
+_LOOP.append(_LOOP)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -154,6 +158,9 @@ def test_people_and_firms_become_subject_keys(db: Any) -> None:
         ({"subjects": [42]}, "Person, a Firm or a string"),
         ({"data": {"when": object()}}, "cannot be stored as JSON"),
         ({"data": {"x": float("nan")}}, "cannot be stored as JSON"),
+        ({"data": {"loop": _LOOP}}, "cannot be stored as JSON"),
+        ({"data": {"half": "\ud800"}}, "not valid text"),
+        ({"purpose": "half \udfff"}, "not valid text"),
         ({"data": ["not", "a", "dict"]}, "must be a dict"),
         ({"purpose": "line\nbreak"}, "control character"),
         ({"object_type": "x" * 101, "object_id": "1"}, "limit is 100"),
