@@ -95,16 +95,21 @@ def administered_departments(actor: Any) -> QuerySet[Department]:
 
 
 # Roles with power beyond one department: an auditor reads every department's audit events, a
-# platform admin manages everything. Only platform admins hand them out.
+# platform admin manages everything.
 PLATFORM_WIDE_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.AUDITOR})
+# Roles only platform admins hand out, and whose holders only platform admins manage: the
+# platform-wide ones, and the department admin's own. A department admin who could make another
+# could have that one grant them what they may not grant themselves (or take over the other's
+# account); admins and auditors answer to the platform, not to a peer.
+PLATFORM_GRANTED_ROLES = PLATFORM_WIDE_ROLES | {Role.DEPARTMENT_ADMIN}
 
 
 def grantable_roles(actor: Any) -> list[str]:
-    """Roles the actor may hand out: department admins never create platform admins or auditors."""
+    """Roles the actor may hand out: department admins never create admins or auditors."""
     if is_platform_admin(actor) or is_system_actor(actor):
         return list(Role.values)
     if administered_departments(actor).exists():
-        return [role for role in Role.values if role not in PLATFORM_WIDE_ROLES]
+        return [role for role in Role.values if role not in PLATFORM_GRANTED_ROLES]
     return []
 
 
@@ -120,15 +125,27 @@ def may_grant(actor: Any, *, account: Account, department: Department, role: str
 
     Nobody but a platform admin (or the platform itself) touches the memberships of their own
     account: a department admin who could would make themselves whatever they liked, with only
-    their own word for it.
+    their own word for it. Nor those of an account that answers to the platform
+    (:func:`answers_to_platform`): department admins do not appoint or manage each other.
     """
     if is_platform_admin(actor) or is_system_actor(actor):
         return True
     if is_own_account(actor, account):
         return False
-    if role not in grantable_roles(actor):
+    if role not in grantable_roles(actor) or answers_to_platform(account):
         return False
     return administered_departments(actor).filter(pk=department.pk).exists()
+
+
+def answers_to_platform(account: Account) -> bool:
+    """Whether only platform admins manage the account and its roles: it holds a role only they
+    grant (an admin, an auditor), or is a superuser."""
+    return bool(account.is_superuser) or (
+        account.pk is not None
+        and Membership.objects.filter(
+            account=account, is_active=True, role__in=PLATFORM_GRANTED_ROLES
+        ).exists()
+    )
 
 
 def staff_accounts_for(actor: Any) -> QuerySet[Account]:
@@ -145,8 +162,9 @@ def may_manage_account(actor: Any, account: Account) -> bool:
     """Whether the actor may change an account (details, password, active flag).
 
     A department admin may manage a staff account only when every department the account works
-    in is one they administer and the account holds no platform-wide power; otherwise they
-    could lock out or take over someone who answers to another department.
+    in is one they administer and the account holds no role that only platform admins grant
+    (an admin, an auditor); otherwise they could lock out or take over someone who answers to
+    another department, or to the platform.
     """
     if is_platform_admin(actor) or is_system_actor(actor):
         return True
@@ -154,9 +172,9 @@ def may_manage_account(actor: Any, account: Account) -> bool:
         return False
     if _account(actor) is not None and _account(actor) == account:
         return False  # own details are changed by a platform admin, not by self-promotion
-    active = Membership.objects.filter(account=account, is_active=True)
-    if active.filter(role=Role.PLATFORM_ADMIN).exists():
+    if answers_to_platform(account):
         return False
+    active = Membership.objects.filter(account=account, is_active=True)
     administered = set(administered_departments(actor).values_list("pk", flat=True))
     departments = set(active.values_list("department_id", flat=True))
     if not departments:

@@ -263,6 +263,43 @@ def test_department_admin_cannot_grant_the_auditor_role(client, world):
     assert not Membership.objects.filter(role=Role.AUDITOR).exists()
 
 
+def test_department_admin_neither_appoints_nor_manages_another_admin(client, world):
+    colleague = StaffFactory(
+        username="market.admin2",
+        membership__department=world["market"],
+        membership__role=Role.DEPARTMENT_ADMIN,
+    )
+    client.force_login(world["market_admin"])
+    for url in (reverse("admin:identity_membership_add"), reverse("admin:identity_account_add")):
+        form = client.get(url).context["adminform"].form
+        assert Role.DEPARTMENT_ADMIN not in {value for value, _ in form.fields["role"].choices}
+    response = client.post(
+        reverse("admin:identity_membership_add"),
+        {
+            "account": world["market_clerk"].pk,
+            "department": world["market"].pk,
+            "role": Role.DEPARTMENT_ADMIN,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "role" in response.context["adminform"].form.errors
+    # The colleague's password, details and memberships are the platform admins' to change.
+    assert (
+        client.get(reverse("admin:identity_account_password", args=[colleague.pk])).status_code
+        == 403
+    )
+    membership = colleague.memberships.get()
+    response = client.post(
+        reverse("admin:identity_membership_change", args=[membership.pk]),
+        {"account": colleague.pk, "department": world["market"].pk, "role": Role.DEPARTMENT_ADMIN},
+    )
+    assert response.status_code == 403
+    membership.refresh_from_db()
+    assert membership.is_active
+    assert Membership.objects.filter(role=Role.DEPARTMENT_ADMIN).count() == 2
+
+
 def test_platform_admin_grants_the_auditor_role_and_their_own_roles(client, world):
     client.force_login(world["platform"])
     form = client.get(reverse("admin:identity_membership_add")).context["adminform"].form

@@ -174,10 +174,52 @@ def test_department_admin_cannot_grant_change_or_revoke_their_own_roles():
     with pytest.raises(PermissionDenied):
         services.revoke_membership(actor=admin, membership=own)
     assert selectors.staff_roles(admin) == {Role.DEPARTMENT_ADMIN}
-    # Another admin of the same department may.
+    # Nor may another admin of the same department: admins answer to the platform admins.
     colleague = StaffFactory(membership__department=market, membership__role=Role.DEPARTMENT_ADMIN)
-    services.grant_membership(actor=colleague, account=admin, department=market, role=old.role)
-    assert selectors.staff_roles(admin) == {Role.DEPARTMENT_ADMIN, Role.TEAM_LEAD}
+    with pytest.raises(PermissionDenied):
+        services.grant_membership(actor=colleague, account=admin, department=market, role=old.role)
+    assert selectors.staff_roles(admin) == {Role.DEPARTMENT_ADMIN}
+
+
+def test_department_admins_neither_appoint_nor_manage_each_other(platform_admin):
+    market = DepartmentFactory()
+    admin = StaffFactory(membership__department=market, membership__role=Role.DEPARTMENT_ADMIN)
+    clerk = StaffFactory(membership__department=market)
+    assert Role.DEPARTMENT_ADMIN not in selectors.grantable_roles(admin)
+    # Were they able to, the new admin could grant them what they may not grant themselves.
+    with pytest.raises(PermissionDenied):
+        services.grant_membership(
+            actor=admin, account=clerk, department=market, role=Role.DEPARTMENT_ADMIN
+        )
+    with pytest.raises(PermissionDenied):
+        services.create_staff_account(
+            actor=admin, username="admin.new", department=market, role=Role.DEPARTMENT_ADMIN
+        )
+    assert selectors.staff_roles(clerk) == {Role.REVIEWER}
+    assert not Account.objects.filter(username="admin.new").exists()
+    # A colleague appointed by a platform admin: not theirs to manage either.
+    colleague = StaffFactory(membership__department=market, membership__role=Role.DEPARTMENT_ADMIN)
+    auditor = StaffFactory(membership__department=market, membership__role=Role.AUDITOR)
+    for other in (colleague, auditor):
+        assert selectors.answers_to_platform(other)
+        assert not selectors.may_manage_account(admin, other)
+        with pytest.raises(PermissionDenied):
+            services.grant_membership(
+                actor=admin, account=other, department=market, role=Role.APPROVER
+            )
+    with pytest.raises(PermissionDenied):
+        services.revoke_membership(actor=admin, membership=colleague.memberships.get())
+    # The ordinary staff stay theirs; platform admins manage everyone.
+    assert selectors.may_manage_account(admin, clerk)
+    services.grant_membership(actor=admin, account=clerk, department=market, role=Role.APPROVER)
+    services.grant_membership(
+        actor=platform_admin, account=clerk, department=market, role=Role.DEPARTMENT_ADMIN
+    )
+    services.grant_membership(
+        actor=platform_admin, account=colleague, department=market, role=Role.APPROVER
+    )
+    assert selectors.staff_roles(clerk) == {Role.REVIEWER, Role.APPROVER, Role.DEPARTMENT_ADMIN}
+    assert not selectors.may_manage_account(admin, clerk)  # an admin now
 
 
 def test_only_platform_admins_grant_the_auditor_role(platform_admin):
