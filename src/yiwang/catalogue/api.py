@@ -15,7 +15,7 @@ from pydantic import Field
 
 from yiwang.api.errors import error_responses
 from yiwang.api.schemas import LocalText, local_text
-from yiwang.catalogue import selectors
+from yiwang.catalogue import domain, selectors
 from yiwang.catalogue.models import BundleVersion, ServiceVersion
 
 router = Router(tags=["catalogue"])
@@ -72,7 +72,8 @@ class Page(Schema):
 
 class Form(Schema):
     properties: dict[str, Any] = Field(
-        description="JSON Schema (Draft 2020-12) of each field; x-title holds its titles"
+        description="JSON Schema (Draft 2020-12) of each field; x-title holds its titles. "
+        "References to the form's own definitions ($ref) are written out in place"
     )
     required: list[str]
     dependent_required: dict[str, list[str]] = Field(
@@ -85,6 +86,41 @@ class Form(Schema):
         "`else.required`"
     )
     pages: list[Page]
+
+
+class ServiceRules(Schema):
+    service: str = Field(description="Code of the bundle's service whose form has these rules")
+    condition: str | None = Field(
+        description="The service's condition in the bundle, a CEL expression over the form: the "
+        "service, and so these rules, apply only when it holds (the fields they require are "
+        "needed for some answers only). Null when the service always applies"
+    )
+    dependent_required: dict[str, list[str]] = Field(
+        description="The service's dependentRequired, as in a service's form: when the key's "
+        "field has an answer, the fields listed must have one too"
+    )
+    rules: list[dict[str, Any]] = Field(
+        description="The service's if/then/else rules, as in a service's form: when the answers "
+        "match `if`, the fields in `then.required` are needed, otherwise those in `else.required`"
+    )
+
+
+class BundleForm(Form):
+    """A bundle's one form: each service's rules are given apart, in `service_rules`."""
+
+    dependent_required: dict[str, list[str]] = Field(
+        description="Always empty for a bundle: its services' rules are in service_rules"
+    )
+    rules: list[dict[str, Any]] = Field(
+        description="Always empty for a bundle: its services' rules are in service_rules"
+    )
+    service_rules: list[ServiceRules] = Field(
+        description="The fields needed only for some answers, service by service, in the "
+        "bundle's order: the dependentRequired and if/then/else rules of each service whose form "
+        "has any, naming the fields as this form does (a field several services ask for is one "
+        "field, under its one name). Apply a service's rules when its condition holds or it "
+        "has none. Empty when no service has such rules"
+    )
 
 
 class Step(Schema):
@@ -156,7 +192,7 @@ class BundleSummary(_Bundle):
 
 class BundleDetail(_Bundle):
     services: list[BundleServiceRef]
-    form: Form
+    form: BundleForm
     materials: list[Material]
 
 
@@ -213,23 +249,13 @@ def _material(m: Mapping[str, Any], optional: bool | None = None) -> dict[str, A
 
 
 def _form(schema: Mapping[str, Any], pages: list[Mapping[str, Any]]) -> dict[str, Any]:
-    # The conditional requirement, wherever the definition put it: on the form or under allOf.
-    parts = [schema, *schema.get("allOf", [])]
-    dependent: dict[str, list[str]] = {}
-    for part in parts:
-        for field, needed in part.get("dependentRequired", {}).items():
-            dependent.setdefault(field, [])
-            dependent[field] += [name for name in needed if name not in dependent[field]]
-    rules = [
-        {key: part[key] for key in ("if", "then", "else") if key in part}
-        for part in parts
-        if "if" in part
-    ]
+    # The form goes out without its $defs: its fields and rules come with references written out.
+    rules = domain.form_rules(schema)
     return {
-        "properties": dict(schema.get("properties", {})),
+        "properties": domain.form_fields(schema),
         "required": list(schema.get("required", [])),
-        "dependent_required": dependent,
-        "rules": rules,
+        "dependent_required": rules.dependent_required,
+        "rules": rules.rules,
         "pages": [
             {"id": p["id"], "title": local_text(p.get("title")), "fields": list(p["fields"])}
             for p in pages
@@ -292,7 +318,7 @@ def _bundle_summary(version: BundleVersion) -> dict[str, Any]:
 
 
 def _bundle_detail(
-    version: BundleVersion, services: Mapping[str, ServiceVersion], merged: Any
+    version: BundleVersion, services: Mapping[str, ServiceVersion], merged: domain.BundleForm
 ) -> dict[str, Any]:
     schema = merged.schema()
     return {
@@ -306,7 +332,18 @@ def _bundle_detail(
             }
             for item in version.definition.get("services", [])
         ],
-        "form": _form(schema, schema.get("pages", [])),
+        "form": {
+            **_form(schema, schema.get("pages", [])),
+            "service_rules": [
+                {
+                    "service": found.service,
+                    "condition": found.condition,
+                    "dependent_required": found.dependent_required,
+                    "rules": found.rules,
+                }
+                for found in merged.service_rules()
+            ],
+        },
         "materials": [
             {
                 **_material(
@@ -402,5 +439,10 @@ def list_bundles(request: HttpRequest, params: Query[BundleParams]) -> dict[str,
     summary="One published bundle with its services, its one merged form and its materials",
 )
 def get_bundle(request: HttpRequest, code: str) -> dict[str, Any]:
+    """One form for all the bundle's services: a field several services ask for is asked once,
+    under one name. `form.required` lists what every application needs; a service with a
+    `condition` applies only when it holds. The fields needed only for some answers come service
+    by service in `form.service_rules`: each service's `dependentRequired` and `if`/`then`/`else`
+    rules, in the form's field names, with the condition under which the service applies."""
     version, services, merged = selectors.published_bundle_form(code)
     return _bundle_detail(version, services, merged)

@@ -146,3 +146,73 @@ def test_the_form_tells_which_fields_are_needed_only_for_some_answers() -> None:
 def test_service_detail_lists_no_rules_when_there_are_none(world: w.World) -> None:
     form = Client().get("/api/v1/catalogue/services/shop-permit").json()["form"]
     assert (form["dependent_required"], form["rules"]) == ({}, [])
+
+
+def _load_bundle_with_rules() -> None:
+    from yiwang.catalogue.services import load_definitions
+
+    paths = sorted((w.DEFINITIONS / "with-rules").glob("*.yaml"))
+    load_definitions(paths, actor=w.PLATFORM, publish=True)
+
+
+POSTED = {"required": ["card_delivery"], "properties": {"card_delivery": {"const": "post"}}}
+
+
+def test_a_bundle_form_gives_each_services_rules_in_the_merged_forms_names(
+    world: w.World,
+) -> None:
+    _load_bundle_with_rules()
+
+    form = Client().get("/api/v1/catalogue/bundles/card-and-insurance").json()["form"]
+
+    assert form["service_rules"] == [
+        {
+            "service": "card-request",
+            "condition": None,
+            "dependent_required": {},
+            "rules": [{"if": POSTED, "then": {"required": ["postal_address"]}}],
+        },
+        {
+            "service": "staff-insurance",
+            "condition": "form.hires_staff",
+            "dependent_required": {"hr_contact": ["hr_phone"]},
+            "rules": [
+                {
+                    # The service's own definition ($defs) written out: the bundle has none.
+                    "if": {
+                        "required": ["staff_count"],
+                        "properties": {"staff_count": {"minimum": 10}},
+                    },
+                    "then": {"required": ["hr_contact"]},
+                },
+                {"if": POSTED, "then": {"required": ["postal_address"]}},
+            ],
+        },
+    ]
+    # Every field a rule names is a field of the one form: the shared ones asked once.
+    named = {"card_delivery", "postal_address", "staff_count", "hr_contact", "hr_phone"}
+    assert named <= set(form["properties"])
+    assert [f for p in form["pages"] for f in p["fields"]].count("postal_address") == 1
+    # Only the rules of a service that always applies would do for the whole form; none are
+    # given there, so a client cannot apply a conditional service's rules by mistake.
+    assert (form["dependent_required"], form["rules"]) == ({}, [])
+    assert form["required"] == ["applicant_name", "card_delivery"]
+
+
+def test_a_bundle_whose_services_have_no_rules_lists_none(world: w.World) -> None:
+    form = Client().get("/api/v1/catalogue/bundles/open-a-corner-shop").json()["form"]
+    assert form["service_rules"] == []
+
+
+def test_a_service_form_comes_with_its_own_definitions_written_out(world: w.World) -> None:
+    _load_bundle_with_rules()
+
+    form = Client().get("/api/v1/catalogue/services/staff-insurance").json()["form"]
+
+    assert form["properties"]["hr_phone"] == {
+        "type": "string",
+        "maxLength": 20,
+        "x-title": {"zh": "人事电话", "en": "HR phone"},
+    }
+    assert form["rules"][0]["if"]["properties"] == {"staff_count": {"minimum": 10}}
+    assert "$ref" not in str(form)

@@ -7,12 +7,13 @@
 * :mod:`~yiwang.catalogue.domain.formats`: the formats a field may declare (checked as people
   type them) and answers in their canonical form;
 * :mod:`~yiwang.catalogue.domain.required_rules`: fields required only when another answer is
-  given (the form's ``dependentRequired`` and ``if``/``then`` rules, standard JSON Schema);
+  given (the form's ``dependentRequired`` and ``if``/``then`` rules, standard JSON Schema), and
+  the rules gathered for others to apply (:func:`form_rules`);
 * :mod:`~yiwang.catalogue.domain.process`: which stage waits for which, in what order stages
   run, the longest chain; and what applies to one application: the steps and materials whose
   conditions hold;
 * :mod:`~yiwang.catalogue.domain.bundles`: the merged form and material list of a 一件事
-  (:func:`merge_bundle`).
+  (:func:`merge_bundle`), with each service's rules.
 
 Nothing here reads the database, so the application side can call these with the versions it
 keeps for a case. Import from here, not from the submodules.
@@ -29,6 +30,7 @@ from yiwang.catalogue.domain.bundles import (
     MergedField,
     MergedMaterial,
     MergedPage,
+    ServiceRules,
     field_difference,
     merge_bundle,
 )
@@ -56,7 +58,9 @@ from yiwang.catalogue.domain.process import (
     steps_applying,
 )
 from yiwang.catalogue.domain.required_rules import (
+    FormRules,
     conditionally_required,
+    form_rules,
     if_fields,
     rule_fields,
     sometimes_required,
@@ -68,12 +72,14 @@ __all__ = [
     "BundleService",
     "Conflict",
     "Definition",
+    "FormRules",
     "MaterialNeed",
     "MaterialUse",
     "MergeConflictError",
     "MergedField",
     "MergedMaterial",
     "MergedPage",
+    "ServiceRules",
     "canonical_json",
     "condition_holds",
     "conditionally_required",
@@ -82,6 +88,7 @@ __all__ = [
     "find_cycle",
     "form_fields",
     "form_format_checker",
+    "form_rules",
     "if_fields",
     "json_pointer",
     "longest_chain",

@@ -13,7 +13,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from yiwang.catalogue.domain.form_data import condition_holds, form_fields, typed_form_data
-from yiwang.catalogue.domain.required_rules import conditionally_required, sometimes_required
+from yiwang.catalogue.domain.required_rules import (
+    conditionally_required,
+    form_rules,
+    sometimes_required,
+)
 from yiwang.catalogue.domain.versions import Definition
 from yiwang.core.cel import compile_condition
 
@@ -122,6 +126,17 @@ class MergedPage:
 
 
 @dataclass(frozen=True)
+class ServiceRules:
+    """One service's form rules in a bundle: they apply when the service does (its
+    ``condition`` holds, or it has none)."""
+
+    service: str
+    condition: str | None
+    dependent_required: dict[str, list[str]]
+    rules: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class Conflict:
     """Two services cannot share a field or material: which, where in each, and why."""
 
@@ -213,6 +228,26 @@ class BundleForm:
                 if name in self.fields and not set(self.fields[name].required_by) & unconditional:
                     found[name] = None
         return list(found)
+
+    def service_rules(self) -> list[ServiceRules]:
+        """The rules of each service whose form has any (``dependentRequired``, ``if``/``then``),
+        in bundle order, as :meth:`required_fields` applies them.
+
+        They are kept per service rather than merged into :meth:`schema`: a service with a
+        condition brings its rules only when it applies. A service's field is asked under its
+        own name in the merged form (fields with the same name are shared, never renamed), so
+        the rules name the merged form's fields as they stand.
+        """
+        found = []
+        for service in self.services:
+            rules = form_rules(self._service_forms.get(service.code))
+            if rules.dependent_required or rules.rules:
+                found.append(
+                    ServiceRules(
+                        service.code, service.condition, rules.dependent_required, rules.rules
+                    )
+                )
+        return found
 
     def materials_needed(self, form_data: Mapping[str, Any]) -> list[tuple[MergedMaterial, bool]]:
         """Each material to ask for once, and whether it is optional for this application.

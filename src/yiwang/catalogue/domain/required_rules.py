@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
@@ -47,6 +48,45 @@ def _rules(form: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     for sub in _items(form.get("allOf")):
         if isinstance(sub, Mapping):
             yield from _rules(sub)
+
+
+@dataclass(frozen=True)
+class FormRules:
+    """A form's rules as standard JSON Schema, gathered from wherever the form put them."""
+
+    dependent_required: dict[str, list[str]]  # every dependentRequired, merged
+    rules: list[dict[str, Any]]  # each if with its then/else
+
+
+def form_rules(form: Mapping[str, Any] | None) -> FormRules:
+    """The form's rules for someone else to apply: its ``dependentRequired`` (on the form and in
+    its ``allOf``, at any depth) merged into one, and each ``if`` with its ``then``/``else``.
+
+    A ``then``/``else`` stays as written, rules inside it included. References to the form's
+    ``$defs`` are written out, so each rule can be read without the form.
+    """
+    if not isinstance(form, Mapping):
+        return FormRules({}, [])
+    dependent: dict[str, list[str]] = {}
+    rules: list[dict[str, Any]] = []
+    for part in _top_rules(form):
+        deps = part.get("dependentRequired")
+        if isinstance(deps, Mapping):
+            for trigger, names in deps.items():
+                needed = dependent.setdefault(str(trigger), [])
+                needed += [str(n) for n in _items(names) if str(n) not in needed]
+        if "if" in part:
+            rule = {key: part[key] for key in ("if", "then", "else") if key in part}
+            rules.append(inline_refs(rule, form, ()))
+    return FormRules(dependent, rules)
+
+
+def _top_rules(form: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The form and the items of its ``allOf``, at any depth: the rules that always apply."""
+    yield form
+    for sub in _items(form.get("allOf")):
+        if isinstance(sub, Mapping):
+            yield from _top_rules(sub)
 
 
 def rule_fields(form: Mapping[str, Any] | None) -> list[str]:

@@ -371,3 +371,54 @@ def test_a_bundle_requires_what_a_services_rules_require_only_when_the_service_a
     # The insurance registration does not apply, so neither do its rules.
     assert "hr_phone" not in form.required_fields({"hires_staff": False, "staff_count": 12})
     assert "hr_phone" not in form.schema()["required"]
+
+
+def test_a_forms_rules_are_gathered_from_the_form_and_its_all_of_at_any_depth() -> None:
+    posted = {"required": ["delivery"], "properties": {"delivery": {"const": "post"}}}
+    # A branch keeps the rules inside it: they apply only when the branch does.
+    then = {"required": ["postal_address"], "dependentRequired": {"postal_address": ["postcode"]}}
+    working = {"if": {"required": ["basis"], "properties": {"basis": {"const": "work"}}}}
+    form = {
+        **POSTED,
+        "$defs": {"posted": {"const": "post"}},
+        "dependentRequired": {"employer": ["employer_phone"]},
+        "if": {"required": ["delivery"], "properties": {"delivery": {"$ref": "#/$defs/posted"}}},
+        "then": then,
+        "allOf": [
+            {"dependentRequired": {"employer": ["employer_phone", "basis"]}},
+            {"allOf": [{**working, "then": {"required": ["employer"]}, "else": {"required": []}}]},
+        ],
+    }
+
+    rules = domain.form_rules(form)
+
+    assert rules.dependent_required == {"employer": ["employer_phone", "basis"]}
+    assert rules.rules == [
+        {"if": posted, "then": then},
+        {**working, "then": {"required": ["employer"]}, "else": {"required": []}},
+    ]
+    assert domain.form_rules(POSTED) == domain.FormRules({}, [])
+
+
+def test_a_bundle_gives_each_services_rules_with_the_condition_it_applies_under() -> None:
+    services = _services()
+    insurance = services["employer-social-insurance"]["form"]
+    insurance["properties"]["hr_phone"] = {"type": "string", "x-title": {"zh": "电话", "en": "HR"}}
+    insurance["pages"][0]["fields"].append("hr_phone")
+    many = {"required": ["staff_count"], "properties": {"staff_count": {"minimum": 10}}}
+    insurance["allOf"] = [{"if": many, "then": {"required": ["hr_phone"]}}]
+    # business_name is shared with the business registration: one field, one name.
+    insurance["dependentRequired"] = {"business_name": ["premises_address"]}
+
+    form = domain.merge_bundle(read_fixture("open-a-shop.yaml"), services)
+
+    assert form.service_rules() == [
+        domain.ServiceRules(
+            service="employer-social-insurance",
+            condition="form.hires_staff",
+            dependent_required={"business_name": ["premises_address"]},
+            rules=[{"if": many, "then": {"required": ["hr_phone"]}}],
+        )
+    ]
+    assert {"business_name", "premises_address", "staff_count", "hr_phone"} <= set(form.fields)
+    assert _merged().service_rules() == []
