@@ -89,11 +89,16 @@ class Form(Schema):
 
 
 class ServiceRules(Schema):
-    service: str = Field(description="Code of the bundle's service whose form has these rules")
+    service: str = Field(description="Code of the bundle's service whose form requires these")
     condition: str | None = Field(
         description="The service's condition in the bundle, a CEL expression over the form: the "
-        "service, and so these rules, apply only when it holds (the fields they require are "
-        "needed for some answers only). Null when the service always applies"
+        "service, and so its required fields and rules, apply only when it holds (the fields "
+        "are then needed for some answers only). Null when the service always applies"
+    )
+    required: list[str] = Field(
+        description="The fields the service's form always requires, named as in the bundle's "
+        "form: needed whenever the service applies. Those of the services that always apply "
+        "are also in the form's `required`"
     )
     dependent_required: dict[str, list[str]] = Field(
         description="The service's dependentRequired, as in a service's form: when the key's "
@@ -115,11 +120,25 @@ class BundleForm(Form):
         description="Always empty for a bundle: its services' rules are in service_rules"
     )
     service_rules: list[ServiceRules] = Field(
-        description="The fields needed only for some answers, service by service, in the "
-        "bundle's order: the dependentRequired and if/then/else rules of each service whose form "
-        "has any, naming the fields as this form does (a field several services ask for is one "
-        "field, under its one name). Apply a service's rules when its condition holds or it "
-        "has none. Empty when no service has such rules"
+        description="What each service requires, service by service, in the bundle's order: "
+        "the fields its form always requires, and its dependentRequired and if/then/else rules, "
+        "for each service whose form requires anything, naming the fields as this form does (a "
+        "field several services ask for is one field, under its one name). Apply a service's "
+        "entry when its condition holds or it has none: the fields an application needs are "
+        "those of every entry that applies. Empty when no service requires anything"
+    )
+
+
+class BundleMaterial(Material):
+    optional: bool = Field(description="True when every service that asks for it calls it optional")
+    condition: str | None = Field(
+        default=None,
+        description="When the material is needed: a CEL expression over the bundle's form, null "
+        "when always. A service needs it when the service applies and the material's own "
+        "condition holds, `(service condition) && (material condition)`, or the one of them "
+        "there is; a material several services ask for is needed when any of them needs it, "
+        "their terms joined with `||`, each in parentheses. Reading a field left empty makes a "
+        "condition false unless the other side of `||` or `&&` decides",
     )
 
 
@@ -193,7 +212,7 @@ class BundleSummary(_Bundle):
 class BundleDetail(_Bundle):
     services: list[BundleServiceRef]
     form: BundleForm
-    materials: list[Material]
+    materials: list[BundleMaterial]
 
 
 class BundleList(Schema):
@@ -338,6 +357,7 @@ def _bundle_detail(
                 {
                     "service": found.service,
                     "condition": found.condition,
+                    "required": found.required,
                     "dependent_required": found.dependent_required,
                     "rules": found.rules,
                 }
@@ -356,8 +376,7 @@ def _bundle_detail(
                     },
                     optional=all(bool(u.material.get("optional")) for u in m.uses),
                 ),
-                # Asked for whenever one of the services that need it applies.
-                "condition": None,
+                "condition": merged.material_condition(m),
             }
             for m in merged.materials
         ],
@@ -441,8 +460,10 @@ def list_bundles(request: HttpRequest, params: Query[BundleParams]) -> dict[str,
 def get_bundle(request: HttpRequest, code: str) -> dict[str, Any]:
     """One form for all the bundle's services: a field several services ask for is asked once,
     under one name. `form.required` lists what every application needs; a service with a
-    `condition` applies only when it holds. The fields needed only for some answers come service
-    by service in `form.service_rules`: each service's `dependentRequired` and `if`/`then`/`else`
-    rules, in the form's field names, with the condition under which the service applies."""
+    `condition` applies only when it holds. What each service requires comes service by service
+    in `form.service_rules`: the fields its form always requires and its `dependentRequired` and
+    `if`/`then`/`else` rules, in the form's field names, with the condition under which the
+    service applies. A material's `condition` says when it is needed: the condition of each
+    service that asks for it together with the material's own."""
     version, services, merged = selectors.published_bundle_form(code)
     return _bundle_detail(version, services, merged)

@@ -169,12 +169,15 @@ def test_a_bundle_form_gives_each_services_rules_in_the_merged_forms_names(
         {
             "service": "card-request",
             "condition": None,
+            "required": ["applicant_name", "card_delivery"],
             "dependent_required": {},
             "rules": [{"if": POSTED, "then": {"required": ["postal_address"]}}],
         },
         {
             "service": "staff-insurance",
             "condition": "form.hires_staff",
+            # applicant_name is shared with the card request: one field, one name.
+            "required": ["applicant_name", "staff_count"],
             "dependent_required": {"hr_contact": ["hr_phone"]},
             "rules": [
                 {
@@ -199,9 +202,89 @@ def test_a_bundle_form_gives_each_services_rules_in_the_merged_forms_names(
     assert form["required"] == ["applicant_name", "card_delivery"]
 
 
-def test_a_bundle_whose_services_have_no_rules_lists_none(world: w.World) -> None:
+def test_a_conditional_services_required_fields_come_with_its_condition(world: w.World) -> None:
     form = Client().get("/api/v1/catalogue/bundles/open-a-corner-shop").json()["form"]
-    assert form["service_rules"] == []
+
+    # The sign permit applies only to a bigger shop, and then its form requires sign_text.
+    assert "sign_text" not in form["required"]
+    assert form["service_rules"] == [
+        {
+            "service": "shop-permit",
+            "condition": None,
+            "required": ["shop_name", "floor_area"],
+            "dependent_required": {},
+            "rules": [],
+        },
+        {
+            "service": "sign-permit",
+            "condition": "form.floor_area > 50",
+            "required": ["sign_text"],
+            "dependent_required": {},
+            "rules": [],
+        },
+    ]
+    # What every application needs is what the services that always apply require.
+    always = [f for r in form["service_rules"] if r["condition"] is None for f in r["required"]]
+    assert form["required"] == always
+
+
+def test_a_bundle_material_says_when_it_is_needed(world: w.World) -> None:
+    _load_bundle_with_rules()
+
+    materials = Client().get("/api/v1/catalogue/bundles/card-and-insurance").json()["materials"]
+
+    assert {m["code"]: m["condition"] for m in materials} == {
+        # The card request always asks for it, whoever else does.
+        "photo": None,
+        # The card request asks for it for a posted card; the insurance registration always
+        # does, when it applies.
+        "proof-of-address": '(form.card_delivery == "post") || (form.hires_staff)',
+        # The material's own condition, inside a service that applies only to employers.
+        "staff-list": "(form.hires_staff) && (form.staff_count > 10)",
+    }
+    # Optional only when every service that asks for it says so.
+    assert {m["code"]: m["optional"] for m in materials} == {
+        "photo": False,
+        "proof-of-address": False,
+        "staff-list": False,
+    }
+
+
+def test_an_unconditional_material_of_a_bundle_has_no_condition(world: w.World) -> None:
+    materials = Client().get("/api/v1/catalogue/bundles/open-a-corner-shop").json()["materials"]
+    assert [(m["code"], m["condition"]) for m in materials] == [("site-plan", None)]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},
+        {"card_delivery": "collect"},
+        {"card_delivery": "post"},
+        {"card_delivery": "collect", "hires_staff": False, "staff_count": 12},
+        {"card_delivery": "collect", "hires_staff": True},
+        {"card_delivery": "collect", "hires_staff": True, "staff_count": 10},
+        {"card_delivery": "post", "hires_staff": True, "staff_count": 11},
+        {"hires_staff": True, "staff_count": 11.0},
+    ],
+)
+def test_a_bundle_materials_condition_agrees_with_what_an_application_is_asked_for(
+    world: w.World, answers: dict[str, object]
+) -> None:
+    from yiwang.catalogue import domain, selectors
+
+    _load_bundle_with_rules()
+    body = Client().get("/api/v1/catalogue/bundles/card-and-insurance").json()
+    _version, _services, merged = selectors.published_bundle_form("card-and-insurance")
+
+    # A client evaluates the published condition over the bundle's form, as the platform does.
+    schema = {"type": "object", "properties": body["form"]["properties"]}
+    published = [
+        m["code"]
+        for m in body["materials"]
+        if domain.condition_holds(m["condition"], answers, schema)
+    ]
+    assert published == [m.code for m, _optional in merged.materials_needed(answers)]
 
 
 def test_a_service_form_comes_with_its_own_definitions_written_out(world: w.World) -> None:

@@ -13,7 +13,7 @@
   run, the longest chain; and what applies to one application: the steps and materials whose
   conditions hold;
 * :mod:`~yiwang.catalogue.domain.bundles`: the merged form and material list of a 一件事
-  (:func:`merge_bundle`), with each service's rules.
+  (:func:`merge_bundle`), with what each service requires and when each material is needed.
 
 Nothing here reads the database, so the application side can call these with the versions it
 keeps for a case. Import from here, not from the submodules.

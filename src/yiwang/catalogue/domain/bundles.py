@@ -127,11 +127,12 @@ class MergedPage:
 
 @dataclass(frozen=True)
 class ServiceRules:
-    """One service's form rules in a bundle: they apply when the service does (its
-    ``condition`` holds, or it has none)."""
+    """What one service's form requires in a bundle: the fields it always requires and its
+    rules. They apply when the service does (its ``condition`` holds, or it has none)."""
 
     service: str
     condition: str | None
+    required: list[str]
     dependent_required: dict[str, list[str]]
     rules: list[dict[str, Any]]
 
@@ -230,24 +231,51 @@ class BundleForm:
         return list(found)
 
     def service_rules(self) -> list[ServiceRules]:
-        """The rules of each service whose form has any (``dependentRequired``, ``if``/``then``),
-        in bundle order, as :meth:`required_fields` applies them.
+        """What each service's form requires, in bundle order, for each service that requires
+        anything: the fields it always requires and its rules (``dependentRequired``,
+        ``if``/``then``), as :meth:`required_fields` applies them.
 
         They are kept per service rather than merged into :meth:`schema`: a service with a
-        condition brings its rules only when it applies. A service's field is asked under its
-        own name in the merged form (fields with the same name are shared, never renamed), so
-        the rules name the merged form's fields as they stand.
+        condition requires its fields and brings its rules only when it applies. A service's
+        field is asked under its own name in the merged form (fields with the same name are
+        shared, never renamed), so these name the merged form's fields as they stand.
         """
         found = []
         for service in self.services:
+            required = [n for n, f in self.fields.items() if service.code in f.required_by]
             rules = form_rules(self._service_forms.get(service.code))
-            if rules.dependent_required or rules.rules:
+            if required or rules.dependent_required or rules.rules:
                 found.append(
                     ServiceRules(
-                        service.code, service.condition, rules.dependent_required, rules.rules
+                        service.code,
+                        service.condition,
+                        required,
+                        rules.dependent_required,
+                        rules.rules,
                     )
                 )
         return found
+
+    def material_condition(self, material: MergedMaterial) -> str | None:
+        """When :meth:`materials_needed` asks for ``material``, as one CEL expression over the
+        merged form, or None when it always does.
+
+        A service needs the material when the service applies and the material's own condition
+        holds: ``(service condition) && (material condition)``, or the one of them there is. A
+        material several services ask for is needed when any of them needs it, so their terms
+        are joined with ``||``; a service that always needs it makes the whole None. A field
+        that is left empty makes the term reading it false, as it does in each condition alone.
+        """
+        conditions = {s.code: s.condition for s in self.services}
+        terms: list[str] = []
+        for use in material.uses:
+            parts = [c for c in (conditions.get(use.service), use.material.get("condition")) if c]
+            if not parts:
+                return None
+            term = _all_of(parts)
+            if term not in terms:
+                terms.append(term)
+        return terms[0] if len(terms) == 1 else " || ".join(_parenthesised(t) for t in terms)
 
     def materials_needed(self, form_data: Mapping[str, Any]) -> list[tuple[MergedMaterial, bool]]:
         """Each material to ask for once, and whether it is optional for this application.
@@ -269,6 +297,17 @@ class BundleForm:
             if needing:
                 out.append((merged, all(bool(u.material.get("optional")) for u in needing)))
         return out
+
+
+def _all_of(conditions: list[str]) -> str:
+    if len(conditions) == 1:
+        return conditions[0]
+    return " && ".join(_parenthesised(c) for c in conditions)
+
+
+def _parenthesised(condition: str) -> str:
+    # A condition may end in a // comment, which would swallow a closing parenthesis on its line.
+    return f"({condition}\n)" if "//" in condition else f"({condition})"
 
 
 def merge_bundle(bundle: Definition, services: Mapping[str, Definition]) -> BundleForm:

@@ -412,13 +412,121 @@ def test_a_bundle_gives_each_services_rules_with_the_condition_it_applies_under(
 
     form = domain.merge_bundle(read_fixture("open-a-shop.yaml"), services)
 
-    assert form.service_rules() == [
-        domain.ServiceRules(
-            service="employer-social-insurance",
-            condition="form.hires_staff",
-            dependent_required={"business_name": ["premises_address"]},
-            rules=[{"if": many, "then": {"required": ["hr_phone"]}}],
-        )
-    ]
+    found = form.service_rules()
+    assert [r.service for r in found] == list(BUNDLE_SERVICES)
+    assert found[1] == domain.ServiceRules(
+        service="employer-social-insurance",
+        condition="form.hires_staff",
+        required=["business_name", "premises_address", "staff_count"],
+        dependent_required={"business_name": ["premises_address"]},
+        rules=[{"if": many, "then": {"required": ["hr_phone"]}}],
+    )
     assert {"business_name", "premises_address", "staff_count", "hr_phone"} <= set(form.fields)
-    assert _merged().service_rules() == []
+
+
+def test_a_bundle_gives_the_fields_each_service_requires_with_its_condition() -> None:
+    form = _merged()
+
+    found = [(r.service, r.condition, r.required) for r in form.service_rules()]
+
+    assert found == [
+        (
+            "business-registration",
+            None,
+            ["business_name", "premises_address", "operator_id", "business_scope", "hires_staff"],
+        ),
+        (
+            "employer-social-insurance",
+            "form.hires_staff",
+            ["business_name", "premises_address", "staff_count"],
+        ),
+        (
+            "outdoor-sign-permit",
+            None,
+            [
+                "business_name",
+                "premises_address",
+                "sign_text",
+                "width_m",
+                "height_m",
+                "mounting",
+                "illuminated",
+            ],
+        ),
+    ]
+    # Together they require what required_fields does, whichever services apply.
+    for answers in ({"hires_staff": False}, {"hires_staff": True}):
+        applying = form.services_applying(answers)
+        needed = {f for r in form.service_rules() if r.service in applying for f in r.required}
+        assert needed == set(form.required_fields(answers))
+
+
+def _sign_only_without_staff() -> domain.BundleForm:
+    # The sign permit made conditional: its structural report's condition has an || of its own.
+    bundle = read_fixture("open-a-shop.yaml")
+    bundle["services"][2]["condition"] = "!form.hires_staff"
+    return domain.merge_bundle(bundle, _services())
+
+
+def test_a_bundle_material_is_needed_under_its_services_condition_and_its_own() -> None:
+    form = _sign_only_without_staff()
+
+    conditions = {m.code: form.material_condition(m) for m in form.materials}
+
+    assert conditions == {
+        # The business registration always needs it.
+        "premises-proof": None,
+        "staff-list": "(form.hires_staff) && (form.staff_count > 10)",
+        "design-drawing": "!form.hires_staff",
+        # Its own condition has an || of its own: in parentheses, the service's && binds it all.
+        "structural-report": "(!form.hires_staff) && "
+        '(form.width_m * form.height_m > 10.0 || form.mounting == "roof")',
+        "electrical-safety": "(!form.hires_staff) && (form.illuminated)",
+    }
+    # A service that always applies: the material's own condition as it is written.
+    always = _merged()
+    report = next(m for m in always.materials if m.code == "structural-report")
+    assert always.material_condition(report) == (
+        'form.width_m * form.height_m > 10.0 || form.mounting == "roof"'
+    )
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},
+        {"hires_staff": False, "width_m": 1.0, "height_m": 1.0, "mounting": "wall"},
+        {"hires_staff": False, "width_m": 1.0, "height_m": 1.0, "mounting": "roof"},
+        {"hires_staff": True, "staff_count": 12, "mounting": "roof", "illuminated": True},
+        {"hires_staff": False, "width_m": 5, "height_m": 3, "illuminated": True},
+        {"hires_staff": True, "staff_count": 3},
+    ],
+)
+def test_a_bundle_materials_condition_holds_when_the_material_is_needed(
+    answers: dict[str, Any],
+) -> None:
+    form = _sign_only_without_staff()
+    schema = form.schema()
+
+    by_condition = [
+        m.code
+        for m in form.materials
+        if domain.condition_holds(form.material_condition(m), answers, schema)
+    ]
+
+    assert by_condition == [m.code for m, _optional in form.materials_needed(answers)]
+
+
+def test_a_material_condition_ending_in_a_comment_keeps_its_parentheses() -> None:
+    bundle = read_fixture("open-a-shop.yaml")
+    services = _services()
+    staff_list = services["employer-social-insurance"]["materials"][1]
+    staff_list["condition"] = "form.staff_count > 10 // a long list"
+
+    form = domain.merge_bundle(bundle, services)
+    condition = form.material_condition(form.materials[1])
+
+    assert condition is not None
+    schema = form.schema()
+    assert domain.condition_holds(condition, {"hires_staff": True, "staff_count": 11}, schema)
+    assert not domain.condition_holds(condition, {"hires_staff": False, "staff_count": 11}, schema)
