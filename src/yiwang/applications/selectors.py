@@ -384,12 +384,26 @@ def correction_for(*, actor: Any, pk: int) -> CorrectionRequest:
 def correction_scope(
     *, application: Application, correction: CorrectionRequest, data: Mapping[str, Any]
 ) -> domain.CorrectionScope:
-    """What the person may answer in this correction if they send ``data``: the answers the
-    clerk chose, and the fields the changed answers now require that had no answer (see
-    :func:`yiwang.applications.domain.correction_scope`). Takes no actor: the caller got the
-    application and the correction through selectors."""
+    """What the person may answer and upload in this correction if they send ``data``: the
+    answers the clerk chose, the fields the changed answers now require that had no answer, and
+    the materials they now need that have no file (one given in this correction aside) and no
+    registry data standing in (see :func:`yiwang.applications.domain.correction_scope`). Takes no
+    actor: the caller got the application and the correction through selectors."""
     spec = workflow.form_of(application)[0]
-    return domain.correction_scope(spec, application.form_data, correction.fields, data)
+    on_file = set(
+        MaterialUpload.objects.filter(application=application, superseded=False)
+        .exclude(correction=correction)
+        .values_list("material_code", flat=True)
+    )
+    on_file.update(prefill.satisfied_materials(application))
+    return domain.correction_scope(
+        spec,
+        application.form_data,
+        correction.fields,
+        data,
+        asked_materials=correction.materials,
+        on_file=on_file,
+    )
 
 
 def open_corrections_for(*, actor: Any, application: Application) -> list[CorrectionRequest]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.formats import date_format
@@ -300,6 +300,8 @@ class CorrectionView:
     note: str
     opened_at: dt.datetime
     resolved_at: dt.datetime | None
+    # Materials the clerk did not ask for, uploaded in answer because a changed answer needed them.
+    materials_added: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -308,12 +310,22 @@ class CaseView:
     corrections: list[CorrectionView]
 
 
-def timeline_view(cases: Iterable[Any], form: Any) -> list[CaseView]:
-    """The timeline's cases with the titles of the answers and materials a 补正 asked for."""
+def timeline_view(
+    cases: Iterable[Any], form: Any, uploads: Iterable[Any] = (), required: Sequence[Any] = ()
+) -> list[CaseView]:
+    """The timeline's cases with the titles of the answers and materials a 补正 asked for, and
+    of the materials added in answer to one because a changed answer needed them: ``uploads``
+    (the application's current files) given with the correction, of a material the answers need
+    (``required``, as for :func:`material_rows`) that the clerk did not ask for."""
     from yiwang.applications.constants import CorrectionStatus
 
     titles = dict(field_choices(form))
     materials = dict(material_choices(form))
+    needed = {r.code for r in required}
+    added: dict[int, list[str]] = {}
+    for upload in uploads:
+        if upload.correction_id is not None and upload.material_code in needed:
+            added.setdefault(upload.correction_id, []).append(upload.material_code)
     return [
         CaseView(
             case=case,
@@ -326,6 +338,11 @@ def timeline_view(cases: Iterable[Any], form: Any) -> list[CaseView]:
                     note=c.note,
                     opened_at=c.opened_at,
                     resolved_at=c.resolved_at,
+                    materials_added=[
+                        materials.get(m, m)
+                        for m in dict.fromkeys(added.get(c.pk, []))
+                        if m not in c.materials
+                    ],
                 )
                 for c in case.corrections
             ],

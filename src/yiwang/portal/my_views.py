@@ -27,6 +27,7 @@ from yiwang.applications.types import (
     ApplicationError,
     FormInvalid,
     IllegalTransition,
+    MaterialRequirement,
     UploadRefused,
 )
 from yiwang.core.errors import PermissionDenied
@@ -34,6 +35,7 @@ from yiwang.identity.access import citizen_required
 from yiwang.notifications.views import inbox_page, message_page
 from yiwang.portal import presenters
 from yiwang.portal.apply_views import answer_sections, applying_as, get_application
+from yiwang.portal.correction_text import fields_opened_by_rules, materials_opened_by_rules
 from yiwang.portal.forms import (
     SchemaPageForm,
     display_answer,
@@ -41,7 +43,7 @@ from yiwang.portal.forms import (
     questions_for,
     value_at,
 )
-from yiwang.portal.text import pick
+from yiwang.portal.text import pick, sentences
 
 PER_PAGE = 20
 
@@ -154,39 +156,34 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
         return redirect("portal:application_detail", pk=application.pk)
     spec = applications.application_form(application=application)
     data = application.form_data
+    posted = request.method == "POST"
     # A changed answer can require a field that had no answer (a card now to be posted needs an
-    # address): that field is asked too. What was sent is read for every field; the correction's
-    # scope says which of them open, so the field appears once the changed answer is sent.
+    # address), or a document nothing stands for yet (a larger shop needs a fire escape plan):
+    # that is asked too. What was sent is read for every field; the correction's scope says which
+    # of them open, so the field or the upload appears once the changed answer is sent.
     sent = (
         SchemaPageForm(questions_for(spec.fields, spec.fields, ()), data=request.POST).answers()
-        if request.method == "POST"
+        if posted
         else {}
     )
     scope = applications.correction_scope(application=application, correction=asked, data=sent)
     required = [f for f in spec.required_fields(scope.answers) if f in scope.fields]
     questions = questions_for(scope.fields, spec.fields, required)
-    needed = [m for m in (spec.material(code) for code in asked.materials) if m is not None]
     # Asked-for answers confirmed from official records: the person may answer them anew here.
     sources = {name: entry
                for name, entry in applications.locked_answers(application=application).items()
                if name in asked.fields}  # fmt: skip
-    form = SchemaPageForm(
-        questions,
-        data=request.POST if request.method == "POST" else None,
-        files=request.FILES if request.method == "POST" else None,
-        answers=data,
-        materials=needed,
-    )
-    _registry_answers(request, form, application, sources)
-    # "Add another" and "Remove" on a list show the list again; only "Send" sends.
-    action = str(request.POST.get("action", ""))
-    changed = form.change_items(action) if request.method == "POST" else None
+    # Files are kept as they come, each on its own: a refused one does not stop the others, and
+    # one taken stays whatever else needs fixing (the page then says it was uploaded).
     refused: dict[str, str] = {}
-    note_errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        reports, note_errors = _reports(request, form)
-        failed = changed is not None or bool(note_errors)
-        for code, uploaded in form.uploaded().items():
+    if posted:
+        files = SchemaPageForm(
+            [],
+            data=request.POST,
+            files=request.FILES,
+            materials=_correction_materials(request, application, spec, asked, scope),
+        ).uploaded()
+        for code, uploaded in files.items():
             try:
                 application_services.add_upload(
                     actor=request.user,
@@ -194,19 +191,40 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
                     material_code=code,
                     uploaded_file=uploaded,
                     correction=asked,
+                    data=sent,
                 )
             except UploadRefused as exc:
                 refused[code] = str(exc)
-                form.add_material_error(code, str(exc))
-                failed = True
-        if not failed:
+    needed = _correction_materials(request, application, spec, asked, scope)
+    reasons = materials_opened_by_rules(spec, scope)
+
+    def page_form(posted_data: Any, posted_files: Any = None) -> SchemaPageForm:
+        form = SchemaPageForm(
+            questions, data=posted_data, files=posted_files, answers=data, materials=needed
+        )
+        _registry_answers(request, form, application, sources)
+        for code, reason in reasons.items():
+            field = form.fields[material_field(code)]
+            field.help_text = sentences(reason, str(field.help_text))
+        for code, message in refused.items():
+            form.add_material_error(code, message)
+        return form
+
+    form = page_form(request.POST if posted else None, request.FILES if posted else None)
+    # "Add another" and "Remove" on a list show the list again; only "Send" sends.
+    action = str(request.POST.get("action", ""))
+    changed = form.change_items(action) if posted else None
+    note_errors: dict[str, list[str]] = {}
+    if posted:
+        reports, note_errors = _reports(request, form)
+        if changed is None and not note_errors and not refused:
             try:
                 application_services.resubmit_correction(
                     actor=request.user, correction=asked, data=form.answers(), reports=reports
                 )
             except FormInvalid as exc:
                 form.set_errors(exc.errors)
-                _missing_files(request, form, application, asked, needed, exc)
+                _missing_files(form, needed, exc)
             except IllegalTransition as exc:
                 messages.error(request, str(exc))
                 return redirect("portal:application_detail", pk=application.pk)
@@ -225,10 +243,7 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
                     )
                 return redirect("portal:application_detail", pk=application.pk)
     if changed is not None:
-        form = SchemaPageForm(questions, data=changed, materials=needed)
-        _registry_answers(request, form, application, sources)
-        for code, message in refused.items():
-            form.add_material_error(code, message)
+        form = page_form(changed)
     for key, texts in note_errors.items():
         for text in texts:
             form.add_error(key, text)
@@ -238,6 +253,7 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
         for name in spec.fields
         if name not in scope.fields and value_at(data, (name,)) is not None
     ]  # fmt: skip
+    files_rows = form.material_rows()
     context = {
         "application": application,
         "applying_as": applying_as(application),
@@ -249,44 +265,39 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
             for row in form.rows()
         ],
         "read_only": shown,
-        "because": _opened_by_rules(spec, scope),
+        "because": fields_opened_by_rules(spec, scope),
+        "asked_files": [r for r in files_rows if r["material"].code not in scope.materials],
+        # Documents the clerk did not choose, needed because of a changed answer.
+        "opened_files": [r for r in files_rows if r["material"].code in scope.materials],
     }  # fmt: skip
     return render(request, "portal/my/correction.html", context)
 
 
-def _opened_by_rules(spec: Any, scope: Any) -> list[str]:
-    """Why fields the clerk did not choose are asked: "Because you chose “By post” for “How to
-    receive the card”, please also answer “Postal address”." One sentence per changed answer."""
-    fields = spec.fields
-
-    def title(name: str) -> str:
-        return pick(fields.get(name, {}).get("x-title")) or name
-
-    said: list[str] = []
-    told: set[str] = set()
-    causes = dict.fromkeys(c for name in scope.required for c in scope.because.get(name, ()))
-    for cause in causes:
-        names = [n for n in scope.required if cause in scope.because.get(n, ()) and n not in told]
-        if not names:
-            continue
-        told.update(names)
-        values = {
-            "question": title(cause),
-            "fields": _(", ").join(f"“{title(n)}”" for n in names),
-        }
-        schema = fields.get(cause, {})
-        answer = scope.answers.get(cause)
-        if answer is None:
-            text = _("Because you left “%(question)s” empty, please also answer %(fields)s.")
-        elif isinstance(schema.get("enum"), list) or schema.get("type") == "boolean":
-            values["answer"] = display_answer(schema, answer)
-            text = _(
-                "Because you chose “%(answer)s” for “%(question)s”, please also answer %(fields)s."
-            )
-        else:
-            text = _("Because you answered “%(question)s”, please also answer %(fields)s.")
-        said.append(text % values)
-    return said
+def _correction_materials(
+    request: HttpRequest, application: Any, spec: Any, asked: Any, scope: Any
+) -> list[MaterialRequirement]:
+    """The documents to upload: those the clerk chose, then those the changed answers now need
+    (none of them optional), each with the file given for it in this correction so far."""
+    given = {
+        u.material_code: u
+        for u in applications.uploads_for(actor=request.user, application=application).filter(
+            correction_id=asked.pk
+        )
+    }
+    found = [spec.material(code) for code in (*asked.materials, *scope.materials)]
+    return [
+        MaterialRequirement(
+            code=m.code,
+            name=m.name,
+            description=m.description,
+            file_types=m.file_types,
+            max_size_mb=m.max_size_mb,
+            optional=False,
+            upload=given.get(m.code),
+        )
+        for m in found
+        if m is not None
+    ]
 
 
 # The note telling a registry its value is wrong, beside the answer it came from.
@@ -344,26 +355,14 @@ def _reports(
     return found, errors
 
 
-def _missing_files(
-    request: HttpRequest,
-    form: SchemaPageForm,
-    application: Any,
-    asked: Any,
-    needed: list[Any],
-    error: FormInvalid,
-) -> None:
-    """Attach "choose a file" to each asked-for material that still has no new file.
+def _missing_files(form: SchemaPageForm, needed: list[Any], error: FormInvalid) -> None:
+    """Attach "choose a file" to each document of the correction that still has no new file.
 
     The service stops at the first kind of problem (answers before files); the person should
-    hear about every problem at once, so files given since the correction opened are looked up.
+    hear about every problem at once, so the files given since the correction opened count.
     """
     missing = set(getattr(error, "missing_materials", []) or [])
-    answered = set(
-        applications.uploads_for(actor=request.user, application=application)
-        .filter(correction_id=asked.pk)
-        .values_list("material_code", flat=True)
-    )
-    missing |= {code for code in asked.materials if code not in answered}
+    missing |= {material.code for material in needed if material.upload is None}
     for material in needed:
         if material.code in missing and not form.has_error(material_field(material.code)):
             form.add_material_error(

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiwang.applications import domain, prefill, workflow
+from yiwang.applications import domain, prefill, selectors, workflow
 from yiwang.applications.constants import (
     CorrectionStatus,
     TaskStatus,
@@ -126,15 +126,16 @@ def resubmit_correction(
 ) -> CorrectionRequest:
     """The person answers a correction: new values for the asked-for fields and new files.
 
-    Only the fields and materials the clerk listed may change, and the fields the changed
-    answers now require that had no answer (the form's ``if``/``then`` and ``dependentRequired``
-    rules, see :func:`yiwang.applications.domain.correction_scope`); anything else is refused.
-    Every listed material needs a new file (given here, or added with :func:`add_upload` since the
-    correction opened). An asked-for answer that was confirmed from a registry may change too:
-    the person's answer is then used instead of the registry's and the answer is no longer
-    locked. ``reports`` (field -> what is wrong) also tells the registry's department that its
-    value is wrong, as "This is wrong" does on a draft. The case's clock restarts and its due
-    dates move back by the working days it stood still. Raises
+    Only the fields and materials the clerk listed may change, the fields the changed answers
+    now require that had no answer (the form's ``if``/``then`` and ``dependentRequired`` rules)
+    and the materials they now need that have no file (a material's condition, see
+    :func:`yiwang.applications.domain.correction_scope`); anything else is refused. Every listed
+    material and every material so opened needs a new file (given here, or added with
+    :func:`add_upload` since the correction opened). An asked-for answer that was confirmed from
+    a registry may change too: the person's answer is then used instead of the registry's and the
+    answer is no longer locked. ``reports`` (field -> what is wrong) also tells the registry's
+    department that its value is wrong, as "This is wrong" does on a draft. The case's clock
+    restarts and its due dates move back by the working days it stood still. Raises
     :class:`~yiwang.applications.types.FormInvalid` (field errors) or
     :class:`~yiwang.applications.types.UploadRefused`.
     """
@@ -154,7 +155,7 @@ def resubmit_correction(
             if locked.status != CorrectionStatus.OPEN:
                 raise IllegalTransition(_("This correction has already been answered."))
             spec, _pinned = workflow.form_of(app)
-            scope = domain.correction_scope(spec, app.form_data, locked.fields, data)
+            scope = selectors.correction_scope(application=app, correction=locked, data=data)
             not_asked = [name for name in data if name not in scope.fields]
             if not_asked:
                 raise FormInvalid(
@@ -164,7 +165,8 @@ def resubmit_correction(
                         for name in not_asked
                     },
                 )
-            not_asked_files = [code for code in uploads if code not in locked.materials]
+            files_asked = [*locked.materials, *scope.materials]
+            not_asked_files = [code for code in uploads if code not in files_asked]
             if not_asked_files:
                 raise UploadRefused(
                     _("The correction does not ask for this material; it cannot be changed.")
@@ -191,10 +193,12 @@ def resubmit_correction(
                     "material_code", flat=True
                 )
             )
-            missing = [code for code in locked.materials if code not in answered]
+            missing = [code for code in files_asked if code not in answered]
             if missing:
                 raise SubmissionIncomplete(
-                    _("Upload a new file for each material the clerk asked for."),
+                    _("Upload a new file for each material the clerk asked for.")
+                    if any(code in locked.materials for code in missing)
+                    else _("Upload each document your changed answers now need."),
                     {},
                     missing_materials=missing,
                 )
@@ -258,6 +262,9 @@ def resubmit_correction(
                         name for name in scope.required if name in domain.clean_answers(answers)
                     ],
                     "materials": sorted(answered),
+                    # Materials the clerk did not choose, uploaded because a changed answer now
+                    # needs them (their condition holds) and nothing else stood for them.
+                    "materials_required_by_rules": list(scope.materials),
                     "due_date": case.due_date.isoformat(),
                     # Registry answers the person did not keep: the audit trail says which.
                     "registry_replaced": released["replaced"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiwang.applications import domain, workflow
+from yiwang.applications import domain, selectors, workflow
 from yiwang.applications.constants import (
     ApplicationStatus,
     CorrectionStatus,
@@ -133,8 +133,14 @@ def add_upload(
     material_code: str,
     uploaded_file: UploadedFile,
     correction: CorrectionRequest | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> MaterialUpload:
     """Store a file for one material of a draft (or of an open correction that asks for it).
+
+    A correction asks for the materials the clerk chose, and for those that the answers sent with
+    the file (``data``, as :func:`~yiwang.applications.services.resubmit_correction` takes them)
+    newly make needed and that have no file (see
+    :func:`yiwang.applications.selectors.correction_scope`).
 
     The file must fit the material's size limit and one of its file types by extension *and* by
     content (the first bytes are checked: a ``.pdf`` must be a PDF). A new file for the same
@@ -159,9 +165,16 @@ def add_upload(
                 if correction.status != CorrectionStatus.OPEN:
                     raise IllegalTransition(_("This correction has already been answered."))
                 if material_code not in correction.materials:
-                    raise UploadRefused(
-                        _("The correction does not ask for this material; it cannot be changed.")
+                    scope = selectors.correction_scope(
+                        application=app, correction=correction, data=data or {}
                     )
+                    if material_code not in scope.materials:
+                        raise UploadRefused(
+                            _(
+                                "The correction does not ask for this material; it cannot be "
+                                "changed."
+                            )
+                        )
             spec, _pinned = workflow.form_of(app)
             material = spec.material(material_code)
             if material is None:

@@ -110,6 +110,8 @@ def _render(
         assign_form = AssignForm(people=people)
     today = timezone.localdate(clock.now())
     timeline = selectors.case_timeline(actor=actor, application=app)
+    uploads = list(selectors.uploads_for(actor=actor, application=app))
+    required = selectors.materials_required(application=app)
     context = {
         "task": task,
         "case": task.case,
@@ -117,12 +119,8 @@ def _render(
         "deadline": presenters.deadline_of(task.due_date, today, status=task.status),
         "case_deadline": presenters.deadline_of(task.case.due_date, today),
         "pages": presenters.answer_pages(form_spec, app.form_data, sources),
-        "materials": presenters.material_rows(
-            form_spec,
-            selectors.uploads_for(actor=actor, application=app),
-            selectors.materials_required(application=app),
-        ),
-        "timeline": presenters.timeline_view(timeline.cases, form_spec),
+        "materials": presenters.material_rows(form_spec, uploads, required),
+        "timeline": presenters.timeline_view(timeline.cases, form_spec, uploads, required),
         "can_claim": task.status == TaskStatus.OPEN,
         "decision_form": decision_form if may_decide else None,
         "assign_form": assign_form if people else None,
