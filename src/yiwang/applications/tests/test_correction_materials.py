@@ -21,7 +21,7 @@ from yiwang.applications.tests.conftest import (
     tasks_of,
     upload,
 )
-from yiwang.applications.types import SubmissionIncomplete, UploadRefused
+from yiwang.applications.types import FormInvalid, SubmissionIncomplete, UploadRefused
 from yiwang.audit.models import AuditEvent
 
 SMALL = {**SHOP_ANSWERS, "floor_area": 200.0}
@@ -196,3 +196,30 @@ def test_a_plan_already_on_file_is_not_asked_for_again(
 
     assert CorrectionRequest.objects.get(pk=correction.pk).status == CorrectionStatus.RESOLVED
     assert answered(correction).data["materials_required_by_rules"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["service", "bundle"])
+def test_an_answer_of_the_wrong_type_is_named_not_a_failure(
+    world: Any, clerk: Any, citizen: Any, kind: str
+) -> None:
+    # In the bundle, staff_count decides whether the staff-insurance service applies (its
+    # condition reads it): "abc" cannot be compared, so no condition reads it until it is a
+    # number, and the person is told what is wrong with it.
+    application = submitted_small_shop(citizen, kind)
+    services.decide_task(
+        actor=clerk("market.reviewer"),
+        task=tasks_of(application)["shop-licence.market-review"],
+        decision=Decision.REQUEST_CORRECTION,
+        correction_fields=["staff_count", "floor_area"],
+        note="Please check.",
+    )
+    correction = CorrectionRequest.objects.get(case__service_code="shop-licence")
+
+    with pytest.raises(FormInvalid) as caught:
+        services.resubmit_correction(
+            actor=citizen, correction=correction, data={"staff_count": "abc", "floor_area": "lots"}
+        )
+    assert set(caught.value.errors) == {"staff_count", "floor_area"}
+    assert CorrectionRequest.objects.get(pk=correction.pk).status == CorrectionStatus.OPEN
+    assert Application.objects.get(pk=application.pk).form_data == application.form_data

@@ -65,22 +65,47 @@ def typed_form_data(schema: Mapping[str, Any] | None, data: Any) -> Any:
 
     JSON has one kind of number; CEL has ints and doubles and never mixes them in arithmetic.
     A ``number`` field always reaches a condition as a double and an ``integer`` field as an int.
-    Empty answers (``None``) are dropped: an empty field is absent.
+    Empty answers (``None``) are dropped: an empty field is absent. So is an answer that is not
+    of its field's type ("abc" for a number, a list with one for a text): checking the answers
+    tells the person what is wrong with it, and until it is put right no condition reads it (it
+    would fail to evaluate instead of being true or false).
     """
+    typed = _typed(schema, data)
+    return None if typed is _WRONG_TYPE else typed
+
+
+_WRONG_TYPE = object()
+
+
+def _typed(schema: Mapping[str, Any] | None, data: Any) -> Any:
     if not isinstance(schema, Mapping):
         return data
     kind = schema.get("type")
-    if isinstance(data, bool):
+    if not isinstance(kind, str):  # no type, or several: nothing to hold the answer to
         return data
-    if kind == "number" and isinstance(data, int | float):
-        return float(data)
-    if kind == "integer" and isinstance(data, float) and data.is_integer():
-        return int(data)
-    if kind == "object" and isinstance(data, Mapping):
+    if kind == "boolean":
+        return data if isinstance(data, bool) else _WRONG_TYPE
+    if isinstance(data, bool):  # True is an int to Python, not to JSON Schema
+        return _WRONG_TYPE if kind in ("number", "integer", "string", "object", "array") else data
+    if kind == "number":
+        return float(data) if isinstance(data, int | float) else _WRONG_TYPE
+    if kind == "integer":
+        if isinstance(data, float) and data.is_integer():
+            return int(data)
+        return data if isinstance(data, int) else _WRONG_TYPE
+    if kind == "string":
+        return data if isinstance(data, str) else _WRONG_TYPE
+    if kind == "object":
+        if not isinstance(data, Mapping):
+            return _WRONG_TYPE
         props = form_fields(schema)
-        return {k: typed_form_data(props.get(k), v) for k, v in data.items() if v is not None}
-    if kind == "array" and isinstance(data, list):
-        return [typed_form_data(schema.get("items"), v) for v in data]
+        typed = {k: _typed(props.get(k), v) for k, v in data.items() if v is not None}
+        return {k: v for k, v in typed.items() if v is not _WRONG_TYPE}
+    if kind == "array":
+        if not isinstance(data, list):
+            return _WRONG_TYPE
+        items = [_typed(schema.get("items"), v) for v in data]
+        return _WRONG_TYPE if any(v is _WRONG_TYPE for v in items) else items
     return data
 
 
