@@ -180,7 +180,13 @@ def _utf8_size(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def build_event(
+def build_event(**arguments: Any) -> AuditEvent:
+    """Validate and build an event without saving it: :func:`record_event`'s arguments, and the
+    event it would write."""
+    return _build(**arguments)[0]
+
+
+def _build(
     *,
     actor: Any,
     action: str,
@@ -192,34 +198,6 @@ def build_event(
     data: dict[str, Any] | None = None,
     department: Any = None,
     role: str | None = None,
-) -> AuditEvent:
-    """Validate and build an event without saving it (:func:`record_event` saves it)."""
-    return _build(
-        actor=actor,
-        action=action,
-        obj=obj,
-        object_type=object_type,
-        object_id=object_id,
-        subjects=subjects,
-        purpose=purpose,
-        data=data,
-        department=department,
-        role=role,
-    )[0]
-
-
-def _build(
-    *,
-    actor: Any,
-    action: str,
-    obj: Model | None,
-    object_type: str | None,
-    object_id: str | int | None,
-    subjects: Iterable[Any],
-    purpose: str | None,
-    data: dict[str, Any] | None,
-    department: Any,
-    role: str | None,
 ) -> tuple[AuditEvent, list[bytes | None]]:
     """The event, and its columns after the id as the held-back INSERT sends them (the hashed
     fields in UTF-8, then the content hash): encoded once, for the hash and the insert both."""
