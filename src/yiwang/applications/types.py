@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from yiwang.applications.constants import ApplicationKind
 from yiwang.core.errors import YiwangError
 
 
@@ -139,3 +140,40 @@ class Timeline:
 
     application: Any
     cases: list[TimelineCase]
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """What the clerks of one case (and their department's system) are shown of its
+    application: see :func:`yiwang.applications.selectors.case_file_for`.
+
+    For a case of a bundle only the part its own service asks for (``form`` is the form cut down
+    to it, a :class:`yiwang.applications.domain.FormPart`); for a single service the whole
+    application. ``answers``, ``sources`` (the answers confirmed from official records, as
+    ``locked_answers`` gives them), ``uploads`` (the current files) and ``required`` (the
+    materials the answers need) hold only that part. ``timeline`` names, of every case, only the
+    fields and materials of the part, and a correction's note only on the reader's own cases.
+    """
+
+    application: Any
+    case: Any
+    form: Any
+    answers: dict[str, Any]
+    sources: dict[str, Any]
+    uploads: list[Any]
+    required: list[MaterialRequirement]
+    timeline: Timeline
+
+    @property
+    def of_bundle(self) -> bool:
+        return bool(self.application.kind == ApplicationKind.BUNDLE)
+
+    @property
+    def fields_shown(self) -> list[str]:
+        """The fields whose answers the case file shows (those answered), in page order."""
+        return list(self.form.answered(self.answers))
+
+    @property
+    def materials_shown(self) -> list[str]:
+        """The materials whose files the case file lists, by code."""
+        return list(dict.fromkeys(u.material_code for u in self.uploads))

@@ -43,7 +43,15 @@ def test_a_clerk_reading_a_task_is_recorded(world: w.World, logged_in: Login) ->
     assert (event.actor_department, event.actor_role) == ("bo-licensing", Role.REVIEWER)
     assert event.subjects == [f"person:{applicant.person.national_id}"]
     assert (event.object_type, event.object_id) == ("applications.case", str(task.case_id))
-    assert event.data == {"application": app.pk, "task": task.pk, "step": task.step_code}
+    # The fields whose answers and the materials whose files were shown: the whole application
+    # of a single service.
+    assert event.data == {
+        "application": app.pk,
+        "task": task.pk,
+        "step": task.step_code,
+        "fields": ["shop_name", "floor_area", "phone"],
+        "materials": ["site-plan"],
+    }
 
 
 def test_the_departments_system_reading_a_task_is_recorded(world: w.World, bearer: Bearer) -> None:

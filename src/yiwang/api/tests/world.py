@@ -118,3 +118,38 @@ def open_task(app: Any) -> Any:
 
 def task_of(actor: Any, app: Any) -> Any:
     return selectors.task_for(actor=actor, pk=open_task(app).pk)
+
+
+# --- A bundle whose departments ask different things ------------------------------------------
+
+# "Open a café": the café licence (bo-licensing) asks for the seats and a floor plan, the payroll
+# registration (bo-streets) for the bank account and the bank's letter; both ask for the business
+# name and the lease, asked once.
+CAFE_ANSWERS = {"business_name": "Plum Café", "seats": 24, "bank_account": "6222020200112233445"}
+CAFE_FILES = {"floor-plan": "plan.pdf", "lease": "lease.pdf", "bank-letter": "bank-letter.pdf"}
+
+
+def load_cafe() -> None:
+    from yiwang.catalogue.services import load_definitions
+
+    paths = sorted((DEFINITIONS / "minimum").glob("*.yaml"))
+    load_definitions(paths, actor=PLATFORM, publish=True)
+
+
+def submitted_cafe(applicant: Any) -> Any:
+    """A submitted "Open a café" application with every answer and file: one open task in each
+    department (``load_cafe`` first)."""
+    app = services.start_application(actor=applicant, bundle_code="open-a-cafe")
+    app = services.save_draft(actor=applicant, application=app, data=CAFE_ANSWERS).application
+    for code, name in CAFE_FILES.items():
+        services.add_upload(
+            actor=applicant, application=app, material_code=code, uploaded_file=pdf(name)
+        )
+    return services.submit_application(actor=applicant, application=app, idempotency_key="k1")
+
+
+def open_task_of(app: Any, service: str) -> Any:
+    """The open task of the application's case for ``service``."""
+    from yiwang.applications.models import Task
+
+    return Task.objects.get(case__application=app, service_code=service, status=TaskStatus.OPEN)

@@ -88,12 +88,20 @@ def list_tasks(request: HttpRequest, params: Query[TaskParams]) -> dict[str, Any
     "/{task_id}",
     response={200: TaskDetail, **error_responses(401, 403, 404, 422)},
     summary="One task with its case: the answers, the files and the timeline",
+    description=(
+        "For a case of a bundle (一件事), the answers and files are only those its own service "
+        "asks for (a field or material several services share is each one's): the other "
+        "departments' parts of the application are not shown. Every read is on the audit log, "
+        "naming the fields and materials shown."
+    ),
 )
 def get_task(request: HttpRequest, task_id: int = IdParam) -> dict[str, Any]:
     actor = principal(request)
     task = selectors.task_for(actor=actor, pk=task_id)
-    services.record_case_view(actor=actor, task=task)  # the applicant's data: on the audit log
-    return task_detail_out(actor, task)
+    shown = selectors.case_file_for(actor=actor, task=task)
+    # The applicant's data: on the audit log before it is sent.
+    services.record_case_view(actor=actor, task=task, shown=shown)
+    return task_detail_out(task, shown)
 
 
 @clerk_router.post(

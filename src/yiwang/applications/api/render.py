@@ -11,7 +11,7 @@ from django.utils import timezone
 from yiwang.api.schemas import local_text
 from yiwang.applications import selectors
 from yiwang.applications.models import Application, MaterialUpload, Task
-from yiwang.applications.types import Timeline
+from yiwang.applications.types import CaseFile, Timeline
 from yiwang.core import clock
 
 
@@ -182,14 +182,15 @@ def _answers(spec: Any, data: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def task_detail_out(actor: Any, task: Task) -> dict[str, Any]:
-    app = task.case.application
-    timeline = selectors.case_timeline(actor=actor, application=app)
+def task_detail_out(task: Task, shown: CaseFile) -> dict[str, Any]:
+    """A task with what its case file ``shown`` holds (for a case of a bundle, what its own
+    service asks for: see :func:`yiwang.applications.selectors.case_file_for`)."""
+    app = shown.application
     return {
         **task_out(task, local_today()),
         "application": application_out(app),
         "applicant": {"name": app.applicant.name, "firm": _firm(app.firm)},
-        "form": _answers(selectors.application_form(application=app), app.form_data),
-        "materials": [upload_out(u) for u in selectors.uploads_for(actor=actor, application=app)],
-        "timeline": timeline_cases_out(timeline),
+        "form": _answers(shown.form, shown.answers),
+        "materials": [upload_out(u) for u in shown.uploads],
+        "timeline": timeline_cases_out(shown.timeline),
     }

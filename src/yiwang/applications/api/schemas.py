@@ -136,9 +136,16 @@ class TimelineTaskOut(Schema):
 class TimelineCorrectionOut(Schema):
     id: int
     status: str
-    fields: list[str]
-    materials: list[str]
-    note: str
+    fields: list[str] = Field(
+        description="The fields asked about (to a clerk, only those the clerk is shown)"
+    )
+    materials: list[str] = Field(
+        description="The materials asked for (to a clerk, only those the clerk is shown)"
+    )
+    note: str = Field(
+        description="What the applicant was told to fix (to a clerk, empty on a case of "
+        "another department)"
+    )
     opened_at: dt.datetime
     resolved_at: dt.datetime | None
 
@@ -221,8 +228,14 @@ class ApplicantOut(Schema):
 class TaskDetail(TaskOut):
     application: ApplicationOut
     applicant: ApplicantOut
-    form: list[FormPageAnswers] = Field(description="The answers, page by page, with titles")
-    materials: list[UploadOut] = Field(description="The files the applicant provided")
+    form: list[FormPageAnswers] = Field(
+        description="The answers, page by page, with titles: for a case of a bundle, those to "
+        "the fields its own service asks"
+    )
+    materials: list[UploadOut] = Field(
+        description="The files the applicant provided: for a case of a bundle, those of the "
+        "materials its own service asks for"
+    )
     timeline: list[TimelineCaseOut]
 
 

@@ -5,6 +5,8 @@ plan of a case's tasks and its deadline dates. Nothing here touches the database
   character, and reading one a person typed;
 * :mod:`~yiwang.applications.domain.forms`: the form of one application, for one service or a
   bundle (:class:`FormSpec`, its pages and materials), and which answers count as given;
+* :mod:`~yiwang.applications.domain.parts`: the part of an application a reader is shown: for a
+  case of a bundle, what its own service asks for (:func:`service_part`, :class:`FormPart`);
 * :mod:`~yiwang.applications.domain.corrections`: what a correction (补正) may change
   (:func:`correction_scope`);
 * :mod:`~yiwang.applications.domain.answers`: answers posted by an HTML form as the field's type,
@@ -30,6 +32,7 @@ from yiwang.applications.domain.answers import (
 from yiwang.applications.domain.corrections import CorrectionScope, correction_scope
 from yiwang.applications.domain.deadlines import CaseDates, Pause, case_dates, deadline_state_on
 from yiwang.applications.domain.forms import FormSpec, MaterialSpec, PageSpec, clean_answers
+from yiwang.applications.domain.parts import NOTHING, FormPart, Part, parts_of, service_part
 from yiwang.applications.domain.plan import (
     PlannedTask,
     initial_statuses,
@@ -52,14 +55,17 @@ from yiwang.applications.domain.uploads import SNIFF_BYTES, SNIFFABLE_TYPES, sni
 __all__ = [
     "ALPHABET",
     "DRAFT_PREFIX",
+    "NOTHING",
     "SERIAL_LENGTH",
     "SNIFFABLE_TYPES",
     "SNIFF_BYTES",
     "CaseDates",
     "CorrectionScope",
+    "FormPart",
     "FormSpec",
     "MaterialSpec",
     "PageSpec",
+    "Part",
     "Pause",
     "PlannedTask",
     "case_dates",
@@ -75,7 +81,9 @@ __all__ = [
     "initial_statuses",
     "make_receipt_number",
     "normalise_receipt_number",
+    "parts_of",
     "plan_tasks",
+    "service_part",
     "sniff_content_types",
     "stage_complete",
     "stages_ready",

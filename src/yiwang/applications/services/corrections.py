@@ -54,8 +54,13 @@ def request_correction(
             {"correction_fields": [_("Choose at least one answer or material to correct.")]},
         )
     spec, _pinned = workflow.form_of(app)
-    unknown_fields = [f for f in fields if f not in spec.fields]
-    unknown_materials = [m for m in materials if spec.material(m) is None]
+    # A case asks only about what its own service asks for: in a bundle, another service's
+    # question or material is not this department's to see, so it is refused as unknown.
+    part = selectors.case_part(application=app, case=case)
+    unknown_fields = [f for f in fields if f not in spec.fields or f not in part.fields]
+    unknown_materials = [
+        m for m in materials if spec.material(m) is None or m not in part.materials
+    ]
     if unknown_fields or unknown_materials:
         raise FormInvalid(
             _("The form has no such question or material: %(names)s.")

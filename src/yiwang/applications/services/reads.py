@@ -7,12 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
-from yiwang.applications.models import (
-    Case,
-    MaterialUpload,
-    Task,
-)
+from yiwang.applications import selectors
+from yiwang.applications.models import MaterialUpload, Task
 from yiwang.applications.services._common import record, subjects_of
+from yiwang.applications.types import CaseFile
 from yiwang.core.errors import PermissionDenied
 from yiwang.identity import selectors as identity
 
@@ -59,14 +57,19 @@ def _reader(actor: Any, departments: Iterable[int], prefer: str = "") -> tuple[A
     return actor, code, role
 
 
-def record_case_view(*, actor: Any, task: Task) -> None:
-    """Record that a clerk (or their department's system) opened ``task`` and with it its case:
-    the answers, the files listed and the timeline of the whole application.
+def record_case_view(*, actor: Any, task: Task, shown: CaseFile) -> None:
+    """Record that a clerk (or their department's system) opened ``task`` and with it its case
+    file ``shown``: the answers, the files listed and the timeline. The event names the fields
+    whose answers and the materials whose files it shows (for a case of a bundle, only what its
+    own service asks for), so the log says which of the person's data was read.
 
-    ``task`` comes from :func:`yiwang.applications.selectors.task_for` with the same actor.
+    ``task`` comes from :func:`yiwang.applications.selectors.task_for` and ``shown`` from
+    :func:`yiwang.applications.selectors.case_file_for`, with the same actor.
     """
     case = task.case
     app = case.application
+    if shown.case.pk != case.pk:
+        raise ValueError("the case file shown is not the task's")
     reader, department, role = _reader(actor, [task.department_id], prefer=task.role)
     with transaction.atomic():
         record(
@@ -76,7 +79,13 @@ def record_case_view(*, actor: Any, task: Task) -> None:
             subjects=subjects_of(app),
             department=department or None,
             role=role or None,
-            data={"application": app.pk, "task": task.pk, "step": task.step_code},
+            data={
+                "application": app.pk,
+                "task": task.pk,
+                "step": task.step_code,
+                "fields": shown.fields_shown,
+                "materials": shown.materials_shown,
+            },
         )
 
 
@@ -84,10 +93,8 @@ def record_material_view(*, actor: Any, upload: MaterialUpload) -> None:
     """Record that a clerk of the case (or their department's system) downloaded an uploaded
     file. ``upload`` comes from :func:`yiwang.applications.selectors.materials_for`."""
     app = upload.application
-    departments = set(
-        Task.objects.filter(case__application=app).values_list("department_id", flat=True)
-    ) | set(Case.objects.filter(application=app).values_list("department_id", flat=True))
-    reader, department, role = _reader(actor, departments)
+    # Read in a department whose case asks for the material: only there may it be read.
+    reader, department, role = _reader(actor, selectors.departments_asking_for(upload=upload))
     with transaction.atomic():
         record(
             actor=reader,

@@ -11,6 +11,7 @@ import pytest
 
 from yiwang.applications import selectors
 from yiwang.applications.models import Application, MaterialUpload
+from yiwang.applications.selectors import case_files
 from yiwang.applications.tests.test_prefill import pworld
 from yiwang.applications.tests.test_prefill_corrections import submitted
 from yiwang.backoffice.tests.test_registry_answer_corrections import clerk_client
@@ -72,13 +73,14 @@ def test_an_optional_material_without_a_file_is_not_missing(
     MaterialUpload.objects.filter(application=app, material_code="photo").update(superseded=True)
     needed = selectors.materials_required
 
-    def photo_optional(*, application: Application) -> list[Any]:
+    def photo_optional(*, application: Application, **part: Any) -> list[Any]:
         return [
             dataclasses.replace(m, optional=True) if m.code == "photo" else m
-            for m in needed(application=application)
+            for m in needed(application=application, **part)
         ]
 
-    monkeypatch.setattr(selectors, "materials_required", photo_optional)
+    # Where the task page's case file reads what the application needs.
+    monkeypatch.setattr(case_files, "materials_required", photo_optional)
 
     cells = material_cells(app, language)
 

@@ -1,12 +1,15 @@
 """One task with its case: the answers, the files, the timeline, and the decision form.
 
+For a case of a bundle (一件事) the page shows only what the case's own service asks for (the
+case file of :func:`yiwang.applications.selectors.case_file_for`), and a correction may ask only
+about that.
+
 A clerk reaches only their departments' tasks; any other task's address is "not found", the
 same as one that does not exist.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.applications import selectors, services
 from yiwang.applications.constants import Decision, TaskStatus
-from yiwang.applications.types import ApplicationError, FormInvalid
+from yiwang.applications.types import ApplicationError, CaseFile, FormInvalid
 from yiwang.backoffice import presenters
 from yiwang.backoffice import selectors as backoffice
 from yiwang.backoffice.forms import AssignForm, DecisionForm
@@ -45,14 +48,16 @@ def task_or_404(actor: Any, pk: int) -> Any:
         raise Http404 from None
 
 
-def _decision_form(form_spec: Any, sources: Mapping[str, Any], data: Any = None) -> DecisionForm:
-    # Answers the applicant confirmed from official records (``sources``, as
-    # ``selectors.locked_answers`` gives them) are marked with the registry: asked about in a
-    # correction, the applicant may replace one (and report the record as wrong).
+def _decision_form(shown: CaseFile, data: Any = None) -> DecisionForm:
+    # Only what the case file shows may be asked about: for a case of a bundle, the fields and
+    # materials of its own service. Answers the applicant confirmed from official records
+    # (``shown.sources``) are marked with the registry: asked about in a correction, the
+    # applicant may replace one (and report the record as wrong).
+    sources = shown.sources
     form = DecisionForm(
         data,
-        fields=presenters.field_choices(form_spec, sources),
-        materials=presenters.material_choices(form_spec),
+        fields=presenters.field_choices(shown.form, sources),
+        materials=presenters.material_choices(shown.form),
     )
     if sources:
         field = form.fields["correction_fields"]
@@ -90,37 +95,34 @@ def _render(
     *,
     decision_form: DecisionForm | None = None,
     assign_form: AssignForm | None = None,
-    sources: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     actor = request.user
+    # What of the application this case's clerks are shown: for a bundle, what its service asks.
+    shown = selectors.case_file_for(actor=actor, task=task)
     # Every page that shows the applicant's answers and files is a read on the audit log. A HEAD
     # request is answered with the same headers but no page, so nothing was shown: not a read.
     if request.method != "HEAD":
-        services.record_case_view(actor=actor, task=task)
-    app = task.case.application
-    form_spec = selectors.application_form(application=app)
-    # Read once: the answers list and the decision form both mark the registry answers.
-    if sources is None:
-        sources = selectors.locked_answers(application=app)
+        services.record_case_view(actor=actor, task=task, shown=shown)
+    app = shown.application
     may_decide = _may_decide(actor, task)
     people = _people(actor, task) if task.status in DECIDABLE else []
     if may_decide and decision_form is None:
-        decision_form = _decision_form(form_spec, sources)
+        decision_form = _decision_form(shown)
     if people and assign_form is None:
         assign_form = AssignForm(people=people)
     today = timezone.localdate(clock.now())
-    timeline = selectors.case_timeline(actor=actor, application=app)
-    uploads = list(selectors.uploads_for(actor=actor, application=app))
-    required = selectors.materials_required(application=app)
     context = {
         "task": task,
         "case": task.case,
         "application": app,
+        "of_bundle": shown.of_bundle,
         "deadline": presenters.deadline_of(task.due_date, today, status=task.status),
         "case_deadline": presenters.deadline_of(task.case.due_date, today),
-        "pages": presenters.answer_pages(form_spec, app.form_data, sources),
-        "materials": presenters.material_rows(form_spec, uploads, required),
-        "timeline": presenters.timeline_view(timeline.cases, form_spec, uploads, required),
+        "pages": presenters.answer_pages(shown.form, shown.answers, shown.sources),
+        "materials": presenters.material_rows(shown.form, shown.uploads, shown.required),
+        "timeline": presenters.timeline_view(
+            shown.timeline.cases, shown.form, shown.uploads, shown.required
+        ),
         "can_claim": task.status == TaskStatus.OPEN,
         "decision_form": decision_form if may_decide else None,
         "assign_form": assign_form if people else None,
@@ -142,10 +144,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not _may_decide(actor, task):
         messages.error(request, _("This task cannot be decided by you now."))
         return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
-    app = task.case.application
-    form_spec = selectors.application_form(application=app)
-    sources = selectors.locked_answers(application=app)
-    form = _decision_form(form_spec, sources, request.POST)
+    form = _decision_form(selectors.case_file_for(actor=actor, task=task), request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -167,7 +166,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _DONE[data["decision"]]())
             return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
-    return _render(request, task_or_404(actor, pk), decision_form=form, sources=sources)
+    return _render(request, task_or_404(actor, pk), decision_form=form)
 
 
 _DONE = {

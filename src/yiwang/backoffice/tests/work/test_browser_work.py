@@ -114,3 +114,21 @@ def test_a_clerk_claims_from_the_queue_and_decides_without_javascript(
     assert task.status == "done"
     switch_language(page, "zh-hans")
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
+
+
+@pytest.mark.parametrize(("language", "lang"), LANGUAGES)
+def test_a_bundle_cases_task_page_passes_axe(
+    live_server: Any, new_page: Any, language: str, lang: str
+) -> None:
+    world = w.make_world()
+    w.load_cafe()
+    task = w.open_task_of(w.submitted_cafe(w.citizen()), "cafe-licence")
+    clerk = w.clerk(world.licensing, Role.REVIEWER)
+    page = open_as(new_page, live_server, clerk, language=language)
+    page.goto(f"{live_server.url}/backoffice/tasks/{task.pk}/")
+
+    assert page.locator("html").get_attribute("lang") == lang
+    # The page says it holds one service's part of the bundle, and it holds only that.
+    expect(page.locator("#answers-heading ~ p.hint")).to_be_visible()
+    assert page.get_by_text(w.CAFE_ANSWERS["bank_account"]).count() == 0
+    assert_accessible(page)

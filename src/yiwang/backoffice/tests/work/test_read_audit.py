@@ -62,7 +62,15 @@ def test_opening_a_task_records_who_read_whose_case(world: w.World, logged_in: L
     assert actor_fields(event) == ("staff", str(reviewer.pk), "bo-licensing", Role.REVIEWER)
     assert event.subjects == [person_key(applicant)]
     assert (event.object_type, event.object_id) == ("applications.case", str(task.case_id))
-    assert event.data == {"application": app.pk, "task": task.pk, "step": task.step_code}
+    # The fields whose answers and the materials whose files were shown: the whole application
+    # of a single service.
+    assert event.data == {
+        "application": app.pk,
+        "task": task.pk,
+        "step": task.step_code,
+        "fields": ["shop_name", "floor_area", "phone"],
+        "materials": ["site-plan"],
+    }
 
 
 def test_a_firms_case_names_the_firm_and_the_person_who_applied(
