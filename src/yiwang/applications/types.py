@@ -88,6 +88,28 @@ class MaterialRequirement:
     # When registry data stands in for it (confirmed prefill): registry, its name, as-of time.
     provided_by: Mapping[str, Any] | None = None
 
+    @classmethod
+    def of(
+        cls,
+        material: Any,
+        *,
+        optional: bool | None = None,
+        upload: Any = None,
+        provided_by: Mapping[str, Any] | None = None,
+    ) -> MaterialRequirement:
+        """The requirement for a form's material (a ``MaterialSpec``), optional as the form
+        says unless ``optional`` is given."""
+        return cls(
+            code=material.code,
+            name=material.name,
+            description=material.description,
+            file_types=material.file_types,
+            max_size_mb=material.max_size_mb,
+            optional=material.optional if optional is None else optional,
+            upload=upload,
+            provided_by=provided_by,
+        )
+
 
 @dataclass(frozen=True)
 class TimelineTask:

@@ -286,15 +286,7 @@ def _correction_materials(
     }
     found = [spec.material(code) for code in (*asked.materials, *scope.materials)]
     return [
-        MaterialRequirement(
-            code=m.code,
-            name=m.name,
-            description=m.description,
-            file_types=m.file_types,
-            max_size_mb=m.max_size_mb,
-            optional=False,
-            upload=given.get(m.code),
-        )
+        MaterialRequirement.of(m, optional=False, upload=given.get(m.code))
         for m in found
         if m is not None
     ]

@@ -116,16 +116,7 @@ def materials_required(
     }
     provided = prefill.satisfied_materials(application)
     return [
-        MaterialRequirement(
-            code=m.code,
-            name=m.name,
-            description=m.description,
-            file_types=m.file_types,
-            max_size_mb=m.max_size_mb,
-            optional=m.optional,
-            upload=current.get(m.code),
-            provided_by=provided.get(m.code),
-        )
+        MaterialRequirement.of(m, upload=current.get(m.code), provided_by=provided.get(m.code))
         for m in spec.materials_needed(application.form_data)
         if part is None or m.code in part.materials
     ]
