@@ -221,26 +221,40 @@ def _pinned(key: _FormKey) -> tuple[Any, Any]:
     return domain.FormSpec.for_bundle(merged), versions
 
 
-def form_of(application: Application) -> tuple[domain.FormSpec, dict[str, PinnedService]]:
-    """The application's form and the service versions it pinned (cached per process)."""
+_PINNED_HASHES = "_yiwang_pinned_hashes"
+
+
+def _version_hashes(ids: list[int]) -> tuple[tuple[int, str], ...]:
+    """The content hash of each service version, by id (written directly: every submission and
+    decision of a bundle asks)."""
     from yiwang.catalogue.models import ServiceVersion
 
+    if not ids:
+        return ()
+    sql = (
+        f"SELECT id, content_hash FROM {rows.table(ServiceVersion)} "  # noqa: S608
+        f"WHERE id IN ({rows.placeholders(len(ids))}) ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return tuple((int(pk), str(digest)) for pk, digest in cursor.fetchall())
+
+
+def form_of(application: Application) -> tuple[domain.FormSpec, dict[str, PinnedService]]:
+    """The application's form and the service versions it pinned (cached per process)."""
     if application.kind == ApplicationKind.SERVICE:
         version: Any = application.service_version
         services: tuple[tuple[int, str], ...] = ((version.pk, version.content_hash),)
     else:
         version = application.bundle_version
         ids = sorted({int(pk) for pk in application.service_versions.values()})
-        # Written directly: every submission and decision of a bundle asks.
-        sql = (
-            f"SELECT id, content_hash FROM {rows.table(ServiceVersion)} "  # noqa: S608
-            f"WHERE id IN ({rows.placeholders(len(ids))}) ORDER BY id"
-        )
-        services = ()
-        if ids:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, ids)
-                services = tuple((int(pk), str(digest)) for pk, digest in cursor.fetchall())
+        # Read once per application object: a page or a service asks several times.
+        known = application.__dict__.get(_PINNED_HASHES)
+        if known is not None and known[0] == ids:
+            services = known[1]
+        else:
+            services = _version_hashes(ids)
+            application.__dict__[_PINNED_HASHES] = (ids, services)
     assert version is not None
     spec, versions = _pinned((application.kind, version.pk, version.content_hash, services))
     return spec, dict(versions)

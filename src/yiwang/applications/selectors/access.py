@@ -42,17 +42,21 @@ def _applicant_filter(actor: Any) -> Q | None:
     return Q(applicant=person) | (Q(firm__in=firms) & ~Q(status="draft"))
 
 
-def _staff_application_filter(departments: set[int]) -> Q:
+def _staff_application_filter(departments: Collection[int]) -> Q:
     with_task = Task.objects.filter(case__application=OuterRef("pk"), department_id__in=departments)
     owned = Case.objects.filter(application=OuterRef("pk"), department_id__in=departments)
     return Q(Exists(with_task)) | Q(Exists(owned))
 
 
-def _visible_applications(actor: Any) -> QuerySet[Application]:
+def _visible_applications(
+    actor: Any, departments: Collection[int] | None = None
+) -> QuerySet[Application]:
+    """``departments``: the actor's step-role departments, when the caller has read them."""
     applicant = _applicant_filter(actor)
     if applicant is not None:
         return Application.objects.filter(applicant)
-    departments = set(_step_roles(actor))
+    if departments is None:
+        departments = set(_step_roles(actor))
     if departments:
         return Application.objects.filter(_staff_application_filter(departments)).exclude(
             status="draft"
@@ -96,7 +100,10 @@ def _services_part(application: Application, codes: Iterable[str]) -> domain.Par
     return domain.parts_of(pinned[code].definition for code in sorted(set(codes)) if code in pinned)
 
 
-def _staff_part(actor: Any, application: Application) -> domain.Part:
+def _staff_part(
+    actor: Any, application: Application, departments: Collection[int] | None = None
+) -> domain.Part:
     """What staff may see of an application: what the services of the cases their departments
-    hold ask for, together. Deny by default: nothing else."""
-    return _services_part(application, _held_cases(actor, application).values())
+    hold ask for, together. Deny by default: nothing else. ``departments`` as for
+    :func:`_held_cases`."""
+    return _services_part(application, _held_cases(actor, application, departments).values())

@@ -13,6 +13,7 @@ from yiwang.applications.selectors.access import (
     _applicant_filter,
     _is_staff,
     _staff_part,
+    _step_roles,
     _visible_applications,
 )
 from yiwang.applications.types import MaterialRequirement
@@ -92,11 +93,14 @@ def uploads_for(*, actor: Any, application: Application) -> QuerySet[MaterialUpl
     The applicant's side sees every file; staff only the files of the materials the services of
     their departments' cases ask for (for a bundle, not another department's files).
     """
-    if not _visible_applications(actor).filter(pk=application.pk).exists():
+    # Staff's departments, read once for both checks (the applicant's side needs none).
+    departments = set(_step_roles(actor)) if _is_staff(actor) else None
+    if not _visible_applications(actor, departments).filter(pk=application.pk).exists():
         return MaterialUpload.objects.none()
     files = MaterialUpload.objects.filter(application=application, superseded=False)
-    if _is_staff(actor):
-        files = files.filter(material_code__in=sorted(_staff_part(actor, application).materials))
+    if departments is not None:
+        part = _staff_part(actor, application, departments)
+        files = files.filter(material_code__in=sorted(part.materials))
     return files.order_by("material_code", "uploaded_at")
 
 
@@ -148,9 +152,10 @@ def materials_for(*, actor: Any, upload: MaterialUpload | int) -> MaterialUpload
     ``PermissionDenied`` for anyone else (and for a file that does not exist).
     """
     pk = upload.pk if isinstance(upload, MaterialUpload) else int(upload)
+    departments = set(_step_roles(actor)) if _is_staff(actor) else None
     found = (
         MaterialUpload.objects.filter(
-            pk=pk, application__in=_visible_applications(actor).values("pk")
+            pk=pk, application__in=_visible_applications(actor, departments).values("pk")
         )
         .select_related("application")
         .first()
@@ -158,8 +163,8 @@ def materials_for(*, actor: Any, upload: MaterialUpload | int) -> MaterialUpload
     if found is None:
         raise PermissionDenied("no such file")
     if (
-        _is_staff(actor)
-        and found.material_code not in _staff_part(actor, found.application).materials
+        departments is not None
+        and found.material_code not in _staff_part(actor, found.application, departments).materials
     ):
         raise PermissionDenied("no such file")
     return found

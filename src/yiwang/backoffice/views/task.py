@@ -95,10 +95,13 @@ def _render(
     *,
     decision_form: DecisionForm | None = None,
     assign_form: AssignForm | None = None,
+    shown: CaseFile | None = None,
 ) -> HttpResponse:
     actor = request.user
     # What of the application this case's clerks are shown: for a bundle, what its service asks.
-    shown = selectors.case_file_for(actor=actor, task=task)
+    # ``shown``: the case file a failed decision was checked against, read once.
+    if shown is None:
+        shown = selectors.case_file_for(actor=actor, task=task)
     # Every page that shows the applicant's answers and files is a read on the audit log. A HEAD
     # request is answered with the same headers but no page, so nothing was shown: not a read.
     if request.method != "HEAD":
@@ -144,7 +147,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not _may_decide(actor, task):
         messages.error(request, _("This task cannot be decided by you now."))
         return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
-    form = _decision_form(selectors.case_file_for(actor=actor, task=task), request.POST)
+    shown = selectors.case_file_for(actor=actor, task=task)
+    form = _decision_form(shown, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -166,7 +170,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _DONE[data["decision"]]())
             return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
-    return _render(request, task_or_404(actor, pk), decision_form=form)
+    # Nothing was decided (the decision was refused or its form is wrong): the application's
+    # part is as read above.
+    return _render(request, task_or_404(actor, pk), decision_form=form, shown=shown)
 
 
 _DONE = {
