@@ -29,9 +29,7 @@ def is_auditor(actor: Any) -> bool:
         return False
     membership = apps.get_model("identity", "Membership")
     return bool(
-        membership.objects.filter(
-            account=actor, is_active=True, department__is_active=True, role__in=AUDITOR_ROLES
-        ).exists()
+        membership.objects.in_force().filter(account=actor, role__in=AUDITOR_ROLES).exists()
     )
 
 
@@ -39,13 +37,9 @@ def auditors() -> QuerySet[Any]:
     """Active staff accounts holding an active auditor or platform admin role: who is told
     when a verification finds the log altered."""
     account = apps.get_model("identity", "Account")
-    return account.objects.filter(
-        kind="staff",
-        is_active=True,
-        memberships__is_active=True,
-        memberships__department__is_active=True,
-        memberships__role__in=AUDITOR_ROLES,
-    ).distinct()
+    membership = apps.get_model("identity", "Membership")
+    holders = membership.objects.in_force().filter(role__in=AUDITOR_ROLES).values("account")
+    return account.objects.filter(kind="staff", is_active=True, pk__in=holders)
 
 
 def _require_auditor(actor: Any) -> None:

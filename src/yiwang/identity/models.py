@@ -99,11 +99,11 @@ class Account(AbstractBaseUser, PermissionsMixin):
             return False
         if self.is_superuser:
             return True
-        return self.memberships.filter(
-            role__in=[Role.PLATFORM_ADMIN, Role.DEPARTMENT_ADMIN],
-            is_active=True,
-            department__is_active=True,  # a closed department's roles grant nothing
-        ).exists()
+        return (
+            self.memberships.in_force()
+            .filter(role__in=[Role.PLATFORM_ADMIN, Role.DEPARTMENT_ADMIN])
+            .exists()
+        )
 
     @property
     def is_platform_admin(self) -> bool:
@@ -111,9 +111,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
             return False
         return (
             self.is_superuser
-            or self.memberships.filter(
-                role=Role.PLATFORM_ADMIN, is_active=True, department__is_active=True
-            ).exists()
+            or self.memberships.in_force().filter(role=Role.PLATFORM_ADMIN).exists()
         )
 
     def has_perm(self, perm: str, obj: Any = None) -> bool:
@@ -216,8 +214,17 @@ class FirmRepresentative(TimeStampedModel):
         return f"{self.person} – {self.firm} – {self.get_role_display()}"
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def in_force(self) -> MembershipQuerySet:
+        """Memberships that grant their role: switched on, in a department that is open (a
+        closed department's roles grant nothing)."""
+        return self.filter(is_active=True, department__is_active=True)
+
+
 class Membership(TimeStampedModel):
     """A staff account's role in a department."""
+
+    objects = MembershipQuerySet.as_manager()
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="memberships")

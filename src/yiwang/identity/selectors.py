@@ -41,9 +41,7 @@ def is_platform_admin(actor: Any) -> bool:
         return False
     if account.is_superuser:
         return True
-    return account.memberships.filter(
-        role=Role.PLATFORM_ADMIN, is_active=True, department__is_active=True
-    ).exists()
+    return account.memberships.in_force().filter(role=Role.PLATFORM_ADMIN).exists()
 
 
 def memberships_of(account: Any) -> QuerySet[Membership]:
@@ -52,7 +50,8 @@ def memberships_of(account: Any) -> QuerySet[Membership]:
     if staff is None or staff.kind != AccountKind.STAFF:
         return Membership.objects.none()
     return (
-        Membership.objects.filter(account=staff, is_active=True, department__is_active=True)
+        Membership.objects.in_force()
+        .filter(account=staff)
         .select_related("department", "department__region")
         .order_by("department__code", "role")
     )
