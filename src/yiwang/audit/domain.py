@@ -146,10 +146,7 @@ def text_hash(text: str | bytes | None) -> bytes | None:
 
 
 def content_hash(fields: Sequence[str]) -> bytes:
-    digest = text_hash(event_text(fields))
-    if digest is None:
-        raise ValueError(_NOT_TEXT)
-    return digest
+    return encoded_content_hash(encoded_fields(fields))
 
 
 _NOT_TEXT = "an audit field contains a control character or is not valid text"

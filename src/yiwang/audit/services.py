@@ -166,18 +166,16 @@ def _data_json(data: dict[str, Any] | None) -> str:
         text = domain.canonical_json(data)
     except (TypeError, ValueError) as exc:
         raise AuditError(f"data cannot be stored as JSON: {exc}") from exc
-    # Four bytes at most per character: short texts need no encoding to be measured.
-    size = len(text) if len(text) * 4 <= MAX_DATA_BYTES else _utf8_size(text)
-    if size > MAX_DATA_BYTES:
+    # Four bytes at most per character: a short text needs no encoding to be measured.
+    if (
+        len(text) * 4 > MAX_DATA_BYTES
+        and (size := len(text.encode("utf-8", "surrogatepass"))) > MAX_DATA_BYTES
+    ):
         raise PayloadTooLarge(
             f"audit data is {size} bytes; the limit is {MAX_DATA_BYTES}. Record identifiers and a "
             "summary of what changed, not the record itself"
         )
     return text
-
-
-def _utf8_size(text: str) -> int:
-    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def build_event(**arguments: Any) -> AuditEvent:

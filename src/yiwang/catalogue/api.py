@@ -374,7 +374,7 @@ def _bundle_detail(
                         "file_types": m.file_types,
                         "max_size_mb": m.max_size_mb,
                     },
-                    optional=all(bool(u.material.get("optional")) for u in m.uses),
+                    optional=m.optional,
                 ),
                 "condition": merged.material_condition(m),
             }

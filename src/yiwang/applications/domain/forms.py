@@ -114,10 +114,7 @@ class FormSpec:
             pages=[PageSpec(p.id, p.title, p.fields) for p in merged.pages],
             required=merged.required_fields,
             materials=lambda data: [spec(m, opt) for m, opt in merged.materials_needed(data)],
-            all_materials=[
-                spec(m, all(bool(u.material.get("optional")) for u in m.uses))
-                for m in merged.materials
-            ],
+            all_materials=[spec(m, m.optional) for m in merged.materials],
             services=merged.services_applying,
             sometimes_required=merged.sometimes_required(),
         )

@@ -64,10 +64,7 @@ class FormPart:
     is dropped) and its materials only the part's; titles and schemas are the form's."""
 
     def __init__(self, spec: FormSpec, part: Part) -> None:
-        self.code = spec.code
-        self.part = part
         self._fields = {n: f for n, f in spec.fields.items() if n in part.fields}
-        self.schema = {"type": "object", "properties": self._fields}
         pages = (
             PageSpec(p.id, p.title, tuple(f for f in p.fields if f in part.fields))
             for p in spec.pages
@@ -78,9 +75,6 @@ class FormPart:
     @property
     def fields(self) -> dict[str, Any]:
         return dict(self._fields)
-
-    def page(self, page_id: str) -> PageSpec | None:
-        return next((p for p in self.pages if p.id == page_id), None)
 
     def material(self, code: str) -> MaterialSpec | None:
         return self._materials.get(code)

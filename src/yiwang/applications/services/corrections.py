@@ -57,10 +57,9 @@ def request_correction(
     # A case asks only about what its own service asks for: in a bundle, another service's
     # question or material is not this department's to see, so it is refused as unknown.
     part = selectors.case_part(application=app, case=case)
-    unknown_fields = [f for f in fields if f not in spec.fields or f not in part.fields]
-    unknown_materials = [
-        m for m in materials if spec.material(m) is None or m not in part.materials
-    ]
+    form = domain.FormPart(spec, part)
+    unknown_fields = [f for f in fields if f not in form.fields]
+    unknown_materials = [m for m in materials if form.material(m) is None]
     if unknown_fields or unknown_materials:
         raise FormInvalid(
             _("The form has no such question or material: %(names)s.")
@@ -253,6 +252,7 @@ def resubmit_correction(
             )
             workflow.sync_case(case, tasks)
             workflow.sync_application(app)
+            given = domain.clean_answers(answers)
             record(
                 actor=actor,
                 action="applications.correction_resubmitted",
@@ -263,9 +263,7 @@ def resubmit_correction(
                     "fields": sorted(data),
                     # Fields the clerk did not choose, answered because a changed answer now
                     # requires them (the form's rules).
-                    "fields_required_by_rules": [
-                        name for name in scope.required if name in domain.clean_answers(answers)
-                    ],
+                    "fields_required_by_rules": [name for name in scope.required if name in given],
                     "materials": sorted(answered),
                     # Materials the clerk did not choose, uploaded because a changed answer now
                     # needs them (their condition holds) and nothing else stood for them.

@@ -116,6 +116,16 @@ class MergedMaterial:
     def services(self) -> tuple[str, ...]:
         return tuple(u.service for u in self.uses)
 
+    @property
+    def optional(self) -> bool:
+        """Optional whoever asks: every service asking for it calls it optional."""
+        return optional_for(self.uses)
+
+
+def optional_for(uses: Iterable[MaterialUse]) -> bool:
+    """A material shared by these uses is optional only when each of them calls it optional."""
+    return all(bool(u.material.get("optional")) for u in uses)
+
 
 @dataclass(frozen=True)
 class MergedPage:
@@ -295,7 +305,7 @@ class BundleForm:
                 )
             ]
             if needing:
-                out.append((merged, all(bool(u.material.get("optional")) for u in needing)))
+                out.append((merged, optional_for(needing)))
         return out
 
 
