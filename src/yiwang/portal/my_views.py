@@ -27,7 +27,6 @@ from yiwang.applications.types import (
     ApplicationError,
     FormInvalid,
     IllegalTransition,
-    MaterialRequirement,
     UploadRefused,
 )
 from yiwang.core.errors import PermissionDenied
@@ -181,7 +180,9 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
             [],
             data=request.POST,
             files=request.FILES,
-            materials=_correction_materials(request, application, spec, asked, scope),
+            materials=applications.correction_materials(
+                actor=request.user, application=application, scope=scope, correction_id=asked.pk
+            ),
         ).uploaded()
         for code, uploaded in files.items():
             try:
@@ -195,7 +196,9 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
                 )
             except UploadRefused as exc:
                 refused[code] = str(exc)
-    needed = _correction_materials(request, application, spec, asked, scope)
+    needed = applications.correction_materials(
+        actor=request.user, application=application, scope=scope, correction_id=asked.pk
+    )
     reasons = materials_opened_by_rules(spec, scope)
 
     def page_form(posted_data: Any, posted_files: Any = None) -> SchemaPageForm:
@@ -271,25 +274,6 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
         "opened_files": [r for r in files_rows if r["material"].code in scope.materials],
     }  # fmt: skip
     return render(request, "portal/my/correction.html", context)
-
-
-def _correction_materials(
-    request: HttpRequest, application: Any, spec: Any, asked: Any, scope: Any
-) -> list[MaterialRequirement]:
-    """The documents to upload: those the clerk chose, then those the changed answers now need
-    (none of them optional), each with the file given for it in this correction so far."""
-    given = {
-        u.material_code: u
-        for u in applications.uploads_for(actor=request.user, application=application).filter(
-            correction_id=asked.pk
-        )
-    }
-    found = [spec.material(code) for code in (*asked.materials, *scope.materials)]
-    return [
-        MaterialRequirement.of(m, optional=False, upload=given.get(m.code))
-        for m in found
-        if m is not None
-    ]
 
 
 # The note telling a registry its value is wrong, beside the answer it came from.

@@ -32,6 +32,7 @@ class CorrectionScope:
     required materials, other than the clerk's choice, that the changed answers make needed, that
     were not needed before and that have nothing on file, in the form's order.
     ``materials_because``: for each of those, the changed answers that make it needed.
+    ``asked_materials``: the materials the clerk chose.
     """
 
     asked: tuple[str, ...]
@@ -40,11 +41,18 @@ class CorrectionScope:
     answers: dict[str, Any]
     materials: tuple[str, ...] = ()
     materials_because: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    asked_materials: tuple[str, ...] = ()
 
     @property
     def fields(self) -> tuple[str, ...]:
         """Every field the person may answer: the clerk's choice, then those the rules add."""
         return (*self.asked, *self.required)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every material the person must send a new file for: the clerk's choice, then those
+        the changed answers now need."""
+        return (*self.asked_materials, *self.materials)
 
 
 def correction_scope(
@@ -142,4 +150,5 @@ def correction_scope(
         answers=answers,
         materials=tuple(materials),
         materials_because=materials_because,
+        asked_materials=tuple(asked_materials),
     )

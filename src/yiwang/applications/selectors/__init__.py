@@ -49,6 +49,7 @@ from yiwang.applications.selectors.case_files import (
 from yiwang.applications.selectors.tasks import (
     case_for,
     correction_for,
+    correction_materials,
     correction_scope,
     open_corrections_for,
     queue_slices,
@@ -67,6 +68,7 @@ __all__ = [
     "case_part",
     "case_timeline",
     "correction_for",
+    "correction_materials",
     "correction_scope",
     "departments_asking_for",
     "locked_answers",

@@ -12,6 +12,8 @@ from yiwang.applications import domain, prefill, workflow
 from yiwang.applications.constants import QUEUE_TASK_STATUSES, CorrectionStatus
 from yiwang.applications.models import Application, Case, CorrectionRequest, MaterialUpload, Task
 from yiwang.applications.selectors.access import _step_roles, _visible_applications
+from yiwang.applications.selectors.applications import uploads_for
+from yiwang.applications.types import MaterialRequirement
 from yiwang.core.errors import PermissionDenied
 from yiwang.identity.constants import Role
 
@@ -168,6 +170,26 @@ def correction_scope(
         asked_materials=correction.materials,
         on_file=on_file,
     )
+
+
+def correction_materials(
+    *, actor: Any, application: Application, scope: domain.CorrectionScope, correction_id: int
+) -> list[MaterialRequirement]:
+    """The documents a correction asks the person to upload (:attr:`CorrectionScope.files`),
+    none of them optional, each with the file given for it in this correction so far."""
+    spec = workflow.form_of(application)[0]
+    given = {
+        u.material_code: u
+        for u in uploads_for(actor=actor, application=application).filter(
+            correction_id=correction_id
+        )
+    }
+    found = [spec.material(code) for code in scope.files]
+    return [
+        MaterialRequirement.of(m, optional=False, upload=given.get(m.code))
+        for m in found
+        if m is not None
+    ]
 
 
 def open_corrections_for(*, actor: Any, application: Application) -> list[CorrectionRequest]:

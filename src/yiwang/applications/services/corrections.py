@@ -169,7 +169,7 @@ def resubmit_correction(
                         for name in not_asked
                     },
                 )
-            files_asked = [*locked.materials, *scope.materials]
+            files_asked = scope.files
             not_asked_files = [code for code in uploads if code not in files_asked]
             if not_asked_files:
                 raise UploadRefused(
