@@ -73,7 +73,8 @@ class TaskStatus(models.TextChoices):
     # The whole case waits for the person's correction (补正); the clock is stopped.
     ON_HOLD = "on_hold", _("On hold for a correction")
     DONE = "done", _("Done")
-    # The step's condition did not hold for this application, so it never runs.
+    # The step's condition does not hold for this application's answers (at submission, or
+    # after a correction changed them), so it does not run.
     SKIPPED = "skipped", _("Not needed")
     CANCELLED = "cancelled", _("Cancelled")
 

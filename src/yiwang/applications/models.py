@@ -393,9 +393,29 @@ class Task(ConcurrentStateMachine, models.Model):
     def resume(self) -> str:
         return TaskStatus.CLAIMED if self.assignee_id is not None else TaskStatus.OPEN
 
-    @transition(field=status, source=TaskStatus.WAITING, target=TaskStatus.SKIPPED)
+    @transition(
+        field=status,
+        source=[TaskStatus.WAITING, TaskStatus.OPEN, TaskStatus.CLAIMED],
+        target=TaskStatus.SKIPPED,
+    )
     def skip(self) -> None:
-        pass
+        """The step's condition does not hold (at submission, or after a correction)."""
+        self.assignee = None
+        self.claimed_at = None
+
+    @transition(field=status, source=TaskStatus.SKIPPED, target=TaskStatus.WAITING)
+    def require(self) -> None:
+        """A correction changed an answer so that the step's condition holds after all."""
+
+    @transition(
+        field=status, source=[TaskStatus.OPEN, TaskStatus.CLAIMED], target=TaskStatus.WAITING
+    )
+    def hold_back(self) -> None:
+        """An earlier stage has a step to do again: this one waits for it, as it would have."""
+        self.assignee = None
+        self.claimed_at = None
+        self.opened_at = None
+        self.due_date = None
 
     @transition(
         field=status,

@@ -376,6 +376,8 @@ def open_ready_stages(case: Case, tasks: list[Task], definition: Mapping[str, An
     """Open the waiting tasks of every stage whose predecessors are complete; return them.
 
     Repeats until nothing changes, since a stage whose every step was skipped is complete at once.
+    A stage that started already may have a waiting task too: one a correction made needed again
+    (see :mod:`yiwang.applications.replanning`); it opens like the others.
     """
     preds = catalogue.stage_predecessors(definition)
     opened: list[Task] = []
@@ -389,12 +391,7 @@ def open_ready_stages(case: Case, tasks: list[Task], definition: Mapping[str, An
             for stage in preds
             if domain.stage_complete(t.status for t in by_stage.get(stage, []))
         }
-        started = {
-            stage
-            for stage in preds
-            if any(t.status != TaskStatus.WAITING for t in by_stage.get(stage, []))
-        }
-        ready = domain.stages_ready(preds, complete, started)
+        ready = domain.stages_ready(preds, complete, started=set())
         waiting = [t for s in ready for t in by_stage.get(s, []) if t.status == TaskStatus.WAITING]
         if not waiting:
             return opened
@@ -442,6 +439,10 @@ def sync_case(case: Case, tasks: Iterable[Task]) -> bool:
     target = case_target(case, tasks, open_correction)
     if target == case.status:
         return False
+    if case.status == CaseStatus.CORRECTION_REQUESTED and target != CaseStatus.IN_PROGRESS:
+        # The correction was answered and its answers left nothing to do (every step that still
+        # applies is done): the case resumes and is decided at once.
+        transition(case, "resume")
     move = _CASE_MOVES.get((CaseStatus(case.status), CaseStatus(target)))
     if move is None:
         raise IllegalTransition(

@@ -14,7 +14,7 @@ plan of a case's tasks and its deadline dates. Nothing here touches the database
 * :mod:`~yiwang.applications.domain.uploads`: the content types an uploaded file may be, judged
   by its bytes;
 * :mod:`~yiwang.applications.domain.plan`: the plan of a case: its tasks, which apply, the status
-  each starts in, and when a stage may start or is complete;
+  each starts in, when a stage may start or is complete, and what changed answers change;
 * :mod:`~yiwang.applications.domain.deadlines`: a case's due dates and the days it turns *due
   soon* and *overdue*.
 
@@ -35,8 +35,10 @@ from yiwang.applications.domain.forms import FormSpec, MaterialSpec, PageSpec, c
 from yiwang.applications.domain.parts import NOTHING, FormPart, Part, parts_of, service_part
 from yiwang.applications.domain.plan import (
     PlannedTask,
+    Replan,
     initial_statuses,
     plan_tasks,
+    replan,
     stage_complete,
     stages_ready,
 )
@@ -68,6 +70,7 @@ __all__ = [
     "Part",
     "Pause",
     "PlannedTask",
+    "Replan",
     "case_dates",
     "check_character",
     "clean_answers",
@@ -83,6 +86,7 @@ __all__ = [
     "normalise_receipt_number",
     "parts_of",
     "plan_tasks",
+    "replan",
     "service_part",
     "sniff_content_types",
     "stage_complete",

@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiwang.applications import domain, prefill, selectors, workflow
+from yiwang.applications import domain, prefill, replanning, selectors, workflow
 from yiwang.applications.constants import (
+    CaseStatus,
     CorrectionStatus,
     TaskStatus,
 )
@@ -36,6 +37,7 @@ from yiwang.applications.types import (
 )
 from yiwang.core import calendar, clock
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import pick
 from yiwang.notifications.constants import Event
 
 
@@ -139,7 +141,12 @@ def resubmit_correction(
     a registry may change too: the person's answer is then used instead of the registry's and the
     answer is no longer locked. ``reports`` (field -> what is wrong) also tells the registry's
     department that its value is wrong, as "This is wrong" does on a draft. The case's clock
-    restarts and its due dates move back by the working days it stood still. Raises
+    restarts and its due dates move back by the working days it stood still.
+
+    The application's running cases are planned again for the new answers
+    (:mod:`yiwang.applications.replanning`): a conditional step may become needed, or no longer
+    needed. An answer that would change which services a bundle application includes is
+    refused: a correction fixes an application, it does not make another one. Raises
     :class:`~yiwang.applications.types.FormInvalid` (field errors) or
     :class:`~yiwang.applications.types.UploadRefused`.
     """
@@ -158,7 +165,7 @@ def resubmit_correction(
             locked = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
             if locked.status != CorrectionStatus.OPEN:
                 raise IllegalTransition(_("This correction has already been answered."))
-            spec, _pinned = workflow.form_of(app)
+            spec, pinned = workflow.form_of(app)
             scope = selectors.correction_scope(application=app, correction=locked, data=data)
             not_asked = [name for name in data if name not in scope.fields]
             if not_asked:
@@ -181,6 +188,7 @@ def resubmit_correction(
             errors = domain.validate_answers(spec, answers, required=spec.required_fields(answers))
             if errors:
                 raise FormInvalid(_("Some answers need fixing."), errors)
+            _check_services_unchanged(app, spec, pinned, answers, data)
             for code, uploaded in uploads.items():
                 material = spec.material(code)
                 assert material is not None
@@ -240,6 +248,12 @@ def resubmit_correction(
                             task.opened_at, task.promised_days, task_cal, pauses
                         )
                     task.save(update_fields=["status", "due_date"])
+            # The changed answers may make a conditional step needed, or no longer needed, in
+            # this case and in the application's other running cases.
+            typed = spec.condition_data(answers)
+            replanned = [
+                replanning.replan_case(case, tasks, pinned[case.service_code].definition, typed)
+            ]
             workflow.refresh_case_dates(case, cal)
             case.save(
                 update_fields=[
@@ -251,6 +265,12 @@ def resubmit_correction(
                 ]
             )
             workflow.sync_case(case, tasks)
+            for other in app.cases.filter(status=CaseStatus.IN_PROGRESS).exclude(pk=case.pk):
+                other_tasks = list(other.tasks.order_by("position"))
+                definition = pinned[other.service_code].definition
+                replanned.append(replanning.replan_case(other, other_tasks, definition, typed))
+                if replanned[-1] is not None:
+                    workflow.sync_case(other, other_tasks)
             workflow.sync_application(app)
             given = domain.clean_answers(answers)
             record(
@@ -272,6 +292,9 @@ def resubmit_correction(
                     # Registry answers the person did not keep: the audit trail says which.
                     "registry_replaced": released["replaced"],
                     "registry_reported": released["reported"],
+                    # Tasks the changed answers made needed again, or no longer needed, and
+                    # tasks that went back to waiting for them, case by case.
+                    "replanned": [change for change in replanned if change is not None],
                 },
             )
             clerk = locked.task.assignee or locked.requested_by
@@ -286,6 +309,55 @@ def resubmit_correction(
         discard_files(stored)
         raise
     return locked
+
+
+def _check_services_unchanged(
+    app: Application,
+    spec: domain.FormSpec,
+    pinned: Mapping[str, workflow.PinnedService],
+    answers: Mapping[str, Any],
+    data: Mapping[str, Any],
+) -> None:
+    """Refuse answers under which the application would include other services than its cases.
+
+    A new service would need its own department's case opened half-way through, and a service
+    no longer included would have its case, perhaps decided, taken away: both are a new
+    application's work, not a correction's."""
+    have = set(app.cases.values_list("service_code", flat=True))
+    applying = spec.services_applying(answers)
+    added = [code for code in applying if code not in have]
+    dropped = sorted(have - set(applying))
+    if not added and not dropped:
+        return
+
+    def names(codes: list[str]) -> str:
+        return pick("、", ", ").join(
+            pick(pinned[code].name_zh, pinned[code].name_en) for code in codes
+        )
+
+    parts = []
+    if added:
+        parts.append(
+            _("With this answer the application would also include “%(services)s”.")
+            % {"services": names(added)}
+        )
+    if dropped:
+        parts.append(
+            _("With this answer the application would no longer include “%(services)s”.")
+            % {"services": names(dropped)}
+        )
+    parts.append(
+        _(
+            "A correction cannot change which services an application includes: keep your "
+            "earlier answer, or withdraw the application and apply again."
+        )
+    )
+    message = pick("", " ").join(parts)
+    changed = [name for name in data if answers.get(name) != app.form_data.get(name)]
+    raise FormInvalid(
+        _("This answer would change which services the application includes."),
+        {name: [message] for name in changed or data},
+    )
 
 
 def _check_reports(
