@@ -113,12 +113,38 @@ class _Reader:
         self.problems.append(Problem("changed", "export", where, reason))
 
 
-def _events(reader: _Reader) -> Iterator[tuple[int, str | None]]:
+def _out_of_order(
+    subject: str, number: int, previous: int | None, row: dict[str, Any], file: str
+) -> Problem | None:
+    """A row whose number does not follow the previous row's in its file: an export writes
+    events in increasing id order and leaves in increasing position order, so a line that
+    repeats one is *inserted* and a line that comes before an earlier one was *reordered*."""
+    if previous is None or number > previous:
+        return None
+    where = f"line {row.get('_line', '?')} of {file}"
+    if number == previous:
+        return Problem("inserted", subject, str(number), f"{where} repeats it")
+    order = "id" if subject == "event" else "position"
+    return Problem(
+        "reordered",
+        subject,
+        str(number),
+        f"{where} comes after {subject} {previous}; an export lists them in increasing {order} "
+        "order",
+    )
+
+
+def _events(reader: _Reader, order: list[Problem]) -> Iterator[tuple[int, str | None]]:
+    previous: int | None = None
     for row in reader.rows():
         event_id = row.get("id")
         if not isinstance(event_id, int):
             reader.bad(row, "event without an integer id")
             continue
+        misplaced = _out_of_order("event", event_id, previous, row, EVENTS)
+        if misplaced is not None:
+            order.append(misplaced)
+        previous = event_id if previous is None else max(previous, event_id)
         fields = [row.get(name) for name in domain.EVENT_FIELDS]
         if all(isinstance(f, str) for f in fields):
             yield event_id, domain.event_text(fields)  # type: ignore[arg-type]  # checked above
@@ -126,7 +152,8 @@ def _events(reader: _Reader) -> Iterator[tuple[int, str | None]]:
             yield event_id, None
 
 
-def _leaves(reader: _Reader) -> Iterator[tuple[int, int, bytes]]:
+def _leaves(reader: _Reader, order: list[Problem]) -> Iterator[tuple[int, int, bytes]]:
+    previous: int | None = None
     for row in reader.rows():
         try:
             index, event_id = row["leaf_index"], row["event_id"]
@@ -136,6 +163,10 @@ def _leaves(reader: _Reader) -> Iterator[tuple[int, int, bytes]]:
         except (KeyError, TypeError, ValueError) as exc:
             reader.bad(row, f"unreadable leaf ({exc})")
             continue
+        misplaced = _out_of_order("leaf", index, previous, row, LEAVES)
+        if misplaced is not None:
+            order.append(misplaced)
+        previous = index if previous is None else max(previous, index)
         yield index, event_id, digest
 
 
@@ -344,11 +375,17 @@ def verify_export(
         progress=progress,
         earlier=earlier_checkpoints(earlier, keys) if earlier is not None else (),
     )
+    # Lines out of order are named first: the verifier, reading them in file order, would see
+    # only what they cause (a sealed event missing at its position, say).
+    order: list[Problem] = []
     report = verifier.run(
-        leaves=_leaves(_Reader(directory / LEAVES, problems)),
-        events=_events(_Reader(directory / EVENTS, problems)),
+        leaves=_leaves(_Reader(directory / LEAVES, problems), order),
+        events=_events(_Reader(directory / EVENTS, problems), order),
         checkpoints=_checkpoints(_Reader(directory / CHECKPOINTS, problems)),
     )
+    if order:
+        report.problem = order[0]
+        report.problems += len(order)
     report.notes.extend(notes)
     counts = manifest["counts"]
     found = {"events": report.events, "checkpoints": report.checkpoints, "leaves": report.tree_size}

@@ -76,6 +76,71 @@ def test_changed_exported_event_is_named(exported: Path) -> None:
     assert (report.problem.kind, report.problem.ref) == ("changed", str(row["id"]))
 
 
+def _rewrite(directory: Path, name: str, change: Callable[[list[str]], list[str]]) -> list[Any]:
+    """Rewrite one export file's lines; the rows as they were, parsed."""
+    path = directory / name
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(change(lines)), encoding="utf-8")
+    return [json.loads(line) for line in lines]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "kind", "row", "key", "detail"),
+    [
+        # Two sealed events swapped: the one found after a later one is named.
+        (
+            offline.EVENTS,
+            lambda lines: [*lines[:2], lines[3], lines[2], *lines[4:]],
+            "reordered",
+            2,
+            "id",
+            "line 4 of events.jsonl comes after event",
+        ),
+        # Two events not yet sealed swapped: only the order can tell.
+        (
+            offline.EVENTS,
+            lambda lines: [*lines[:8], lines[9], lines[8]],
+            "reordered",
+            8,
+            "id",
+            "line 10 of events.jsonl comes after event",
+        ),
+        (
+            offline.EVENTS,
+            lambda lines: [*lines[:4], lines[3], *lines[4:]],
+            "inserted",
+            3,
+            "id",
+            "line 5 of events.jsonl repeats it",
+        ),
+        (
+            offline.LEAVES,
+            lambda lines: [*lines[:2], lines[3], lines[2], *lines[4:]],
+            "reordered",
+            2,
+            "leaf_index",
+            "line 4 of leaves.jsonl comes after leaf",
+        ),
+    ],
+)
+def test_lines_out_of_order_are_named(
+    exported: Path,
+    name: str,
+    change: Callable[[list[str]], list[str]],
+    kind: str,
+    row: int,
+    key: str,
+    detail: str,
+) -> None:
+    rows = _rewrite(exported, name, change)
+
+    report = offline.verify_export(exported)
+
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.ref) == (kind, str(rows[row][key]))
+    assert detail in report.problem.detail
+
+
 def test_only_the_given_public_key_is_trusted(
     exported: Path, tmp_path: Path, signing_key: Ed25519PrivateKey
 ) -> None:
