@@ -8,6 +8,8 @@ TEST_DATA_DIR := .yiwang-test
 # Each test pass flushes its own Redis database (sites use database 0).
 SQLITE_REDIS_URL ?= redis://127.0.0.1:6379/15
 PG_REDIS_URL ?= redis://127.0.0.1:6379/14
+# axe-core (accessibility) in the PostgreSQL pass; `make test` checks it in the SQLite pass only.
+PG_AXE ?= on
 
 .PHONY: demo test test-sqlite test-postgres lint bench messages clean install install-test
 
@@ -38,14 +40,15 @@ demo: install
 ## Install the test extras and run the whole suite on SQLite and on PostgreSQL. The two passes
 ## run side by side, each on its own data directory and Redis database; the SQLite pass prints
 ## as it goes, then the PostgreSQL pass's output follows (live, if it is still running).
-## TEST_PASSES=serial runs one after the other instead.
+## TEST_PASSES=serial runs one after the other instead. Pages are checked with axe-core in the
+## SQLite pass; the PostgreSQL pass opens the same pages without checking them again (ADR 18).
 test: install-test
 ifeq ($(TEST_PASSES),serial)
 	@$(MAKE) --no-print-directory test-sqlite
-	@$(MAKE) --no-print-directory test-postgres
+	@$(MAKE) --no-print-directory test-postgres PG_AXE=off
 else
 	@mkdir -p $(TEST_DATA_DIR)
-	@$(MAKE) --no-print-directory test-postgres > $(TEST_DATA_DIR)/postgres.log 2>&1 & pg=$$!; \
+	@$(MAKE) --no-print-directory test-postgres PG_AXE=off > $(TEST_DATA_DIR)/postgres.log 2>&1 & pg=$$!; \
 	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
 	echo; tail -n +1 -f --pid=$$pg $(TEST_DATA_DIR)/postgres.log; \
 	wait $$pg; postgres=$$?; \
@@ -65,7 +68,8 @@ test-postgres:
 	@if $(BIN)/python -m yiwang.core.pgcheck "$(PG_URL)"; then \
 	  rm -rf $(TEST_DATA_DIR)/postgres; \
 	  YIWANG_DATA_DIR=$(TEST_DATA_DIR)/postgres YIWANG_DATABASE_URL="$(PG_URL)" \
-	    YIWANG_TEST_REDIS_URL=$(PG_REDIS_URL) $(BIN)/pytest -q $(PYTEST_ARGS); \
+	    YIWANG_TEST_REDIS_URL=$(PG_REDIS_URL) YIWANG_TEST_AXE=$(PG_AXE) \
+	    $(BIN)/pytest -q $(PYTEST_ARGS); \
 	elif [ -n "$$CI" ]; then \
 	  echo "CI is set and PostgreSQL is not reachable at $(PG_URL): failing"; exit 1; \
 	else \

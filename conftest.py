@@ -48,6 +48,7 @@ def _in_ci() -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from django.db import connection
 
+    from yiwang.core.testing.browser import AXE_ENABLED
     from yiwang.core.testing.redis_queue import TEST_REDIS_URL, redis_answers
 
     on_postgres = connection.vendor == "postgresql"
@@ -57,6 +58,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(
                 pytest.mark.skip(reason="needs PostgreSQL; runs in the PostgreSQL pass")
+            )
+        if "axe" in item.keywords and not AXE_ENABLED:
+            item.add_marker(
+                pytest.mark.skip(reason="checks axe-core itself; runs where axe-core does")
             )
         if "browser" in item.keywords and not have_chromium:
             if _in_ci():

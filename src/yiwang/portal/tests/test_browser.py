@@ -92,6 +92,7 @@ def test_form_with_errors_passes_axe_and_summary_links_reach_fields(
     expect(page.locator("#id_full_name")).to_be_focused()
 
 
+@pytest.mark.axe
 @pytest.mark.urls("yiwang.portal.tests.urls")
 def test_accessibility_check_fails_on_a_violation_and_sees_what_people_without_js_see(
     live_server, new_page
