@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from yiwang.applications import domain, services
+from yiwang.applications import domain, services, workflow
 from yiwang.applications.constants import (
     ApplicationStatus,
     CaseStatus,
@@ -241,6 +241,26 @@ def test_the_check_whose_clerk_asked_may_itself_be_no_longer_needed(
     assert tasks["shop-licence.market-review"].status == OPEN
     assert Case.objects.get(application=application).status == CaseStatus.IN_PROGRESS
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_a_case_waiting_for_a_correction_that_leaves_nothing_to_do_is_decided(
+    world: Any, clerk: Any, citizen: Any
+) -> None:
+    # Re-planning can leave every task done or skipped while the case still waits for the
+    # correction: the case then resumes and is approved, as a case with nothing to do is at
+    # submission (the shop licence's decision has no condition, so the tasks are set directly).
+    application = submitted_small_shop(citizen, "service")
+    correction = ask_about_floor_area(clerk, application)
+    case = Case.objects.get(application=application)
+    assert case.status == CaseStatus.CORRECTION_REQUESTED
+    CorrectionRequest.objects.filter(pk=correction.pk).update(status=CorrectionStatus.RESOLVED)
+    case.tasks.exclude(status=SKIPPED).update(status=DONE, decision=Decision.APPROVE)
+
+    assert workflow.sync_case(case, list(case.tasks.all()))
+
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (CaseStatus.APPROVED, "approved")
 
 
 # --- A bundle's services ----------------------------------------------------------------------
