@@ -22,8 +22,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import Prefetch
+
 from yiwang.applications import domain, workflow
-from yiwang.applications.models import Case, Task
+from yiwang.applications.constants import CaseStatus
+from yiwang.applications.models import Application, Case, Task
 
 
 def replan_case(
@@ -57,3 +60,27 @@ def replan_case(
         "held_back": ids(change.held_back),
         "opened": [t.pk for t in opened],
     }
+
+
+def replan_other_cases(
+    application: Application,
+    corrected: Case,
+    pinned: Mapping[str, workflow.PinnedService],
+    typed: Mapping[str, Any],
+) -> list[dict[str, Any] | None]:
+    """Re-plan the application's other running cases (a bundle's) for the corrected answers,
+    bringing each one changed in line with its tasks; what changed in each, as
+    :func:`replan_case` says it. Their tasks are read in one query."""
+    cases = (
+        application.cases.filter(status=CaseStatus.IN_PROGRESS)
+        .exclude(pk=corrected.pk)
+        .prefetch_related(Prefetch("tasks", queryset=Task.objects.order_by("position")))
+    )
+    changes: list[dict[str, Any] | None] = []
+    for case in cases:
+        tasks = list(case.tasks.all())
+        change = replan_case(case, tasks, pinned[case.service_code].definition, typed)
+        if change is not None:
+            workflow.sync_case(case, tasks)
+        changes.append(change)
+    return changes

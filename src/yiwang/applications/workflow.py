@@ -424,11 +424,16 @@ def case_target(case: Case, tasks: Iterable[Task], open_correction: bool) -> str
     return CaseStatus.IN_PROGRESS
 
 
-_CASE_MOVES = {
-    (CaseStatus.IN_PROGRESS, CaseStatus.CORRECTION_REQUESTED): "await_correction",
-    (CaseStatus.CORRECTION_REQUESTED, CaseStatus.IN_PROGRESS): "resume",
-    (CaseStatus.IN_PROGRESS, CaseStatus.APPROVED): "approve",
-    (CaseStatus.IN_PROGRESS, CaseStatus.REJECTED): "reject",
+# The transitions that take a case from one status to another, in order.
+_CASE_MOVES: dict[tuple[CaseStatus, CaseStatus], tuple[str, ...]] = {
+    (CaseStatus.IN_PROGRESS, CaseStatus.CORRECTION_REQUESTED): ("await_correction",),
+    (CaseStatus.CORRECTION_REQUESTED, CaseStatus.IN_PROGRESS): ("resume",),
+    (CaseStatus.IN_PROGRESS, CaseStatus.APPROVED): ("approve",),
+    (CaseStatus.IN_PROGRESS, CaseStatus.REJECTED): ("reject",),
+    # A correction answered so that nothing is left to do (every step that still applies is
+    # decided, see yiwang.applications.replanning): the case resumes and is decided at once.
+    (CaseStatus.CORRECTION_REQUESTED, CaseStatus.APPROVED): ("resume", "approve"),
+    (CaseStatus.CORRECTION_REQUESTED, CaseStatus.REJECTED): ("resume", "reject"),
 }
 
 
@@ -439,17 +444,14 @@ def sync_case(case: Case, tasks: Iterable[Task]) -> bool:
     target = case_target(case, tasks, open_correction)
     if target == case.status:
         return False
-    if case.status == CaseStatus.CORRECTION_REQUESTED and target != CaseStatus.IN_PROGRESS:
-        # The correction was answered and its answers left nothing to do (every step that still
-        # applies is done): the case resumes and is decided at once.
-        transition(case, "resume")
-    move = _CASE_MOVES.get((CaseStatus(case.status), CaseStatus(target)))
-    if move is None:
+    moves = _CASE_MOVES.get((CaseStatus(case.status), CaseStatus(target)))
+    if moves is None:
         raise IllegalTransition(
             _("The case cannot go from %(old)s to %(new)s.")
             % {"old": case.get_status_display(), "new": CaseStatus(target).label}
         )
-    transition(case, move)
+    for move in moves:
+        transition(case, move)
     if target in (CaseStatus.APPROVED, CaseStatus.REJECTED):
         # Everything still pending has no purpose once the case is decided.
         for task in tasks:

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from yiwang.applications import domain, prefill, replanning, selectors, workflow
 from yiwang.applications.constants import (
-    CaseStatus,
     CorrectionStatus,
     TaskStatus,
 )
@@ -265,12 +264,7 @@ def resubmit_correction(
                 ]
             )
             workflow.sync_case(case, tasks)
-            for other in app.cases.filter(status=CaseStatus.IN_PROGRESS).exclude(pk=case.pk):
-                other_tasks = list(other.tasks.order_by("position"))
-                definition = pinned[other.service_code].definition
-                replanned.append(replanning.replan_case(other, other_tasks, definition, typed))
-                if replanned[-1] is not None:
-                    workflow.sync_case(other, other_tasks)
+            replanned += replanning.replan_other_cases(app, case, pinned, typed)
             workflow.sync_application(app)
             given = domain.clean_answers(answers)
             record(
