@@ -44,7 +44,10 @@ DETAILS = {
     ),
     "content_of_other": gettext_noop("it carries the content sealed for event %(other)s"),
     "content_moved": gettext_noop("its sealed content is now found under event %(other)s"),
-    "leaves_missing": gettext_noop("signs %(size)s entries but only %(count)s are in the log"),
+    "positions_missing_at_end": gettext_noop(
+        "position(s) missing at the end of the log; the signed checkpoint of tree size "
+        "%(size)s covers them"
+    ),
     "index_ahead": gettext_noop(
         "the search index has read %(indexed)s sealed entries, but the last checkpoint signs "
         "only %(signed)s: checkpoints were removed"

@@ -481,6 +481,12 @@ def seal(*, actor: Actor = SYSTEM, batch_size: int = 50_000) -> Checkpoint | Non
                 "signs (was a checkpoint removed?); nothing was sealed. Run `yiwang audit verify` "
                 "to see what was changed"
             )
+        if start and not Leaf.objects.filter(leaf_index=start - 1).exists():
+            raise SealRefused(
+                f"the last checkpoint signs {start} sealed entries, but the one at position "
+                f"{start - 1} is missing (were sealed entries removed?); nothing was sealed. Run "
+                "`yiwang audit verify` to see what was changed"
+            )
         leaf_hash = domain.event_leaf_hash
         for batch in _unsealed(since, batch_size):
             _write_leaves(tree.size, batch)

@@ -419,22 +419,54 @@ class _State:
 
     def finish_checkpoints(self) -> None:
         self.close_checkpoints()
-        for size in sorted(self.earlier):
-            self.report.add(Problem.because(REMOVED, "checkpoint", str(size), "gone_since_export"))
-        self.earlier.clear()
+        # Checkpoints left sign more entries than the log holds. A genuine one means sealed
+        # entries were removed from the end of the log, named first; a forged one is named too.
+        report = self.report
+        signed = self.count
+        previous = self.last_checkpoint.tree_size if self.last_checkpoint else 0
+        beyond: list[Problem] = []
         while self.next_checkpoint is not None:
             cp = self.next_checkpoint
-            self.report.add(
-                Problem.because(
-                    REMOVED,
-                    "checkpoint",
-                    str(cp.tree_size),
-                    "leaves_missing",
-                    size=cp.tree_size,
-                    count=self.count,
+            kept = self.earlier.pop(cp.tree_size, None)  # the checkpoint itself is still here
+            if kept is not None and kept.signed != cp.signed:
+                beyond.append(
+                    Problem.because(CHANGED, "checkpoint", str(cp.tree_size), "differs_from_export")
                 )
-            )
+            forged = self._forgery(cp, previous)
+            if forged is not None:
+                beyond.append(forged)
+            else:
+                signed = max(signed, cp.tree_size)
+            previous = max(previous, cp.tree_size)
             self.next_checkpoint = next(self.checkpoints, None)
+        if signed > self.count:
+            missing = str(self.count) if signed == self.count + 1 else f"{self.count}-{signed - 1}"
+            report.add(
+                Problem.because(REMOVED, "leaf", missing, "positions_missing_at_end", size=signed)
+            )
+        for problem in beyond:
+            report.add(problem)
+        for size in sorted(self.earlier):
+            report.add(Problem.because(REMOVED, "checkpoint", str(size), "gone_since_export"))
+        self.earlier.clear()
+
+    def _forgery(self, cp: CheckpointRecord, previous: int) -> Problem | None:
+        """Why a checkpoint cannot be the platform's (None if its signature holds)."""
+        ref = str(cp.tree_size)
+        if cp.tree_size <= previous:
+            return Problem.because(FORGED, "checkpoint", ref, "size_not_growing")
+        key = self.verifier.public_keys.get(cp.key_id)
+        if key is None:
+            return Problem.because(FORGED, "checkpoint", ref, "unknown_key", key=cp.key_id)
+        try:
+            body = domain.checkpoint_body(
+                tree_size=cp.tree_size, root=cp.root, timestamp=cp.timestamp, key_id=cp.key_id
+            )
+        except (UnicodeEncodeError, AttributeError):
+            body = b""
+        if not body or not domain.signature_valid(key, cp.signature, body):
+            return Problem.because(FORGED, "checkpoint", ref, "bad_signature")
+        return None
 
     def check_checkpoint(self, cp: CheckpointRecord) -> None:
         self.flush()
@@ -452,21 +484,9 @@ class _State:
             self.window = domain.canonical_timestamp(start_of_window)
             self.window_bytes = self.window.encode("ascii")
         start, self.range_start = self.range_start, cp.tree_size
-        if cp.tree_size <= previous:
-            report.add(Problem.because(FORGED, "checkpoint", ref, "size_not_growing"))
-            return
-        key = self.verifier.public_keys.get(cp.key_id)
-        if key is None:
-            report.add(Problem.because(FORGED, "checkpoint", ref, "unknown_key", key=cp.key_id))
-            return
-        try:
-            body = domain.checkpoint_body(
-                tree_size=cp.tree_size, root=cp.root, timestamp=cp.timestamp, key_id=cp.key_id
-            )
-        except (UnicodeEncodeError, AttributeError):
-            body = b""
-        if not body or not domain.signature_valid(key, cp.signature, body):
-            report.add(Problem.because(FORGED, "checkpoint", ref, "bad_signature"))
+        forged = self._forgery(cp, previous)
+        if forged is not None:
+            report.add(forged)
             return
         if self.range.root() != cp.root:
             report.add(

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from yiwang.audit.models import AuditEvent, Checkpoint, SearchTerm
+from yiwang.audit.models import AuditEvent, Checkpoint, Leaf, SearchTerm
 from yiwang.cli import app
 
 runner = CliRunner()
@@ -140,6 +140,19 @@ def test_seal_refuses_to_build_on_entries_no_checkpoint_signs(
     assert result.exit_code == 1
     assert "sealed entries at position 2 and beyond" in result.output
     assert Checkpoint.objects.count() == 1
+
+
+def test_seal_refuses_to_build_on_a_log_whose_last_entries_were_removed(
+    make_events: Callable[..., list[AuditEvent]], attacker: Callable[..., None]
+) -> None:
+    make_events(3)
+    runner.invoke(app, ["audit", "seal"])
+    attacker("DELETE FROM audit_leaf WHERE leaf_index = 2")
+    make_events(1)
+    result = runner.invoke(app, ["audit", "seal"])
+    assert result.exit_code == 1
+    assert "the one at position 2 is missing" in result.output
+    assert (Checkpoint.objects.count(), Leaf.objects.count()) == (1, 2)
 
 
 def test_verify_against_an_earlier_export_catches_a_rolled_back_log(

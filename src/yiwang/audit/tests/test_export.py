@@ -121,6 +121,15 @@ def _rewrite(directory: Path, name: str, change: Callable[[list[str]], list[str]
             "leaf_index",
             "line 4 of leaves.jsonl comes after leaf",
         ),
+        # The last leaf line gone: the leaf is named, not the checkpoint that signs it.
+        (
+            offline.LEAVES,
+            lambda lines: lines[:-1],
+            "removed",
+            7,
+            "leaf_index",
+            "missing at the end of the log",
+        ),
     ],
 )
 def test_lines_out_of_order_are_named(

@@ -176,6 +176,36 @@ def test_missing_leaf_position_is_named(log: Log) -> None:
     assert report.problems == 3
 
 
+@pytest.mark.parametrize(("removed", "ref"), [(1, "9974"), (30, "9945-9974")])
+def test_leaves_missing_at_the_end_are_named_not_the_checkpoint(
+    log: Log, removed: int, ref: str
+) -> None:
+    del log.leaves[-removed:]
+    report = log.verify()
+    assert report.problem is not None
+    problem = report.problem
+    assert (problem.kind, problem.subject, problem.ref, problem.reason) == (
+        "removed",
+        "leaf",
+        ref,
+        "positions_missing_at_end",
+    )
+    assert "tree size 9975" in problem.detail
+
+
+def test_a_forged_checkpoint_beyond_the_end_is_named_forged(log: Log) -> None:
+    last = log.checkpoints[-1]
+    log.checkpoints.append(dataclasses.replace(last, tree_size=last.tree_size + 5))
+    report = log.verify()
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.ref, report.problem.reason) == (
+        "forged",
+        str(last.tree_size + 5),
+        "bad_signature",
+    )
+    assert report.problems == 1
+
+
 def test_texts_as_utf8_bytes_verify_the_same(log: Log) -> None:
     report = log.verify(as_bytes=True)
     assert report.ok, report.summary()

@@ -162,6 +162,13 @@ def test_removed_leaf_is_detected(log: list[AuditEvent], attacker: Attacker) -> 
     assert first_problem() == ("removed", "leaf", "2")
 
 
+def test_leaves_removed_from_the_end_are_named(log: list[AuditEvent], attacker: Attacker) -> None:
+    # The newest sealed entries go, their checkpoint stays: the entries are what is missing.
+    attacker("DELETE FROM audit_leaf WHERE leaf_index >= 4")
+    assert first_problem() == ("removed", "leaf", "4-5")
+    assert "checkpoint of tree size 6" in verify().summary()
+
+
 def test_swapped_leaves_are_reported_as_reordered(
     log: list[AuditEvent], attacker: Attacker
 ) -> None:
