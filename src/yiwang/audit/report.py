@@ -135,7 +135,8 @@ class Report:
 
     def summary(self) -> str:
         if self.problem is not None:
-            more = f" (and {self.problems - 1} more problems)" if self.problems > 1 else ""
+            others = self.problems - 1
+            more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
             return f"FAIL: {self.problem}{more}"
         return (
             f"OK: {self.events} events, {self.sealed} sealed, {self.awaiting} awaiting seal, "

@@ -121,6 +121,23 @@ def _rewrite(directory: Path, name: str, change: Callable[[list[str]], list[str]
             "leaf_index",
             "line 4 of leaves.jsonl comes after leaf",
         ),
+        # The last event line gone, unsealed: only the signed manifest's count tells.
+        (
+            offline.EVENTS,
+            lambda lines: lines[:-1],
+            "removed",
+            None,
+            offline.EVENTS,
+            "events listed in the signed manifest: 10; in the file: 9",
+        ),
+        (
+            offline.CHECKPOINTS,
+            lambda lines: lines[1:],
+            "removed",
+            None,
+            offline.CHECKPOINTS,
+            "checkpoints listed in the signed manifest: 2; in the file: 1",
+        ),
         # The last leaf line gone: the leaf is named, not the checkpoint that signs it.
         (
             offline.LEAVES,
@@ -132,12 +149,12 @@ def _rewrite(directory: Path, name: str, change: Callable[[list[str]], list[str]
         ),
     ],
 )
-def test_lines_out_of_order_are_named(
+def test_lines_moved_or_missing_are_named(
     exported: Path,
     name: str,
     change: Callable[[list[str]], list[str]],
     kind: str,
-    row: int,
+    row: int | None,
     key: str,
     detail: str,
 ) -> None:
@@ -146,7 +163,8 @@ def test_lines_out_of_order_are_named(
     report = offline.verify_export(exported)
 
     assert report.problem is not None
-    assert (report.problem.kind, report.problem.ref) == (kind, str(rows[row][key]))
+    ref = key if row is None else str(rows[row][key])  # a file, or a record in one
+    assert (report.problem.kind, report.problem.ref) == (kind, ref)
     assert detail in report.problem.detail
 
 
