@@ -94,7 +94,7 @@ class EventIdField(models.BigAutoField):
 class AuditEvent(AppendOnlyModel):
     """One thing that happened, written in the same transaction as the change it records."""
 
-    id = EventIdField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")
+    id = EventIdField(auto_created=True, primary_key=True, serialize=False, verbose_name=_("ID"))
     created_at = models.DateTimeField(_("time"), db_index=True)
     actor_type = models.CharField(_("actor type"), max_length=16, choices=ActorType.choices)
     actor_id = models.CharField(_("actor id"), max_length=100, blank=True)

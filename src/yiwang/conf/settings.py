@@ -27,7 +27,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # serves the API docs page's Swagger UI from our own static files, not a CDN
     "django_tasks",
-    "django_tasks_db",
+    "yiwang.core.apps.TasksDatabaseConfig",  # django_tasks_db, its name translated
     "axes",
     "yiwang.core",
     "yiwang.audit",

@@ -36,11 +36,20 @@ class BilingualName(models.Model):
 class Region(BilingualName, TimeStampedModel):
     """One node of the administrative tree (nation → province → city → district → ...)."""
 
-    code = models.CharField(max_length=32, unique=True)
-    level = models.CharField(max_length=16, choices=RegionLevel.choices)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent region"),
     )
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
 
     def ancestors(self) -> list[Region]:
         chain: list[Region] = []
@@ -52,12 +61,16 @@ class Region(BilingualName, TimeStampedModel):
 
 
 class Department(BilingualName, TimeStampedModel):
-    code = models.CharField(max_length=32, unique=True)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments")
-    is_active = models.BooleanField(default=True)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="departments", verbose_name=_("region")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering: ClassVar = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
 
 
 class AccountManager(BaseUserManager["Account"]):
@@ -77,13 +90,17 @@ class Account(AbstractBaseUser, PermissionsMixin):
     """A login. Citizens and staff are separate kinds: one account is never both."""
 
     username = models.CharField(_("user name"), max_length=150, unique=True)
-    kind = models.CharField(max_length=16, choices=AccountKind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=AccountKind.choices)
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = AccountManager()
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
 
     USERNAME_FIELD = "username"
     EMAIL_FIELD = "email"
@@ -140,20 +157,31 @@ class Person(TimeStampedModel):
     """A natural person: a citizen by national id, or a foreigner by passport and nationality."""
 
     account = models.OneToOneField(
-        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+        verbose_name=_("account"),
     )
-    id_kind = models.CharField(max_length=16, choices=IdKind.choices, default=IdKind.NATIONAL_ID)
-    national_id = models.CharField(max_length=18, null=True, blank=True, unique=True)
-    passport_number = models.CharField(max_length=32, blank=True)
+    id_kind = models.CharField(
+        _("identified by"), max_length=16, choices=IdKind.choices, default=IdKind.NATIONAL_ID
+    )
+    national_id = models.CharField(
+        _("national id number"), max_length=18, null=True, blank=True, unique=True
+    )
+    passport_number = models.CharField(_("passport number"), max_length=32, blank=True)
     nationality = models.CharField(
-        max_length=3, blank=True, help_text=_("ISO 3166-1 alpha-3 country code")
+        _("nationality"), max_length=3, blank=True, help_text=_("ISO 3166-1 alpha-3 country code")
     )
     name = models.CharField(_("name"), max_length=200)
-    birth_date = models.DateField(null=True, blank=True)
-    phone = models.CharField(max_length=32, blank=True)
-    email = models.EmailField(blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
 
     class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["passport_number", "nationality"],
@@ -181,10 +209,19 @@ class Firm(TimeStampedModel):
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT)
-    representatives = models.ManyToManyField(
-        Person, through="FirmRepresentative", related_name="firms"
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("region")
     )
+    representatives = models.ManyToManyField(
+        Person,
+        through="FirmRepresentative",
+        related_name="firms",
+        verbose_name=_("representatives"),
+    )
+
+    class Meta:
+        verbose_name = _("firm")
+        verbose_name_plural = _("firms")
 
     def __str__(self) -> str:
         return self.name
@@ -199,13 +236,19 @@ class Firm(TimeStampedModel):
 class FirmRepresentative(TimeStampedModel):
     """A person who may act for a firm, for a period."""
 
-    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="representations")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="representations")
-    role = models.CharField(max_length=32, choices=RepresentativeRole.choices)
-    valid_from = models.DateField(default=timezone.localdate)
-    valid_until = models.DateField(null=True, blank=True)
+    firm = models.ForeignKey(
+        Firm, on_delete=models.CASCADE, related_name="representations", verbose_name=_("firm")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="representations", verbose_name=_("person")
+    )
+    role = models.CharField(_("role"), max_length=32, choices=RepresentativeRole.choices)
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("firm representative")
+        verbose_name_plural = _("firm representatives")
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["firm", "person", "role"], name="firm_rep_unique"),
         ]
@@ -226,12 +269,21 @@ class Membership(TimeStampedModel):
 
     objects = MembershipQuerySet.as_manager()
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="memberships")
-    role = models.CharField(max_length=32, choices=Role.choices)
-    is_active = models.BooleanField(default=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("account")
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("department"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["account", "department", "role"], name="membership_unique"

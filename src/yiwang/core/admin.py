@@ -1,0 +1,55 @@
+"""The background tasks' results in the admin, in the reader's language.
+
+django-tasks-db registers its own page with column names that are not marked for translation
+(the task's name, its id); the same page is registered again here with names that are. What it
+shows and allows (nothing but reading) is unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
+
+
+class TaskResultAdmin(DBTaskResultAdmin):
+    list_display = (
+        "result_id",
+        "task",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = super().get_readonly_fields(request, obj)
+        return ["result_id" if name == "id" else name for name in fields]
+
+    @admin.display(description=_("task result"), ordering="id")
+    def result_id(self, obj: DBTaskResult) -> str:
+        return str(obj.id)
+
+    @admin.display(description=_("task"), ordering="task_path")
+    def task(self, obj: DBTaskResult) -> str:
+        return str(obj.task_name)
+
+    @admin.display(description=_("traceback"))
+    def formatted_traceback(self, obj: DBTaskResult) -> str:
+        return super().formatted_traceback(obj)
+
+    @admin.display(description=_("run after"))
+    def display_run_after(self, obj: DBTaskResult) -> datetime | str:
+        return super().display_run_after(obj)
+
+
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
+admin.site.register(DBTaskResult, TaskResultAdmin)
