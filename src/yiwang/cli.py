@@ -421,18 +421,27 @@ def load_demo(
     _load_demo(people=people, firms=firms, seed=seed, cases=cases)
 
 
-def _print_logins(base_url: str) -> None:
+def _print_logins(base_url: str, out: Console | None = None) -> None:
+    """The demo logins as a table that fits an 80-column terminal: a password shared by every
+    login, and the site's address, are said once, under the table."""
     from yiwang.demo import loader
 
     world = loader.read_world()
+    logins = loader.logins(world)
+    passwords = {login.password for login in logins}
+    shared = passwords.pop() if len(passwords) == 1 else None
     table = Table(title=f"Demo logins — {world.name_en} / {world.name_zh} (demo only)")
-    table.add_column("Role", min_width=16, overflow="fold")
     table.add_column("User name", no_wrap=True)
-    table.add_column("Password", no_wrap=True)
-    table.add_column("Where", overflow="fold")
-    for login in loader.logins(world):
-        table.add_row(login.role, login.username, login.password, base_url + login.site)
-    console.print(table)
+    if shared is None:
+        table.add_column("Password", no_wrap=True)
+    table.add_column("Role (department)")
+    table.add_column("Start at", no_wrap=True)
+    for login in logins:
+        password = [] if shared is not None else [login.password]
+        table.add_row(login.username, *password, login.role, login.site)
+    said_once = f"Password for every login: {shared}\n" if shared is not None else ""
+    table.caption = f"{said_once}Open {base_url}"
+    (out or console).print(table)
 
 
 def _port_free(host: str, port: int) -> bool:

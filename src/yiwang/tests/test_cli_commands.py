@@ -198,3 +198,25 @@ def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
     for name, command in _commands(typer.main.get_command(app)):
         for paragraph in (command.help or "").split("\n\n"):
             assert "\n" not in paragraph or paragraph.startswith("\b"), (name, paragraph)
+
+
+def test_demo_logins_fit_an_80_column_terminal_unbroken() -> None:
+    from rich.console import Console
+
+    from yiwang.cli import _print_logins
+    from yiwang.demo import loader
+
+    out = Console(width=80, record=True, color_system=None)
+    _print_logins("http://127.0.0.1:8000", out)
+    text = out.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    lines = text.splitlines()
+    logins = loader.logins(loader.read_world())
+    for login in logins:
+        # Each login on one line, with where it starts; a long role may go on below it.
+        row = next(line for line in lines if f" {login.username} " in line)
+        assert f" {login.site} " in row
+        first_word = login.role.split()[0]
+        assert first_word in row, f"{login.role!r} broken in {row!r}"
+    assert f"Password for every login: {logins[0].password}" in " ".join(text.split())
+    assert "http://127.0.0.1:8000" in text
