@@ -17,6 +17,8 @@ class Event(models.TextChoices):
     PASSWORD_CHANGED = "password_changed", _("Password changed")
     # To staff.
     CORRECTION_RECEIVED = "correction_received", _("Correction received")
+    # To a clerk whose claimed task a correction made unnecessary, or sent back to waiting.
+    TASK_REPLANNED = "task_replanned", _("Task changed by a correction")
     DEADLINE_WARNING = "deadline_warning", _("Case due soon")
     DEADLINE_OVERDUE = "deadline_overdue", _("Case overdue")
     # To auditors and platform admins: a verification found the audit log altered.
@@ -32,6 +34,7 @@ APPLICANT_EVENTS = (
 )
 STAFF_EVENTS = (
     Event.CORRECTION_RECEIVED,
+    Event.TASK_REPLANNED,
     Event.DEADLINE_WARNING,
     Event.DEADLINE_OVERDUE,
     Event.AUDIT_PROBLEM,

@@ -10,6 +10,7 @@ from yiwang.applications import domain
 from yiwang.applications.models import (
     Application,
     Case,
+    Task,
 )
 
 
@@ -41,6 +42,11 @@ def case_context(case: Case) -> dict[str, Any]:
         "status": case.status,
         "outcome": case.outcome,
     }
+
+
+def task_names(task: Task) -> dict[str, str]:
+    """A task's name in both languages: a message to its clerk picks theirs."""
+    return {"zh": task.name_zh, "en": task.name_en}
 
 
 def field_title(spec: domain.FormSpec, name: str) -> dict[str, str]:

@@ -26,6 +26,7 @@ from yiwang.applications.services._common import (
     notify,
     record,
     subjects_of,
+    task_names,
 )
 from yiwang.applications.services.uploads import discard_files, save_upload
 from yiwang.applications.types import (
@@ -250,7 +251,7 @@ def resubmit_correction(
             # The changed answers may make a conditional step needed, or no longer needed, in
             # this case and in the application's other running cases.
             typed = spec.condition_data(answers)
-            replanned = [
+            plans = [
                 replanning.replan_case(case, tasks, pinned[case.service_code].definition, typed)
             ]
             workflow.refresh_case_dates(case, cal)
@@ -264,7 +265,7 @@ def resubmit_correction(
                 ]
             )
             workflow.sync_case(case, tasks)
-            replanned += replanning.replan_other_cases(app, case, pinned, typed)
+            plans += replanning.replan_other_cases(app, case, pinned, typed)
             workflow.sync_application(app)
             given = domain.clean_answers(answers)
             record(
@@ -288,21 +289,53 @@ def resubmit_correction(
                     "registry_reported": released["reported"],
                     # Tasks the changed answers made needed again, or no longer needed, and
                     # tasks that went back to waiting for them, case by case.
-                    "replanned": [change for change in replanned if change is not None],
+                    "replanned": [plan.change for plan in plans if plan.change is not None],
                 },
             )
-            clerk = locked.task.assignee or locked.requested_by
-            notify(
-                event=Event.CORRECTION_RECEIVED,
-                application=app,
-                accounts=[clerk],
-                discriminator=f"correction{locked.pk}",
-                context={"case": case_context(case), "task": locked.task.name},
-            )
+            _tell_clerks(app, case, locked, [r for plan in plans for r in plan.released])
     except BaseException:
         discard_files(stored)
         raise
     return locked
+
+
+def _tell_clerks(
+    app: Application,
+    case: Case,
+    correction: CorrectionRequest,
+    released: list[replanning.Released],
+) -> None:
+    """The clerk who asked hears that the correction came, and what became of their task; every
+    other clerk whose claimed task re-planning took away hears why it left their list."""
+    asked = correction.task
+    own = next((r for r in released if r.task.pk == asked.pk), None)
+    clerk = own.clerk if own is not None else (asked.assignee or correction.requested_by)
+    notify(
+        event=Event.CORRECTION_RECEIVED,
+        application=app,
+        accounts=[clerk],
+        discriminator=f"correction{correction.pk}",
+        context={
+            "case": case_context(case),
+            "task": task_names(asked),
+            # back: in the clerk's queue again; not_needed: skipped; waiting: for a check first.
+            "task_state": "back" if own is None else ("waiting" if own.needed else "not_needed"),
+        },
+    )
+    for other in released:
+        if other is own:
+            continue
+        notify(
+            event=Event.TASK_REPLANNED,
+            application=app,
+            accounts=[other.clerk],
+            discriminator=f"correction{correction.pk}task{other.task.pk}",
+            context={
+                "case": case_context(other.task.case),
+                "task": task_names(other.task),
+                "needed": other.needed,
+            },
+        )
 
 
 def _check_services_unchanged(

@@ -33,11 +33,21 @@ from yiwang.applications.tests.test_correction_materials import (
     submitted_small_shop,
 )
 from yiwang.applications.types import FormInvalid
+from yiwang.notifications.models import InboxMessage
 
 WAITING, OPEN, CLAIMED = TaskStatus.WAITING, TaskStatus.OPEN, TaskStatus.CLAIMED
 ON_HOLD, DONE, SKIPPED = TaskStatus.ON_HOLD, TaskStatus.DONE, TaskStatus.SKIPPED
 
 # --- The plan: which tasks change (positions: market-review, fire-check, decide) ------------
+
+
+def inbox(username: str) -> dict[str, str]:
+    """A clerk's inbox messages about corrections, by event: the body of each."""
+    return {
+        m.event: m.body
+        for m in InboxMessage.objects.filter(recipient__username=username)
+        if m.event in ("correction_received", "task_replanned")
+    }
 
 
 def replan(floor_area: float, *statuses: str) -> domain.Replan:
@@ -168,6 +178,18 @@ def test_a_smaller_shop_needs_no_fire_safety_check(
     assert fire.status == SKIPPED
     assert fire.assignee is None  # off the fire clerk's list
     assert answered(correction).data["replanned"][0]["not_needed"] == [fire.pk]
+    # The fire clerk who had claimed it is told why it left their list; the clerk who asked,
+    # that their review is back in their queue.
+    told = inbox("fire.reviewer")
+    if claimed:
+        assert list(told) == ["task_replanned"]
+        assert (
+            'the task "Fire-safety check" that you had claimed is no longer needed'
+            in told["task_replanned"]
+        )
+    else:
+        assert not told  # an open task had no clerk to tell
+    assert "is back in your queue" in inbox("market.reviewer")["correction_received"]
     # Nothing else waits for it: the review goes on, and its approval opens the decision.
     services.decide_task(
         actor=clerk("market.reviewer"),
@@ -205,6 +227,8 @@ def test_a_decision_asked_about_waits_for_a_check_needed_again(
     decide = tasks["shop-licence.decide"]
     assert decide.status == WAITING
     assert (decide.assignee, decide.due_date, decide.opened_at) == (None, None, None)
+    told = inbox("market.approver")["correction_received"]
+    assert "a check is now needed before the task" in told and "is back in your queue" not in told
     assert Case.objects.get(application=application).status == CaseStatus.IN_PROGRESS
     assert CorrectionRequest.objects.get(pk=correction.pk).status == CorrectionStatus.RESOLVED
 
@@ -239,6 +263,12 @@ def test_the_check_whose_clerk_asked_may_itself_be_no_longer_needed(
     tasks = tasks_of(application)
     assert tasks["shop-licence.fire-check"].status == SKIPPED
     assert tasks["shop-licence.market-review"].status == OPEN
+    # The fire clerk hears that the answer came and that their check is no longer needed; one
+    # message, not two.
+    told = inbox("fire.reviewer")
+    assert list(told) == ["correction_received"]
+    assert "is no longer needed" in told["correction_received"]
+    assert "is back in your queue" not in told["correction_received"]
     assert Case.objects.get(application=application).status == CaseStatus.IN_PROGRESS
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.SUBMITTED
 
