@@ -149,7 +149,7 @@ class AccountAdmin(AuditedAdmin):
             "display_name",
             "email",
             "is_active",
-            "password_link",
+            self._password_field(request, obj),
             "last_login",
             "date_joined",
         ]
@@ -157,10 +157,28 @@ class AccountAdmin(AuditedAdmin):
             fields.insert(5, "is_superuser")
         return [(None, {"fields": fields})]
 
+    @staticmethod
+    def _password_field(request: HttpRequest, obj: Account) -> str:
+        """How the password shows: a link to set it where the viewer may, the way to change
+        one's own (always the back office's page, which asks for the current one), or only
+        whether it is set."""
+        if obj.pk == request.user.pk:
+            return "own_password"
+        if selectors.may_manage_account(request.user, obj):
+            return "password_link"
+        return "password_state"
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ()
-        readonly = ["kind", "password_link", "last_login", "date_joined"]
+        readonly = [
+            "kind",
+            "password_link",
+            "own_password",
+            "password_state",
+            "last_login",
+            "date_joined",
+        ]
         if not is_platform_admin(request):
             readonly.append("username")
         if not getattr(request.user, "is_superuser", False):
@@ -174,6 +192,20 @@ class AccountAdmin(AuditedAdmin):
         url = reverse("admin:identity_account_password", args=[obj.pk])
         state = _("set") if obj.has_usable_password() else _("not set (cannot log in)")
         return format_html('{} – <a href="{}">{}</a>', state, url, _("Set a new password"))
+
+    @admin.display(description=_("Password"))
+    def own_password(self, obj: Account) -> str:
+        url = reverse("backoffice:password_change")
+        return format_html(
+            '{} – <a href="{}">{}</a>',
+            self.password_state(obj),
+            url,
+            _("Change your password in the back office"),
+        )
+
+    @admin.display(description=_("Password"))
+    def password_state(self, obj: Account) -> str:
+        return str(_("set") if obj.has_usable_password() else _("not set (cannot log in)"))
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
@@ -209,6 +241,9 @@ class AccountAdmin(AuditedAdmin):
 
     def set_password_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         account = self.get_object(request, object_id)
+        if account is not None and account.pk == request.user.pk:
+            # One's own password: the back office's page, which asks for the current one.
+            return HttpResponseRedirect(reverse("backoffice:password_change"))
         if not self.has_change_permission(request, account):
             raise PermissionDenied
         form = AdminSetPasswordForm(account, request.POST or None)

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.identity.admin._common import (
     AuditedAdmin,
@@ -52,11 +53,21 @@ class DepartmentAdmin(AuditedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_view_permission(request, obj)
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if is_platform_admin(request):
+            return super().get_fields(request, obj)
+        return ("code", "name_zh", "name_en", "region_name", "is_active")
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if is_platform_admin(request):
             return ()
-        # A department admin may correct their department's names, not move or close it.
-        return ("code", "region", "is_active")
+        # A department admin may correct their department's names, not move or close it. The
+        # region is shown as text: its own page is for platform admins.
+        return ("code", "region_name", "is_active")
+
+    @admin.display(description=_("region"))
+    def region_name(self, obj: Department) -> str:
+        return str(obj.region) if obj.region_id else ""
 
 
 @admin.register(Firm)

@@ -516,3 +516,35 @@ def test_department_admin_logs_in_at_the_back_office_and_reaches_the_admin(clien
     )
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_no_admin_page_links_where_the_viewer_may_not_go(client, world):
+    # A department admin's own account and department: nothing on either page leads to a page
+    # they would be refused (their own password is changed in the back office; regions are
+    # platform admins' business).
+    admin_account = world["market_admin"]
+    client.force_login(admin_account)
+    own = client.get(reverse("admin:identity_account_change", args=[admin_account.pk]))
+    assert own.status_code == 200
+    page = own.content.decode()
+    assert reverse("admin:identity_account_password", args=[admin_account.pk]) not in page
+    assert reverse("backoffice:password_change") in page
+    department = client.get(reverse("admin:identity_department_change", args=[world["market"].pk]))
+    assert department.status_code == 200
+    region = world["market"].region
+    assert (
+        reverse("admin:identity_region_change", args=[region.pk]) not in department.content.decode()
+    )
+    assert str(region) in department.content.decode()
+    # Names may still be corrected, nothing else.
+    form = department.context["adminform"].form
+    assert set(form.fields) == {"name_zh", "name_en"}
+
+
+def test_own_password_in_the_admin_is_the_back_office_page(client, world):
+    for who in ("platform", "market_admin"):
+        account = world[who]
+        client.force_login(account)
+        response = client.get(reverse("admin:identity_account_password", args=[account.pk]))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("backoffice:password_change")
