@@ -95,7 +95,7 @@ def test_manage_passes_through_to_django(capsys: pytest.CaptureFixture[str]) -> 
     result = invoke("manage", "showmigrations", "identity", "--plan")
     output = result.output + capsys.readouterr().out
     assert result.exit_code == 0
-    assert "[X]  identity.0001_initial" in output
+    assert "[X]  identity.0001_squashed_0003_verbose_names" in output
 
 
 @pytest.mark.django_db
