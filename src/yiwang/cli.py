@@ -445,7 +445,10 @@ def _print_logins(base_url: str, out: Console | None = None) -> None:
 
 
 def _port_free(host: str, port: int) -> bool:
+    """Whether the web server could listen there. It binds with SO_REUSEADDR, as gunicorn does,
+    so connections of a server stopped a moment ago (TIME_WAIT) do not count as in use."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

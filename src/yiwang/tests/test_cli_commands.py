@@ -165,6 +165,26 @@ def test_demo_says_when_its_port_is_taken() -> None:
     assert f"Port {port} on 127.0.0.1 is in use" in result.output
 
 
+def test_demo_port_is_free_again_as_soon_as_a_server_there_stopped() -> None:
+    # A server that closed its connections first leaves them waiting (TIME_WAIT) on its port
+    # for a minute; gunicorn, which listens with SO_REUSEADDR, can listen there again at once,
+    # so the demo must not refuse.
+    import socket
+
+    from yiwang.cli import _port_free
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        served, _ = listener.accept()
+        served.close()  # the server side closes first
+        client.close()
+    assert _port_free("127.0.0.1", port)
+
+
 def test_serve_takes_the_workers_it_is_given_and_refuses_fewer_than_one(
     monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
