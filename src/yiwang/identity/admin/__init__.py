@@ -13,6 +13,14 @@ pages (:mod:`~yiwang.identity.admin._common` holds what they share).
 
 from __future__ import annotations
 
+from django.contrib import admin
+from django.contrib.auth.models import Group
+
 from yiwang.identity.admin import accounts, memberships, organisations, people
+
+# Roles are memberships in departments; Django's groups grant nothing here, so their page, which
+# django.contrib.auth registers, would only mislead.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 __all__ = ["accounts", "memberships", "organisations", "people"]

@@ -548,3 +548,11 @@ def test_own_password_in_the_admin_is_the_back_office_page(client, world):
         response = client.get(reverse("admin:identity_account_password", args=[account.pk]))
         assert response.status_code == 302
         assert response["Location"] == reverse("backoffice:password_change")
+
+
+def test_djangos_groups_are_not_offered(client, world):
+    # Roles are memberships; a groups page would grant nothing and only mislead.
+    client.force_login(world["platform"])
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "/admin/auth/group/" not in index
+    assert client.get("/admin/auth/group/").status_code == 404
