@@ -378,11 +378,17 @@ def verify_export(
     # Lines out of order are named first: the verifier, reading them in file order, would see
     # only what they cause (a sealed event missing at its position, say).
     order: list[Problem] = []
+    sizes: list[int] = []
     report = verifier.run(
         leaves=_leaves(_Reader(directory / LEAVES, problems), order),
         events=_events(_Reader(directory / EVENTS, problems), order),
-        checkpoints=_checkpoints(_Reader(directory / CHECKPOINTS, problems)),
+        checkpoints=_noting_sizes(_checkpoints(_Reader(directory / CHECKPOINTS, problems)), sizes),
     )
+    trusted = not any(problem.kind == FORGED for problem in problems)
+    gone = _last_checkpoint_gone(manifest, sizes) if trusted else None
+    if gone is not None:
+        # The verifier sees only what it causes: the entries it signed, past the last checkpoint.
+        order.insert(0, gone)
     if order:
         report.problem = order[0]
         report.problems += len(order)
@@ -391,12 +397,35 @@ def verify_export(
         # Lines gone from (or added to) the end of a file, where nothing after them tells:
         # said before the file's changed bytes when the manifest that counts them is trusted.
         counted = _count_problems(manifest["counts"], report)
-        trusted = not any(problem.kind == FORGED for problem in problems)
         problems = [*counted, *problems] if trusted else [*problems, *counted]
     # Problems in the log itself name the event; file-level ones come after them.
     for problem in problems:
         report.add(problem)
     return report
+
+
+def _noting_sizes(
+    records: Iterator[CheckpointRecord], sizes: list[int]
+) -> Iterator[CheckpointRecord]:
+    for record in records:
+        sizes.append(record.tree_size)
+        yield record
+
+
+def _last_checkpoint_gone(manifest: dict[str, Any], sizes: list[int]) -> Problem | None:
+    """The export's last checkpoint, named by the signed manifest, if its line is gone."""
+    last = manifest.get("tree_size")
+    if not isinstance(last, int) or last <= 0 or last in sizes:
+        return None
+    if len(sizes) >= manifest["counts"]["checkpoints"]:
+        return None  # no line missing: one was changed, and the verifier says so
+    return Problem(
+        "removed",
+        "checkpoint",
+        str(last),
+        f"the signed manifest names it the export's last checkpoint, but {CHECKPOINTS} does not "
+        "hold it",
+    )
 
 
 def _count_problems(counts: dict[str, int], report: Report) -> list[Problem]:

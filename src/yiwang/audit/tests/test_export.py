@@ -138,6 +138,15 @@ def _rewrite(directory: Path, name: str, change: Callable[[list[str]], list[str]
             offline.CHECKPOINTS,
             "checkpoints listed in the signed manifest: 2; in the file: 1",
         ),
+        # The last checkpoint line gone: the leaves it signed are not "inserted".
+        (
+            offline.CHECKPOINTS,
+            lambda lines: lines[:-1],
+            "removed",
+            1,
+            "tree_size",
+            "the signed manifest names it the export's last checkpoint",
+        ),
         # The last leaf line gone: the leaf is named, not the checkpoint that signs it.
         (
             offline.LEAVES,
