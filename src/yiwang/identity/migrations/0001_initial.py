@@ -7,348 +7,141 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("auth", "0012_alter_user_first_name_max_length"),
+        ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Firm",
+            name='Firm',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "uscc",
-                    models.CharField(
-                        max_length=18, unique=True, verbose_name="unified social credit code"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                (
-                    "name_en",
-                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('uscc', models.CharField(max_length=18, unique=True, verbose_name='unified social credit code')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
             ],
             options={
-                "abstract": False,
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="Account",
+            name='Account',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("password", models.CharField(max_length=128, verbose_name="password")),
-                (
-                    "last_login",
-                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
-                ),
-                (
-                    "is_superuser",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Designates that this user has all permissions without explicitly assigning them.",
-                        verbose_name="superuser status",
-                    ),
-                ),
-                (
-                    "username",
-                    models.CharField(max_length=150, unique=True, verbose_name="user name"),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("citizen", "Citizen or business representative"),
-                            ("staff", "Staff"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "display_name",
-                    models.CharField(blank=True, max_length=200, verbose_name="display name"),
-                ),
-                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
-                ("is_active", models.BooleanField(default=True)),
-                ("date_joined", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "groups",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
-                        related_name="user_set",
-                        related_query_name="user",
-                        to="auth.group",
-                        verbose_name="groups",
-                    ),
-                ),
-                (
-                    "user_permissions",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="Specific permissions for this user.",
-                        related_name="user_set",
-                        related_query_name="user",
-                        to="auth.permission",
-                        verbose_name="user permissions",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('password', models.CharField(max_length=128, verbose_name='password')),
+                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
+                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
+                ('username', models.CharField(max_length=150, unique=True, verbose_name='user name')),
+                ('kind', models.CharField(choices=[('citizen', 'Citizen or business representative'), ('staff', 'Staff')], max_length=16)),
+                ('display_name', models.CharField(blank=True, max_length=200, verbose_name='display name')),
+                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
+                ('is_active', models.BooleanField(default=True)),
+                ('date_joined', models.DateTimeField(default=django.utils.timezone.now)),
+                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
+                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
             ],
             options={
-                "abstract": False,
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="Person",
+            name='Person',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "id_kind",
-                    models.CharField(
-                        choices=[("national_id", "Citizen ID number"), ("passport", "Passport")],
-                        default="national_id",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "national_id",
-                    models.CharField(blank=True, max_length=18, null=True, unique=True),
-                ),
-                ("passport_number", models.CharField(blank=True, max_length=32)),
-                (
-                    "nationality",
-                    models.CharField(
-                        blank=True, help_text="ISO 3166-1 alpha-3 country code", max_length=3
-                    ),
-                ),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                ("birth_date", models.DateField(blank=True, null=True)),
-                ("phone", models.CharField(blank=True, max_length=32)),
-                ("email", models.EmailField(blank=True, max_length=254)),
-                (
-                    "account",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="person",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('id_kind', models.CharField(choices=[('national_id', 'Citizen ID number'), ('passport', 'Passport')], default='national_id', max_length=16)),
+                ('national_id', models.CharField(blank=True, max_length=18, null=True, unique=True)),
+                ('passport_number', models.CharField(blank=True, max_length=32)),
+                ('nationality', models.CharField(blank=True, help_text='ISO 3166-1 alpha-3 country code', max_length=3)),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('birth_date', models.DateField(blank=True, null=True)),
+                ('phone', models.CharField(blank=True, max_length=32)),
+                ('email', models.EmailField(blank=True, max_length=254)),
+                ('account', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='person', to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.CreateModel(
-            name="FirmRepresentative",
+            name='FirmRepresentative',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("legal_representative", "Legal representative"),
-                            ("agent", "Authorised agent"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                ("valid_from", models.DateField(default=django.utils.timezone.localdate)),
-                ("valid_until", models.DateField(blank=True, null=True)),
-                (
-                    "firm",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="representations",
-                        to="identity.firm",
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="representations",
-                        to="identity.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('role', models.CharField(choices=[('legal_representative', 'Legal representative'), ('agent', 'Authorised agent')], max_length=32)),
+                ('valid_from', models.DateField(default=django.utils.timezone.localdate)),
+                ('valid_until', models.DateField(blank=True, null=True)),
+                ('firm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='representations', to='identity.firm')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='representations', to='identity.person')),
             ],
         ),
         migrations.AddField(
-            model_name="firm",
-            name="representatives",
-            field=models.ManyToManyField(
-                related_name="firms", through="identity.FirmRepresentative", to="identity.person"
-            ),
+            model_name='firm',
+            name='representatives',
+            field=models.ManyToManyField(related_name='firms', through='identity.FirmRepresentative', to='identity.person'),
         ),
         migrations.CreateModel(
-            name="Region",
+            name='Region',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
-                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
-                ("code", models.CharField(max_length=32, unique=True)),
-                (
-                    "level",
-                    models.CharField(
-                        choices=[
-                            ("nation", "Nation"),
-                            ("province", "Province"),
-                            ("city", "City"),
-                            ("district", "District"),
-                            ("township", "Township or street"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="children",
-                        to="identity.region",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
+                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
+                ('code', models.CharField(max_length=32, unique=True)),
+                ('level', models.CharField(choices=[('nation', 'Nation'), ('province', 'Province'), ('city', 'City'), ('district', 'District'), ('township', 'Township or street')], max_length=16)),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='identity.region')),
             ],
             options={
-                "abstract": False,
+                'abstract': False,
             },
         ),
         migrations.AddField(
-            model_name="firm",
-            name="region",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                to="identity.region",
-            ),
+            model_name='firm',
+            name='region',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='identity.region'),
         ),
         migrations.CreateModel(
-            name="Department",
+            name='Department',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
-                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
-                ("code", models.CharField(max_length=32, unique=True)),
-                ("is_active", models.BooleanField(default=True)),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="departments",
-                        to="identity.region",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
+                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
+                ('code', models.CharField(max_length=32, unique=True)),
+                ('is_active', models.BooleanField(default=True)),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='identity.region')),
             ],
             options={
-                "ordering": ["code"],
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="Membership",
+            name='Membership',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("reviewer", "Reviewer"),
-                            ("approver", "Approver"),
-                            ("team_lead", "Team lead"),
-                            ("department_admin", "Department admin"),
-                            ("data_officer", "Data officer"),
-                            ("auditor", "Auditor"),
-                            ("platform_admin", "Platform admin"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                ("is_active", models.BooleanField(default=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "department",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="memberships",
-                        to="identity.department",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('role', models.CharField(choices=[('reviewer', 'Reviewer'), ('approver', 'Approver'), ('team_lead', 'Team lead'), ('department_admin', 'Department admin'), ('data_officer', 'Data officer'), ('auditor', 'Auditor'), ('platform_admin', 'Platform admin')], max_length=32)),
+                ('is_active', models.BooleanField(default=True)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='identity.department')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("account", "department", "role"), name="membership_unique"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('account', 'department', 'role'), name='membership_unique')],
             },
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("id_kind", "passport")),
-                fields=("passport_number", "nationality"),
-                name="person_passport_unique",
-            ),
+            model_name='person',
+            constraint=models.UniqueConstraint(condition=models.Q(('id_kind', 'passport')), fields=('passport_number', 'nationality'), name='person_passport_unique'),
         ),
         migrations.AddConstraint(
-            model_name="firmrepresentative",
-            constraint=models.UniqueConstraint(
-                fields=("firm", "person", "role"), name="firm_rep_unique"
-            ),
+            model_name='firmrepresentative',
+            constraint=models.UniqueConstraint(fields=('firm', 'person', 'role'), name='firm_rep_unique'),
         ),
     ]
