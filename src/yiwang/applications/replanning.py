@@ -70,7 +70,7 @@ def replan_case(
     ):
         for position in positions:
             task = by_position[position]
-            if task.status == TaskStatus.CLAIMED and task.assignee is not None:
+            if task.status == TaskStatus.CLAIMED and task.assignee_id is not None:
                 released.append(Released(task, task.assignee, needed=move == "hold_back"))
             workflow.transition(task, move)
             task.save(update_fields=["status", "assignee", "claimed_at", "opened_at", "due_date"])

@@ -232,7 +232,8 @@ def resubmit_correction(
             # The clock restarts: the due dates move back by the working days it stood still.
             cal = workflow.calendar_of_department(case.department_id, workflow.today())
             pauses = workflow.closed_pauses(case)
-            tasks = list(case.tasks.order_by("position"))
+            # Assignees too: re-planning tells the clerk of a claimed task it takes away.
+            tasks = list(case.tasks.select_related("assignee").order_by("position"))
             for task in tasks:
                 if task.status == TaskStatus.ON_HOLD:
                     workflow.transition(task, "resume")

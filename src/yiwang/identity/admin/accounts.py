@@ -190,18 +190,15 @@ class AccountAdmin(AuditedAdmin):
         if obj.pk is None:
             return ""
         url = reverse("admin:identity_account_password", args=[obj.pk])
-        state = _("set") if obj.has_usable_password() else _("not set (cannot log in)")
-        return format_html('{} – <a href="{}">{}</a>', state, url, _("Set a new password"))
+        return self._state_and_link(obj, url, _("Set a new password"))
 
     @admin.display(description=_("Password"))
     def own_password(self, obj: Account) -> str:
         url = reverse("backoffice:password_change")
-        return format_html(
-            '{} – <a href="{}">{}</a>',
-            self.password_state(obj),
-            url,
-            _("Change your password in the back office"),
-        )
+        return self._state_and_link(obj, url, _("Change your password in the back office"))
+
+    def _state_and_link(self, obj: Account, url: str, text: Any) -> str:
+        return format_html('{} – <a href="{}">{}</a>', self.password_state(obj), url, text)
 
     @admin.display(description=_("Password"))
     def password_state(self, obj: Account) -> str:
