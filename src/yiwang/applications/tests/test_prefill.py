@@ -382,7 +382,7 @@ def test_demo_services_prefill_from_registries_the_demo_exchange_defines(db: Any
 
 
 def test_registry_values_are_turned_into_the_forms_answers() -> None:
-    want = prefill._Want(
+    want = prefill.wants.Want(
         kind="field",
         name="baby_sex",
         department="health",
@@ -392,12 +392,15 @@ def test_registry_values_are_turned_into_the_forms_answers() -> None:
         subject=prefill.APPLICANT,
         values=(("1", "male"), ("2", "female")),
     )
-    assert prefill._as_answer(want, "2", {"type": "string", "enum": ["female", "male"]}) == "female"
-    plain = prefill._Want(
+    assert (
+        prefill.wants.as_answer(want, "2", {"type": "string", "enum": ["female", "male"]})
+        == "female"
+    )
+    plain = prefill.wants.Want(
         "field", "capital", "market", "firms", "capital", "licensing", "applicant"
     )
-    assert prefill._as_answer(plain, "812.50", {"type": "number"}) == 812.5
-    assert prefill._as_answer(plain, "12", {"type": "integer"}) == 12
+    assert prefill.wants.as_answer(plain, "812.50", {"type": "number"}) == 812.5
+    assert prefill.wants.as_answer(plain, "12", {"type": "integer"}) == 12
 
 
 PARTNER_SERVICE = """
