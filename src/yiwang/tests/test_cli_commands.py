@@ -171,7 +171,7 @@ def test_demo_port_is_free_again_as_soon_as_a_server_there_stopped() -> None:
     # so the demo must not refuse.
     import socket
 
-    from yiwang.cli import _port_free
+    from yiwang.demo.cli import port_free
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
@@ -182,7 +182,7 @@ def test_demo_port_is_free_again_as_soon_as_a_server_there_stopped() -> None:
         served, _ = listener.accept()
         served.close()  # the server side closes first
         client.close()
-    assert _port_free("127.0.0.1", port)
+    assert port_free("127.0.0.1", port)
 
 
 def test_serve_takes_the_workers_it_is_given_and_refuses_fewer_than_one(
@@ -223,11 +223,11 @@ def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
 def test_demo_logins_fit_an_80_column_terminal_unbroken() -> None:
     from rich.console import Console
 
-    from yiwang.cli import _print_logins
+    from yiwang.demo.cli import print_logins
     from yiwang.demo import loader
 
     out = Console(width=80, record=True, color_system=None)
-    _print_logins("http://127.0.0.1:8000", out)
+    print_logins("http://127.0.0.1:8000", out)
     text = out.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80
     lines = text.splitlines()
