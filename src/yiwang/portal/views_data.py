@@ -37,6 +37,8 @@ from yiwang.identity import selectors as identity
 from yiwang.identity.access import citizen_required
 
 PER_PAGE = 25
+# Far beyond any person's log (25 million uses), and short of the database's integer limits.
+MAX_PAGE = 1_000_000
 
 
 def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
@@ -84,10 +86,15 @@ class FlagForm(forms.Form):
 
 
 def _page_number(request: HttpRequest) -> int:
+    """The page asked for: 1 for anything that is not a number; none past :data:`MAX_PAGE`,
+    whose rows would lie beyond what any database can count to."""
     try:
-        return max(1, int(request.GET.get("page", "1")))
+        number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         return 1
+    if number > MAX_PAGE:
+        raise Http404
+    return number
 
 
 def _firm_for(request: HttpRequest, firms: list[Any]) -> Any:

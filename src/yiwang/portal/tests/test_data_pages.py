@@ -130,6 +130,13 @@ def test_pages_after_the_first(populated: World) -> None:
     assert second.count("/flag/") == 5 and "page=3" not in second
 
 
+def test_a_page_number_past_any_log_is_not_found_rather_than_an_error(populated: World) -> None:
+    client = client_for(populated.citizen)
+    assert client.get("/my/data/", {"page": "99999999999999999999"}).status_code == 404
+    assert client.get("/my/data/", {"page": "1000000"}).status_code == 200  # empty, past the end
+    assert client.get("/my/data/", {"page": "abc"}).status_code == 200  # the first page
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_flag_a_read_reaches_the_providers_data_officer_only(
     populated: World, language: str
