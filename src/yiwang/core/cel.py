@@ -14,7 +14,9 @@ the result, and ``has(form.floor_area)`` asks whether the field was filled in.
 from __future__ import annotations
 
 import functools
+import math
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -224,12 +226,19 @@ class Condition:
         return result
 
 
+_LARGEST_FLOAT = int(sys.float_info.max)
+
+
 def _absent_removed(value: Any) -> Any:
-    """Empty answers (``None``) are absent, so ``has()`` is false for them."""
+    """Empty answers (``None``) are absent, so ``has()`` is false for them. A whole number too
+    large for a double (a draft keeps whatever was typed) is compared as infinitely large: the
+    evaluator could not take it at all."""
     if isinstance(value, Mapping):
         return {k: _absent_removed(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
         return [_absent_removed(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST_FLOAT:
+        return math.inf if value > 0 else -math.inf
     return value
 
 

@@ -24,9 +24,11 @@ Import from here, not from the submodules.
 from __future__ import annotations
 
 from yiwang.applications.domain.answers import (
+    answer_problem,
     coerce_answer,
     error_message,
     format_number,
+    storable,
     validate_answers,
 )
 from yiwang.applications.domain.corrections import CorrectionScope, correction_scope
@@ -71,6 +73,7 @@ __all__ = [
     "Pause",
     "PlannedTask",
     "Replan",
+    "answer_problem",
     "case_dates",
     "check_character",
     "clean_answers",
@@ -91,5 +94,6 @@ __all__ = [
     "sniff_content_types",
     "stage_complete",
     "stages_ready",
+    "storable",
     "validate_answers",
 ]

@@ -40,11 +40,16 @@ def coerce_answer(schema: Mapping[str, Any], raw: Any) -> Any:
     kind = schema.get("type") if isinstance(schema, Mapping) else None
     if kind == "integer":
         if re.fullmatch(r"[+-]?\d+", text):
-            return int(text)
+            try:
+                return int(text)
+            except ValueError:  # more digits than Python reads (thousands): no number anyone means
+                return text
         if re.fullmatch(r"[+-]?\d+\.0*", text):
             return int(float(text))
         return text
     if kind == "number":
+        if "_" in text:  # Python reads 1_000 as a thousand; people do not write numbers so
+            return text
         try:
             number = float(text)
         except ValueError:
@@ -60,6 +65,46 @@ def coerce_answer(schema: Mapping[str, Any], raw: Any) -> Any:
             return False
         return text
     return text if kind == "string" else raw
+
+
+# Characters nobody types into an answer: the C0 controls but tab, line feed and carriage
+# return, and DEL. NUL cannot even be stored (PostgreSQL's JSON has no place for it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _leaves(value: Any) -> Iterable[Any]:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
+def answer_problem(value: Any) -> str | None:
+    """What makes an answer unusable whatever the question: a control character, or a number
+    JSON cannot hold (infinite, not a number). None for every other answer."""
+    for leaf in _leaves(value):
+        if isinstance(leaf, str) and _CONTROL.search(leaf):
+            return _(
+                "This answer contains a control character (such as NUL or ESC), which cannot be "
+                "kept: type the answer again without it."
+            )
+        if isinstance(leaf, float) and not math.isfinite(leaf):
+            return _("Enter a number: infinity and NaN are not numbers an answer can hold.")
+    return None
+
+
+def storable(value: Any) -> bool:
+    """Whether the database can hold this answer as it is (no NUL, only finite numbers)."""
+    for leaf in _leaves(value):
+        if isinstance(leaf, str) and "\x00" in leaf:
+            return False
+        if isinstance(leaf, float) and not math.isfinite(leaf):
+            return False
+    return True
 
 
 @cache
@@ -94,6 +139,12 @@ def validate_answers(
         "required": [n for n in dict.fromkeys(required) if n in checked],
     }
     answers = {k: v for k, v in data.items() if k in checked}
+    for name, value in list(answers.items()):
+        problem = answer_problem(value)
+        if problem is not None:
+            _add(errors, name, problem)
+            del answers[name]
+            schema["required"] = [n for n in schema["required"] if n != name]
     validator = Draft202012Validator(schema, format_checker=_format_checker())
     for error in sorted(validator.iter_errors(answers), key=lambda e: list(e.absolute_path)):
         where = [str(p) for p in error.absolute_path]

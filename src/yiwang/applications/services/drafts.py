@@ -142,10 +142,15 @@ def save_draft(
                 errors.setdefault(name, []).append(_("This question is not on this page."))
         answers = dict(app.form_data)
         given = [name for name in data if name in allowed]
+        refused: dict[str, list[str]] = {}
         for name in given:
             value = data[name]
             if value is None or (isinstance(value, str) and not value.strip()):
                 answers.pop(name, None)
+            elif not domain.storable(value):
+                # Kept out of the draft (the database cannot hold it); the form shows it back
+                # with the reason, and the answer saved before stays.
+                refused[name] = [domain.answer_problem(value) or ""]
             else:
                 answers[name] = spec.normalise(name, value)
         checked = allowed if page is not None else given
@@ -158,6 +163,7 @@ def save_draft(
                 required=required,
             )
         )
+        errors.update(refused)
         app.form_data = answers
         if page is not None:
             app.current_page = page

@@ -59,3 +59,18 @@ def test_other_numbers_are_not_receipt_numbers() -> None:
     assert domain.normalise_receipt_number("") is None
     assert domain.normalise_receipt_number("13912345678") is None
     assert domain.normalise_receipt_number("YW2026010") is None
+
+
+def test_text_that_is_not_a_number_as_people_write_one_stays_text() -> None:
+    assert domain.coerce_answer({"type": "integer"}, "9" * 5000) == "9" * 5000
+    assert domain.coerce_answer({"type": "integer"}, "9" * 400) == int("9" * 400)
+    assert domain.coerce_answer({"type": "number"}, "1_000") == "1_000"
+    assert domain.coerce_answer({"type": "number"}, "1e400") == "1e400"
+
+
+def test_an_answer_with_a_control_character_or_an_infinite_number_has_a_problem() -> None:
+    assert domain.answer_problem("line one\nline two\ttab\r") is None
+    assert domain.answer_problem({"name": ["ok", "a\x01b"]}) is not None
+    assert domain.answer_problem(float("nan")) is not None
+    assert domain.answer_problem(12.5) is None
+    assert not domain.storable(["a\x00"]) and domain.storable("a\x1b")

@@ -131,6 +131,41 @@ def test_wrong_answers_are_kept_so_nothing_typed_is_lost(draft: Application, cit
     assert Application.objects.get(pk=draft.pk).form_data["floor_area"] == -3
 
 
+@pytest.mark.parametrize("typed", ["Pl\x00um", "Pl\x1b[31mum", "Plum\x7f"])
+def test_a_control_character_is_refused_beside_the_field_and_the_saved_answer_stays(
+    draft: Application, citizen: Any, typed: str
+) -> None:
+    save(citizen, draft, "basics", business_name="Plum", contact_email="a@b.org")
+
+    errors = save(citizen, draft, "basics", business_name=typed, contact_email="c@d.org")
+
+    assert list(errors) == ["business_name"]
+    assert "control character" in errors["business_name"][0]
+    stored = Application.objects.get(pk=draft.pk).form_data
+    if "\x00" in typed:  # the database cannot hold it: the answer saved before stays
+        assert stored["business_name"] == "Plum"
+    else:  # kept as typed, like any wrong answer, and refused at submission
+        assert stored["business_name"] == typed
+    assert stored["contact_email"] == "c@d.org"
+
+
+def test_the_api_refuses_numbers_json_cannot_hold(draft: Application, citizen: Any) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(citizen)
+    for number in ("NaN", "1e400"):
+        body = f'{{"page": "premises", "data": {{"floor_area": {number}, "staff_count": 1}}}}'
+        response = client.patch(
+            f"/api/v1/applications/{draft.pk}/draft", body, content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )  # fmt: skip
+
+        assert response.status_code == 422
+        assert "infinity and NaN" in response.json()["error"]["fields"]["floor_area"][0]
+    assert "floor_area" not in Application.objects.get(pk=draft.pk).form_data
+
+
 def test_a_page_checks_only_its_own_required_fields(draft: Application, citizen: Any) -> None:
     errors = save(citizen, draft, "basics", business_name="Plum")
 

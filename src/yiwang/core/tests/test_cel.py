@@ -80,3 +80,9 @@ def test_unknown_functions_are_found() -> None:
     ]
     assert cel.unknown_functions(cel.compile_condition("size(form.a) > 1")) == []
     assert cel.unknown_functions(cel.compile_condition("form.a.startsWith('x')")) == []
+
+
+def test_a_number_too_large_for_the_evaluator_compares_as_infinitely_large() -> None:
+    condition = cel.compile_condition("form.seats > 10 && form.debt < 0")
+
+    assert condition.evaluate({"seats": 10**400, "debt": -(10**400)}) is True
