@@ -171,6 +171,9 @@ def test_event_page_shows_its_seal_and_is_recorded(auditor: Client) -> None:
         in unsealed.content.decode()
     )
     assert '<a href="/backoffice/audit/?actor_id=platform"' in unsealed.content.decode()
+    assert "(System <a" in unsealed.content.decode()  # the actor's kind in words
+    chinese = auditor.get(f"/backoffice/audit/events/{event.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "(系统 <a" in chinese.content.decode()
     assert f'<a href="/backoffice/audit/?subject=person%3A{PERSON}">' in unsealed.content.decode()
     viewed = _last("audit.event_viewed")
     assert (viewed.object_type, viewed.object_id) == ("audit.auditevent", str(event.pk))
