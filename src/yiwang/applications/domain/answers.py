@@ -275,6 +275,8 @@ def error_message(error: ValidationError) -> str:
         return _("Enter a number less than %(limit)s.") % {"limit": format_number(limit)}
     if keyword == "multipleOf":
         return _("Enter a multiple of %(limit)s.") % {"limit": format_number(limit)}
+    if keyword == "const" and limit is True:  # a box to tick: a declaration or commitment
+        return _("Answer yes to go on: the application cannot be made without it.")
     if keyword in ("enum", "const"):
         return _("Choose one of the options given.")
     if keyword == "type":

@@ -74,3 +74,15 @@ def test_an_answer_with_a_control_character_or_an_infinite_number_has_a_problem(
     assert domain.answer_problem(float("nan")) is not None
     assert domain.answer_problem(12.5) is None
     assert not domain.storable(["a\x00"]) and domain.storable("a\x1b")
+
+
+def test_a_commitment_answered_no_says_it_must_be_yes() -> None:
+    from jsonschema import Draft202012Validator
+
+    refused = next(Draft202012Validator({"type": "boolean", "const": True}).iter_errors(False))
+    other = next(Draft202012Validator({"const": "post"}).iter_errors("counter"))
+
+    assert domain.error_message(refused) == (
+        "Answer yes to go on: the application cannot be made without it."
+    )
+    assert domain.error_message(other) == "Choose one of the options given."
