@@ -40,6 +40,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(
         label=gettext_lazy("Search for a service"),
         help_text=gettext_lazy("For example: residence permit, 居住证, open a shop"),
+        max_length=search.MAX_QUERY_LENGTH,
     )
 
 
@@ -75,7 +76,8 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 def catalogue_search(request: HttpRequest) -> HttpResponse:
     """Services and bundles matching the words, narrowed by department and audience."""
-    query = " ".join(search.terms_of(str(request.GET.get("q", ""))[:200]))
+    typed = " ".join(str(request.GET.get("q", "")).split())
+    query = " ".join(search.terms_of(typed[: search.MAX_QUERY_LENGTH]))
     departments = dict(_department_choices())
     department = request.GET.get("department") or None
     if department not in departments:
@@ -90,6 +92,9 @@ def catalogue_search(request: HttpRequest) -> HttpResponse:
     context = {
         "form": SearchForm(initial={"q": query}),
         "query": query,
+        "shortened": query != typed,
+        "max_terms": search.MAX_TERMS,
+        "max_term_length": search.MAX_TERM_LENGTH,
         "department": department,
         "department_name": departments.get(department or ""),
         "departments": list(departments.items()),

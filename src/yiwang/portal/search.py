@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # Enough for any real query; more words would only slow the query down.
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 50
+MAX_QUERY_LENGTH = 200
 
 AUDIENCES = (Audience.PERSON, Audience.FIRM)
 

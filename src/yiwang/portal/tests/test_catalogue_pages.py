@@ -87,6 +87,16 @@ def test_nothing_found_says_what_to_try(world: Any) -> None:
     assert main.one("h2").text == "Nothing found"
 
 
+def test_a_search_too_long_to_use_whole_says_what_was_searched(world: Any) -> None:
+    long_word = "licence" + "x" * 60
+    shortened = search(f"shop {long_word}")
+    whole = search("  shop   licence ")
+
+    assert "Only the first 8 words were searched for" in shortened.one("main").text
+    assert shortened.one("input", id="id_q").attrs["maxlength"] == "200"
+    assert "Only the first" not in whole.one("main").text
+
+
 def test_service_page_tells_everything_before_starting(world: Any) -> None:
     main = html(client_for().get("/services/address-change/")).one("main")
     text = main.text
