@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.applications.constants import Decision, TaskStatus
+from yiwang.core.form_fields import DateField
 
 # Statuses a clerk may filter the queue by; the default (nothing chosen) is open and claimed.
 QUEUE_STATUSES = (TaskStatus.OPEN, TaskStatus.CLAIMED, TaskStatus.ON_HOLD, TaskStatus.DONE)
@@ -24,25 +25,16 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> Non
     field.choices = choices
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
 class QueueFilterForm(forms.Form):
     """The queue's filters, sent with GET so that a filtered queue has its own address."""
 
     department = forms.ChoiceField(label=_("Department"), required=False)
     service = forms.ChoiceField(label=_("Service"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
-    due_before = forms.DateField(
+    due_before = DateField(
         label=_("Due on or before"),
         required=False,
-        widget=DateInput(),
         help_text=_("For example, 2026-03-31"),
-        input_formats=["%Y-%m-%d"],
     )
 
     def __init__(

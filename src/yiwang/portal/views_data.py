@@ -28,6 +28,7 @@ from yiwang.applications import domain as application_domain
 from yiwang.applications import selectors as applications
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.form_fields import DateField
 from yiwang.core.language import is_english, list_separator
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services as exchange_services
@@ -49,16 +50,8 @@ def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) ->
 
 class AccessLogFilterForm(forms.Form):
     department = forms.ChoiceField(label=gettext_lazy("Department"), required=False)
-    since = forms.DateField(
-        label=gettext_lazy("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    until = forms.DateField(
-        label=gettext_lazy("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    since = DateField(label=gettext_lazy("From"), required=False)
+    until = DateField(label=gettext_lazy("To"), required=False)
 
     def __init__(self, *args: Any, departments: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -352,12 +345,11 @@ class ConsentForm(forms.Form):
             "invalid_choice": gettext_lazy("Choose only data the registry holds."),
         },
     )
-    expires_on = forms.DateField(
+    expires_on = DateField(
         label=gettext_lazy("Until"),
         help_text=gettext_lazy(
             "Your consent ends at the end of this day. You can revoke it sooner."
         ),
-        widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={
             "required": gettext_lazy("Enter the last day your consent is valid."),
             "invalid": gettext_lazy("Enter a real date, for example 2027-06-30."),

@@ -26,7 +26,7 @@ from yiwang.audit import oversight, runs
 from yiwang.audit import selectors as audit
 from yiwang.audit.services import AuditError, subject_key
 from yiwang.backoffice import presenters
-from yiwang.backoffice.forms import DateInput
+from yiwang.core.form_fields import DateField
 from yiwang.exchange.constants import SubjectKind
 from yiwang.exchange.domain import SubjectInvalid, normalise_subject, subject_ref
 from yiwang.identity import selectors as identity_selectors
@@ -90,20 +90,16 @@ class AuditSearchForm(forms.Form):
         required=False,
         max_length=100,
     )
-    since = forms.DateField(
+    since = DateField(
         label=gettext_lazy("From"),
         help_text=gettext_lazy("For example, 2026-03-01"),
         required=False,
-        widget=DateInput(),
-        input_formats=["%Y-%m-%d"],
         error_messages={"invalid": gettext_lazy("Enter a date like 2026-03-01.")},
     )
-    until = forms.DateField(
+    until = DateField(
         label=gettext_lazy("To"),
         help_text=gettext_lazy("For example, 2026-03-31; that day is included"),
         required=False,
-        widget=DateInput(),
-        input_formats=["%Y-%m-%d"],
         error_messages={"invalid": gettext_lazy("Enter a date like 2026-03-31.")},
     )
 

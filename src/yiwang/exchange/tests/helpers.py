@@ -9,9 +9,9 @@ from typing import Any
 from django.utils import timezone
 
 from yiwang.core import clock
-from yiwang.exchange import services
+from yiwang.exchange import policy, services
 from yiwang.exchange.constants import SharingClass
-from yiwang.exchange.models import AccessLogEntry, SharingAgreement
+from yiwang.exchange.models import AccessLogEntry, Registry, SharingAgreement
 from yiwang.exchange.types import AgreementTerms, ExchangeResult, LegalBasis, Requester
 
 
@@ -81,3 +81,9 @@ def log_entry(result: ExchangeResult) -> AccessLogEntry | None:
     if result.access_log_id is None:
         return None
     return AccessLogEntry.objects.get(pk=result.access_log_id)
+
+
+def switch_registry(code: str, *, active: bool) -> None:
+    """Switch a registry off (or on again), as an operator would: every reader sees it at once."""
+    Registry.objects.filter(code=code).update(is_active=active)
+    policy.bump()

@@ -18,6 +18,7 @@ from yiwang.backoffice import presenters
 from yiwang.backoffice.views.exchange._common import officer_departments
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.form_fields import DateField
 from yiwang.core.language import pick
 from yiwang.exchange import selectors as exchange
 from yiwang.exchange import services
@@ -41,9 +42,16 @@ class RegistryChoiceForm(forms.Form):
         error_messages={"required": gettext_lazy("Choose the registry you need data from.")},
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, unavailable: bool = False, **kwargs: Any) -> None:
+        """``unavailable``: a request was sent for a registry that is not (or no longer)
+        available, and the person must choose again; said so instead of "choose one"."""
         super().__init__(*args, **kwargs)
         _set_choices(self, "registry", [("", _("Choose a registry")), *_registry_choices()])
+        if unavailable:
+            self.fields["registry"].error_messages["required"] = _(
+                "The registry of your request is not available. Choose a registry again: "
+                "what you typed is kept."
+            )
 
 
 def _registry_choices() -> list[tuple[str, str]]:
@@ -134,18 +142,16 @@ class AgreementRequestForm(forms.Form):
         label=gettext_lazy("Show people the official's role instead of their name"),
         required=False,
     )
-    valid_from = forms.DateField(
+    valid_from = DateField(
         label=gettext_lazy("Valid from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={
             "required": gettext_lazy("Enter the first day the agreement is valid."),
             "invalid": gettext_lazy("Enter a real date, for example 2027-01-01."),
         },
     )
-    valid_until = forms.DateField(
+    valid_until = DateField(
         label=gettext_lazy("Valid until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": gettext_lazy("Enter a real date, for example 2027-12-31.")},
     )
 
@@ -263,6 +269,37 @@ def _problem_field(path: str, form: AgreementRequestForm) -> str | None:
     return head if head in form.fields else None
 
 
+# A request sent for a registry that is not available (switched off since the form was loaded,
+# unknown, or the form's hidden registry missing): what the person typed, kept in their session and
+# filled in again once they have chosen a registry, until the request is sent or they start a
+# new one. Only the latest such request is kept.
+DRAFT_KEY = "backoffice.agreement_request.draft"
+
+
+def _keep_draft(request: HttpRequest) -> None:
+    request.session[DRAFT_KEY] = {
+        name: values
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "registry")
+    }
+
+
+def _draft_initial(request: HttpRequest, form_class: type[forms.Form]) -> dict[str, Any]:
+    """The kept request as initial values of the form for the registry chosen again: one value
+    for a single field, the list for a multiple choice. Data and masking the chosen registry
+    does not have match no field or choice there, and are not shown."""
+    draft = request.session.get(DRAFT_KEY)
+    if not isinstance(draft, dict):
+        return {}
+    initial: dict[str, Any] = {}
+    for name, values in draft.items():
+        if not isinstance(values, list) or not values:
+            continue
+        many = isinstance(form_class.base_fields.get(name), forms.MultipleChoiceField)
+        initial[name] = values if many else values[-1]
+    return initial
+
+
 @staff_required(roles=[Role.DATA_OFFICER])
 def agreement_request(request: HttpRequest) -> HttpResponse:
     """Ask a provider for data. First choose the registry, then say what and why."""
@@ -272,11 +309,22 @@ def agreement_request(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     info = exchange.registry_info(source.get("registry", ""))
     if info is None or not info.is_active:
-        choose = RegistryChoiceForm(request.GET if "registry" in request.GET else None)
+        if request.method == "POST":
+            # Nothing typed is lost: kept until a registry is chosen again, and said why.
+            _keep_draft(request)
+            choose = RegistryChoiceForm({"registry": ""}, unavailable=True)
+        elif "registry" in request.GET:
+            choose = RegistryChoiceForm(request.GET)
+        else:
+            # A new request from the start: nothing kept from an earlier one.
+            request.session.pop(DRAFT_KEY, None)
+            choose = RegistryChoiceForm()
         if choose.is_bound:
             choose.is_valid()
         return render(request, "backoffice/exchange/agreement_registry.html", {"form": choose})
     initial = {"valid_from": timezone.localdate(clock.now()), "consumer": departments[0].code}
+    if request.method != "POST":
+        initial.update(_draft_initial(request, AgreementRequestForm))
     form = AgreementRequestForm(
         request.POST if request.method == "POST" else None,
         registry=info,
@@ -293,6 +341,7 @@ def agreement_request(request: HttpRequest) -> HttpResponse:
                 for problem in problems:
                     form.add_error(_problem_field(path, form), problem)
         else:
+            request.session.pop(DRAFT_KEY, None)
             messages.success(request, _("The agreement is requested from the provider."))
             return redirect("backoffice:exchange_agreement", code=asked.code)
     return render(

@@ -67,12 +67,25 @@ def agreements(request: HttpRequest) -> HttpResponse:
 
 
 class NoteForm(forms.Form):
+    """The note with a decision on an agreement: a reason the other department reads, required
+    for the decisions that take one (``required``). The service checks the reason again."""
+
     note = forms.CharField(
         label=gettext_lazy("Reason"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if required:
+            note = self.fields["note"]
+            note.required = True
+            note.help_text = gettext_lazy("The other department reads it.")
+            note.error_messages["required"] = gettext_lazy(
+                "Give a reason: the other department reads it."
+            )
 
 
 # The actions on an agreement: which side may take each, whether a reason is required, labels.
@@ -164,11 +177,11 @@ def _detail(
     for name, action in ACTIONS.items():
         if agreement.state not in action["from"] or not sides & set(action["sides"]):
             continue
-        shown = form if name == failed and form is not None else NoteForm(prefix=name)
-        if action["note"]:
-            # Shown as required, and said why; the view and the service check it again.
-            shown.fields["note"].required = True
-            shown.fields["note"].help_text = _("The other department reads it.")
+        shown = (
+            form
+            if name == failed and form is not None
+            else NoteForm(prefix=name, required=action["note"])
+        )
         actions.append({"name": name, "label": action["label"], "form": shown})
     masking = [
         (name, Masking(m).label if m in Masking.values else m)
@@ -211,14 +224,15 @@ def agreement_action(request: HttpRequest, code: str, action: str) -> HttpRespon
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
-    form = NoteForm(request.POST, prefix=action)
-    form.is_valid()
-    note = form.cleaned_data.get("note", "") if hasattr(form, "cleaned_data") else ""
-    if spec["note"] and not (note or "").strip():
-        form.add_error("note", _("Give a reason: the other department reads it."))
+    form = NoteForm(request.POST, prefix=action, required=spec["note"])
+    # A note the form refuses (too long, a NUL character, a reason left out) is shown beside
+    # the field, as typed, and the agreement is left as it was.
+    if not form.is_valid():
         return _detail(request, agreement, failed=action, form=form, status=400)
     try:
-        spec["service"](actor=request.user, agreement=agreement.code, note=note)
+        spec["service"](
+            actor=request.user, agreement=agreement.code, note=form.cleaned_data["note"]
+        )
     except PermissionDenied:
         raise HttpForbidden from None
     except ValidationError as exc:

@@ -82,7 +82,18 @@ def system_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def system_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     system = _system_or_404(request, pk)
-    prefix = request.POST.get("prefix") or None
+    prefix = request.POST.get("prefix", "").strip()
+    if not prefix:
+        # The service revokes every token when given no prefix; on this page that is the Rotate
+        # button's job, done on purpose, never the outcome of a form that lost its prefix.
+        messages.error(
+            request,
+            _(
+                "Nothing was revoked: choose a token with the Revoke button beside it. To "
+                "replace every token at once, use “Rotate: replace every token”."
+            ),
+        )
+        return redirect("backoffice:exchange_systems")
     try:
         revoked = services.revoke_credential(actor=request.user, system=system, prefix=prefix)
     except PermissionDenied:
