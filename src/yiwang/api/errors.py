@@ -15,13 +15,15 @@ A thing that does not exist and a thing the caller may not see are the same answ
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from pydantic import Field
@@ -100,6 +102,9 @@ _STATUS_CODES = {
     429: "throttled",
 }
 
+# What django-ninja says (in English only) when a request's body cannot be parsed.
+_UNPARSABLE_BODY = "Cannot parse request body"
+
 # The parts of a validation error's location that name where the value came from, not which
 # value it was: ``["body", "payload", "reason"]`` is the field ``reason``.
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
@@ -115,11 +120,135 @@ def field_name(loc: Sequence[Any], body_params: Iterable[str] = ("payload",)) ->
     return ".".join(parts) or "__all__"
 
 
+# pydantic quotes each allowed value of an enum or literal: "'service', 'bundle' or 'x'".
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+_SEPARATORS = re.compile(r"(?:\s*(?:,|\bor\b)\s*)*")
+
+
+def _choices(expected: str) -> str:
+    """The allowed values from pydantic's English list, without its "or"."""
+    values = _QUOTED.findall(expected)
+    if values and _SEPARATORS.fullmatch(_QUOTED.sub("", expected)):
+        return ", ".join(values)
+    return expected
+
+
+def _limit(ctx: Mapping[str, Any], *keys: str) -> Any:
+    return next((ctx[k] for k in keys if k in ctx), None)
+
+
+def _too_short(ctx: Mapping[str, Any]) -> str:
+    limit = int(_limit(ctx, "min_length") or 0)
+    if limit <= 1:
+        return _("This field is required.")
+    return ngettext(
+        "Enter at least %(limit)d character.", "Enter at least %(limit)d characters.", limit
+    ) % {"limit": limit}
+
+
+def _too_long(ctx: Mapping[str, Any]) -> str:
+    limit = int(_limit(ctx, "max_length") or 0)
+    return ngettext(
+        "Enter no more than %(limit)d character.",
+        "Enter no more than %(limit)d characters.",
+        limit,
+    ) % {"limit": limit}
+
+
+def _too_few(ctx: Mapping[str, Any]) -> str:
+    limit = int(_limit(ctx, "min_length") or 0)
+    return ngettext(
+        "Choose at least %(limit)d item.", "Choose at least %(limit)d items.", limit
+    ) % {"limit": limit}
+
+
+def _too_many(ctx: Mapping[str, Any]) -> str:
+    limit = int(_limit(ctx, "max_length") or 0)
+    return ngettext(
+        "Choose no more than %(limit)d item.", "Choose no more than %(limit)d items.", limit
+    ) % {"limit": limit}
+
+
+def _own_message(ctx: Mapping[str, Any]) -> str:
+    # Our validators raise ValueError with a sentence already in the request's language (or
+    # marked with gettext_noop, which this translates); pydantic's "Value error, " is dropped.
+    said = str(ctx.get("error") or "")
+    return _(said) if said else _("This value is not valid.")
+
+
+def _bound(message: str, *keys: str) -> Callable[[Mapping[str, Any]], str]:
+    return lambda ctx: _(message) % {"limit": _limit(ctx, *keys)}
+
+
+_DATE = gettext_noop("Enter a date as YYYY-MM-DD.")
+_DATETIME = gettext_noop("Enter a date and time as YYYY-MM-DDTHH:MM:SS with a time zone offset.")
+
+# pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/), said
+# the way the rest of the platform says them. A type not listed keeps pydantic's English.
+_TYPE_MESSAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "missing": lambda ctx: _("This field is required."),
+    "string_type": lambda ctx: _("Enter text."),
+    "string_too_short": _too_short,
+    "string_too_long": _too_long,
+    "string_pattern_mismatch": lambda ctx: _("Enter a value in the expected format."),
+    "int_type": lambda ctx: _("Enter a whole number."),
+    "int_parsing": lambda ctx: _("Enter a whole number."),
+    "int_from_float": lambda ctx: _("Enter a whole number."),
+    "int_parsing_size": lambda ctx: _("Enter a whole number."),
+    "float_type": lambda ctx: _("Enter a number."),
+    "float_parsing": lambda ctx: _("Enter a number."),
+    "decimal_type": lambda ctx: _("Enter a number."),
+    "decimal_parsing": lambda ctx: _("Enter a number."),
+    "finite_number": lambda ctx: _("Enter a number."),
+    "bool_type": lambda ctx: _("Enter yes or no (true or false)."),
+    "bool_parsing": lambda ctx: _("Enter yes or no (true or false)."),
+    "enum": lambda ctx: (
+        _("Choose one of: %(choices)s.") % {"choices": _choices(str(ctx.get("expected", "")))}
+    ),
+    "literal_error": lambda ctx: (
+        _("Choose one of: %(choices)s.") % {"choices": _choices(str(ctx.get("expected", "")))}
+    ),
+    "greater_than": _bound(gettext_noop("Enter a number greater than %(limit)s."), "gt"),
+    "greater_than_equal": _bound(gettext_noop("Enter a number of %(limit)s or more."), "ge"),
+    "less_than": _bound(gettext_noop("Enter a number less than %(limit)s."), "lt"),
+    "less_than_equal": _bound(gettext_noop("Enter a number of %(limit)s or less."), "le"),
+    "multiple_of": _bound(gettext_noop("Enter a multiple of %(limit)s."), "multiple_of"),
+    "too_short": _too_few,
+    "too_long": _too_many,
+    "list_type": lambda ctx: _("Send a JSON list here."),
+    "dict_type": lambda ctx: _("Send a JSON object here."),
+    "model_type": lambda ctx: _("Send a JSON object here."),
+    "model_attributes_type": lambda ctx: _("Send a JSON object here."),
+    "date_type": lambda ctx: _(_DATE),
+    "date_parsing": lambda ctx: _(_DATE),
+    "date_from_datetime_parsing": lambda ctx: _(_DATE),
+    "date_from_datetime_inexact": lambda ctx: _(_DATE),
+    "datetime_type": lambda ctx: _(_DATETIME),
+    "datetime_parsing": lambda ctx: _(_DATETIME),
+    "datetime_from_date_parsing": lambda ctx: _(_DATETIME),
+    "timezone_aware": lambda ctx: _("Enter a date and time with a time zone offset."),
+    "json_invalid": lambda ctx: _("This is not valid JSON: check its syntax."),
+    "extra_forbidden": lambda ctx: _("There is no such field."),
+    "value_error": _own_message,
+}
+
+
+def validation_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a sentence in the request's language."""
+    explain = _TYPE_MESSAGES.get(str(error.get("type", "")))
+    if explain is not None:
+        try:
+            return explain(error.get("ctx") or {})
+        except (TypeError, ValueError, KeyError):
+            pass  # a context not shaped as expected: pydantic's own words below
+    return str(error.get("msg") or _("This value is not valid."))
+
+
 def validation_fields(errors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for error in errors:
         name = field_name(error.get("loc", ()))
-        message = str(error.get("msg") or _("This value is not valid."))
+        message = validation_message(error)
         messages = fields.setdefault(name, [])
         if message not in messages:
             messages.append(message)
@@ -171,7 +300,12 @@ def install(api: NinjaAPI) -> None:
                 _("The CSRF token is missing or wrong. Send the csrftoken cookie's value in the "
                   "X-CSRFToken header."),
             )  # fmt: skip
-        return respond(request, status, _STATUS_CODES.get(status, "error"), str(exc))
+        message = str(exc)
+        if status == 400 and message.startswith(_UNPARSABLE_BODY):
+            # django-ninja's words when the JSON body cannot be parsed (with the parser's
+            # reason appended under DEBUG).
+            message = _("The request's body is not valid JSON: check its syntax.")
+        return respond(request, status, _STATUS_CODES.get(status, "error"), message)
 
     def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, 404, "not_found", _("There is nothing here for you."))

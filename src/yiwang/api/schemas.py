@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any
 
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, Field
 
@@ -26,7 +27,10 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
     try:
         return value.astimezone(dt.UTC)
     except OverflowError as exc:
-        raise ValueError("this moment is outside the range of dates that can be stored") from exc
+        # Validation runs inside the request, so the message is in the request's language.
+        raise ValueError(
+            _("This moment is too far in the past or future to be stored: check the year.")
+        ) from exc
 
 
 #: A moment given with its offset (ISO 8601), taken as the same moment in UTC: any offset the

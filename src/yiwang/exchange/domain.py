@@ -329,7 +329,12 @@ def apply_masking(masking: str, value: Any) -> Any:
 
 
 class SubjectInvalid(ValueError):
-    pass
+    """An identifier that names no person or firm. ``str()`` is the reason in English (for
+    logs and definition files); ``message`` says it to a person, in the active language."""
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        super().__init__(reason)
+        self.message = message or reason
 
 
 def normalise_subject(kind: str, raw: str) -> str:
@@ -342,7 +347,7 @@ def normalise_subject(kind: str, raw: str) -> str:
         if kind == SubjectKind.FIRM:
             return identity_domain.normalise_uscc(raw)
     except identity_domain.IdentifierError as exc:
-        raise SubjectInvalid(str(exc)) from exc
+        raise SubjectInvalid(str(exc), exc.message) from exc
     raise SubjectInvalid(f"unknown subject kind {kind!r}")
 
 

@@ -198,8 +198,26 @@ class Person(TimeStampedModel):
             try:
                 domain.check_national_id(self.national_id or "")
             except domain.IdentifierError as exc:
-                raise ValidationError({"national_id": str(exc)}) from exc
-        elif not (self.passport_number and len(self.nationality) == 3):
+                raise ValidationError(
+                    {"national_id": ValidationError(exc.message, code=exc.code)}
+                ) from exc
+            return
+        # A person is identified by one document (id_kind). A citizen ID number beside a
+        # passport would go unchecked, and lookups by citizen ID would find this person by it;
+        # so it is refused next to the field, never kept unchecked nor silently dropped.
+        if self.national_id:
+            raise ValidationError(
+                {
+                    "national_id": ValidationError(
+                        _(
+                            "A person identified by passport has no citizen ID number here: "
+                            "leave this empty, or change “identified by” to citizen ID number."
+                        ),
+                        code="passport_holder",
+                    )
+                }
+            )
+        if not (self.passport_number and len(self.nationality) == 3):
             raise ValidationError(_("A foreign person needs a passport number and nationality."))
 
 
@@ -230,7 +248,7 @@ class Firm(TimeStampedModel):
         try:
             domain.check_uscc(self.uscc)
         except domain.IdentifierError as exc:
-            raise ValidationError({"uscc": str(exc)}) from exc
+            raise ValidationError({"uscc": ValidationError(exc.message, code=exc.code)}) from exc
 
 
 class FirmRepresentative(TimeStampedModel):

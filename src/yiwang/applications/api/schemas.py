@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Path as PathParam
 from ninja import Schema
 from pydantic import Field, model_validator
@@ -65,7 +66,7 @@ class StartIn(Schema):
     @model_validator(mode="after")
     def _one_definition(self) -> StartIn:
         if bool(self.service) == bool(self.bundle):
-            raise ValueError("give exactly one of service and bundle")
+            raise ValueError(_("Give a service or a bundle: exactly one of the two."))
         return self
 
 

@@ -60,7 +60,7 @@ def _cleaner(info: policy.RegistryInfo) -> Callable[[Mapping[str, Any]], dict[st
             try:
                 clean[info.subject_field] = domain.normalise_subject(info.subject_kind, subject)
             except domain.SubjectInvalid as exc:
-                errors[info.subject_field] = [str(exc)]
+                errors[info.subject_field] = [exc.message]
         if errors:
             raise ValidationError(errors)
         return clean

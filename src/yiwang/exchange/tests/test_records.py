@@ -238,3 +238,17 @@ def test_remote_registries_take_no_hosted_records(loaded: World) -> None:
             values={"national_id": national_id_for(50), "person_name": "赵六"},
             reason="new",
         )
+
+
+def test_a_wrong_identifier_is_explained_in_the_writers_language(loaded: World) -> None:
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
+        services.create_record(
+            actor=loaded.registrar_officer,
+            registry="people",
+            reason="new",
+            values=person_values("110101199003071230"),  # the check digit is wrong
+        )
+    [message] = caught.value.message_dict["national_id"]
+    assert "校验" in message, message

@@ -46,7 +46,9 @@ def register_citizen(
         try:
             national_id = domain.normalise_national_id(national_id or "")
         except domain.IdentifierError as exc:
-            raise ValidationError({"national_id": str(exc)}) from exc
+            raise ValidationError(
+                {"national_id": ValidationError(exc.message, code=exc.code)}
+            ) from exc
         birth_date = birth_date or domain.birth_date_from_national_id(national_id)
         lookup: dict[str, Any] = {"national_id": national_id}
     else:

@@ -60,7 +60,7 @@ def create_firm(
     try:
         uscc = domain.normalise_uscc(uscc)
     except domain.IdentifierError as exc:
-        raise ValidationError({"uscc": str(exc)}) from exc
+        raise ValidationError({"uscc": ValidationError(exc.message, code=exc.code)}) from exc
     firm = Firm(uscc=uscc, name=name, name_en=name_en, region=region)
     firm.full_clean()
     with transaction.atomic():
