@@ -27,6 +27,8 @@ class CalendarYear(models.Model):
     loaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["region_code", "year"], name="calendar_year_unique"),
         ]
@@ -46,6 +48,8 @@ class CalendarDay(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200)
 
     class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["region_code", "date"], name="calendar_day_unique"),
         ]

@@ -60,6 +60,10 @@ class DataElement(Bilingual, TimeStampedModel):
     personal = models.BooleanField(default=False)
     source_file = models.CharField(max_length=500, blank=True)
 
+    class Meta:
+        verbose_name = _("data element")
+        verbose_name_plural = _("data elements")
+
     def spec(self) -> ElementSpec:
         fmt: dict[str, Any] = self.format or {}
         return ElementSpec(
@@ -89,6 +93,10 @@ class Purpose(Bilingual, TimeStampedModel):
     description_en = models.TextField(blank=True)
     source_file = models.CharField(max_length=500, blank=True)
 
+    class Meta:
+        verbose_name = _("purpose")
+        verbose_name_plural = _("purposes")
+
 
 class Registry(Bilingual, TimeStampedModel):
     """基础库: the authoritative data of one department about persons or firms."""
@@ -110,7 +118,8 @@ class Registry(Bilingual, TimeStampedModel):
     source_file = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        verbose_name_plural = "registries"
+        verbose_name = _("registry")
+        verbose_name_plural = _("registries")
 
 
 class RegistryField(models.Model):
@@ -121,6 +130,8 @@ class RegistryField(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("registry field")
+        verbose_name_plural = _("registry fields")
         ordering: ClassVar = ["registry", "position"]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["registry", "name"], name="registry_field_unique"),
@@ -146,6 +157,8 @@ class RegistryRecord(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("registry record")
+        verbose_name_plural = _("registry records")
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["registry", "record_key"], name="registry_record_key_unique"
@@ -177,6 +190,8 @@ class RegistryRecordVersion(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("registry record version")
+        verbose_name_plural = _("registry record versions")
         ordering: ClassVar = ["record", "version"]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["record", "version"], name="record_version_unique"),
@@ -196,6 +211,8 @@ class DepartmentSystem(TimeStampedModel):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("department system")
+        verbose_name_plural = _("department systems")
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["department", "name"], name="department_system_unique"),
         ]
@@ -221,6 +238,10 @@ class SystemCredential(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("system credential")
+        verbose_name_plural = _("system credentials")
 
     def __str__(self) -> str:
         return f"{self.prefix} ({'revoked' if self.revoked_at else 'live'})"
@@ -264,6 +285,11 @@ class SharingAgreement(ConcurrentStateMachine, Bilingual, TimeStampedModel):
 
     # The transitions only move the state; the services in services/agreements.py check the
     # actor, stamp who and when, bump the policy version and write the audit event.
+
+    class Meta:
+        verbose_name = _("sharing agreement")
+        verbose_name_plural = _("sharing agreements")
+
     @transition(field=state, source=AgreementState.REQUESTED, target=AgreementState.APPROVED)
     def approve(self) -> None:
         pass
@@ -300,6 +326,10 @@ class PolicyVersion(models.Model):
     token = models.CharField(max_length=32, default="")
     changed_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+
     def __str__(self) -> str:
         return f"policy version {self.version}"
 
@@ -320,6 +350,8 @@ class Consent(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         indexes: ClassVar = [
             models.Index(
                 fields=["subject_key", "consumer", "registry", "purpose"], name="consent_lookup"
@@ -368,6 +400,8 @@ class AccessLogEntry(models.Model):
     audit_event_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("data-use log entry")
+        verbose_name_plural = _("data-use log entries")
         indexes: ClassVar = [
             models.Index(
                 fields=["subject_kind", "subject_key", "-created_at"], name="access_log_subject"
@@ -410,6 +444,8 @@ class Flag(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
         indexes: ClassVar = [
             models.Index(fields=["provider", "status"], name="flag_provider"),
             # The person's own flags, newest first, for their access log and the API.
@@ -455,6 +491,8 @@ class RegistryCorrectionRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("registry correction request")
+        verbose_name_plural = _("registry correction requests")
         indexes: ClassVar = [
             models.Index(fields=["provider", "status"], name="registry_correction_provider"),
             # The person's own reports, newest first, on their "my data" pages.

@@ -223,8 +223,8 @@ def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
 def test_demo_logins_fit_an_80_column_terminal_unbroken() -> None:
     from rich.console import Console
 
-    from yiwang.demo.cli import print_logins
     from yiwang.demo import loader
+    from yiwang.demo.cli import print_logins
 
     out = Console(width=80, record=True, color_system=None)
     print_logins("http://127.0.0.1:8000", out)
