@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +16,24 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.core.models import TimeStampedModel
 from yiwang.identity import domain
 from yiwang.identity.constants import AccountKind, IdKind, RegionLevel, RepresentativeRole, Role
+
+# What the data files allow (``demo/schemas``), checked the same when a form writes: a code or a
+# user name is typed into addresses, files and logs, so it holds no spaces and no symbols.
+REGION_CODE = RegexValidator(
+    r"^[A-Z0-9]{2,32}\Z", _("Use 2 to 32 capital letters and digits, without spaces.")
+)
+DEPARTMENT_CODE = RegexValidator(
+    r"^[a-z][a-z0-9_]{1,31}\Z",
+    _("Use 2 to 32 lower-case letters, digits and _, starting with a letter."),
+)
+USERNAME = RegexValidator(
+    r"^[A-Za-z0-9._@+-]{3,150}\Z",
+    _("Use 3 to 150 letters, digits and the characters . _ @ + - (no spaces)."),
+)
+PHONE = RegexValidator(
+    r"^[+(]?[0-9][0-9 ()-]{2,31}\Z",
+    _("Enter a phone number: digits, with + at the start, spaces, brackets and - allowed."),
+)
 
 
 class BilingualName(models.Model):
@@ -36,7 +55,7 @@ class BilingualName(models.Model):
 class Region(BilingualName, TimeStampedModel):
     """One node of the administrative tree (nation → province → city → district → ...)."""
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[REGION_CODE])
     level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
         "self",
@@ -61,7 +80,7 @@ class Region(BilingualName, TimeStampedModel):
 
 
 class Department(BilingualName, TimeStampedModel):
-    code = models.CharField(_("code"), max_length=32, unique=True)
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[DEPARTMENT_CODE])
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="departments", verbose_name=_("region")
     )
@@ -89,7 +108,7 @@ class AccountManager(BaseUserManager["Account"]):
 class Account(AbstractBaseUser, PermissionsMixin):
     """A login. Citizens and staff are separate kinds: one account is never both."""
 
-    username = models.CharField(_("user name"), max_length=150, unique=True)
+    username = models.CharField(_("user name"), max_length=150, unique=True, validators=[USERNAME])
     kind = models.CharField(_("kind"), max_length=16, choices=AccountKind.choices)
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -176,7 +195,7 @@ class Person(TimeStampedModel):
     )
     name = models.CharField(_("name"), max_length=200)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[PHONE])
     email = models.EmailField(_("e-mail"), blank=True)
 
     class Meta:
@@ -329,6 +348,8 @@ class PasswordResetMail(models.Model):
     sent_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("password reset mail")
+        verbose_name_plural = _("password reset mails")
         indexes: ClassVar = [
             models.Index(fields=["account", "sent_at"], name="reset_mail_account"),
             models.Index(fields=["ip_address", "sent_at"], name="reset_mail_address"),
