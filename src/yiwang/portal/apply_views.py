@@ -201,10 +201,13 @@ def apply_materials(request: HttpRequest, pk: int) -> HttpResponse:
         remove = request.POST.get("remove", "")
         if remove:
             current = applications.uploads_for(actor=request.user, application=application)
-            for upload in current.filter(pk=int(remove) if remove.isdigit() else 0):
-                application_services.remove_upload(actor=request.user, upload=upload)
+            found = current.filter(pk=int(remove) if remove.isdigit() else 0).first()
+            if found is None:  # removed already (another tab, the back button), or never here
+                messages.info(request, _("That file is no longer part of this application."))
+            else:
+                application_services.remove_upload(actor=request.user, upload=found)
                 messages.success(request, _("The file %(name)s was removed.") % {
-                    "name": upload.original_name})  # fmt: skip
+                    "name": found.original_name})  # fmt: skip
             return redirect(journey.materials_url(application.pk))
         posted = SchemaPageForm([], data=request.POST, files=request.FILES,
                                 materials=_to_upload(required))  # fmt: skip

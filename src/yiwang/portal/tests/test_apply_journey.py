@@ -224,6 +224,9 @@ def test_reupload_replaces_the_file_and_remove_takes_it_off(world: Any, citizen:
     assert remove.get("form") == "remove-files"
     assert client.post(url, {"remove": remove.get("value")})["Location"] == url
     assert not selectors.uploads_for(actor=citizen, application=application).exists()
+    # The same button again (another tab, the back button): said, not silently ignored.
+    again = client.post(url, {"remove": remove.get("value")}, follow=True)
+    assert "That file is no longer part of this application." in again.content.decode()
 
 
 def test_single_service_without_documents_goes_straight_to_checking(
