@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy
 
 # The dates a person may type, the same in every language. A browser's date picker sends ISO
 # (yyyy-mm-dd); without one, people here also write yyyy/mm/dd. Django's default is the active
@@ -39,3 +43,38 @@ class DateField(forms.DateField):
 
     widget = DateInput
     input_formats = DATE_INPUT_FORMATS
+
+
+# Characters nobody types: the C0 controls but tab, line feed and carriage return (NUL has
+# Django's own check), and DEL. They come from pasted terminal output or forged requests, and
+# would reach pages, exports and logs as they are.
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@deconstructible
+class ProhibitControlCharacters:
+    """Refuse text with a control character (other than tab and line breaks)."""
+
+    message = gettext_lazy(
+        "Remove the control character (such as ESC or a backspace) from this text: it cannot "
+        "be typed and would not show."
+    )
+    code = "control_characters"
+
+    def __call__(self, value: Any) -> None:
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise ValidationError(self.message, code=self.code)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ProhibitControlCharacters)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+
+def refuse_control_characters_everywhere() -> None:
+    """Every text field of every form (the portal's, the back office's, the admin's) refuses
+    control characters, as each already refuses NUL."""
+    rule = ProhibitControlCharacters()
+    if rule not in forms.CharField.default_validators:
+        forms.CharField.default_validators = [*forms.CharField.default_validators, rule]

@@ -138,3 +138,21 @@ def test_pending_migrations_are_reported_only_when_a_database_is_named(
     (message,) = checks.check_database(databases=["default"])
     assert message.id == "yiwang.W031"
     assert "yiwang migrate" in message.hint
+
+
+def test_the_checks_are_registered_when_django_starts() -> None:
+    """Django's own ``check`` (and ``migrate``, which runs it) sees yiwang's checks: the core
+    app's configuration is the one Django uses, so its ready() registers them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'yiwang.conf.settings'; "
+        "django.setup(); from django.apps import apps; from django.core.checks import registry; "
+        "print(type(apps.get_app_config('core')).__name__, "
+        "'check_audit_signing_key' in {c.__name__ for c in registry.registry.get_checks()})"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    assert shown == ["CoreConfig", "True"]

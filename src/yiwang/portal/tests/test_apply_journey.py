@@ -300,3 +300,19 @@ def test_form_pages_speak_chinese_with_the_definitions_texts(world: Any, citizen
     assert doc.by_id("id_full_name-error").text.endswith(required)
     assert doc.one("button", value="continue").text == button
     assert required != "Enter “姓名”."  # the Chinese catalogue has the message
+
+
+@pytest.mark.parametrize("typed", ["Li\x1bHua", "Li\x00Hua"])
+def test_a_control_character_in_an_answer_is_named_once_beside_it_and_kept_on_screen(
+    world: Any, citizen: Any, typed: str
+) -> None:
+    client = client_for(citizen)
+    pk = start(client, "bundle", "move-house")
+
+    response = save(client, pk, BUNDLE_PAGES[0], {**ABOUT_YOU, "full_name": typed})
+
+    assert response.status_code == 200
+    doc = html(response)
+    error = doc.by_id("id_full_name-error")
+    assert error is not None and error.text.count("control character") == 1
+    assert len(doc.one(class_="error-summary").find_all("li")) == 1
