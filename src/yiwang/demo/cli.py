@@ -36,6 +36,12 @@ def _not_loaded(what: str, exc: LoadError) -> NoReturn:
     raise typer.Exit(1) from exc
 
 
+def _not_generated(exc: LoadError) -> NoReturn:
+    """Say why generating stopped, and stop."""
+    err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(1) from exc
+
+
 def _load_demo(*, people: int, firms: int, seed: int, cases: int = 0) -> None:
     from yiwang.demo import loader, services
 
@@ -96,8 +102,7 @@ def _load_demo(*, people: int, firms: int, seed: int, cases: int = 0) -> None:
             try:
                 result = load(actor=actor, seed=seed, count=count, progress=advance, **extra)
             except LoadError as exc:
-                err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-                raise typer.Exit(1) from exc
+                _not_generated(exc)
         seconds = max(time.monotonic() - started, 1e-9)
         console.print(
             f"Generated {label}: {result.created} created, {result.skipped} already "
@@ -122,8 +127,7 @@ def _load_cases(*, actor: Any, seed: int, cases: int, people: int) -> None:
                 actor=actor, seed=seed, count=cases, people=people, progress=advance
             )
         except LoadError as exc:
-            err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from exc
+            _not_generated(exc)
     seconds = max(time.monotonic() - started, 1e-9)
     console.print(
         f"Generated cases: {report.cases:,} created in {report.applications:,} applications "

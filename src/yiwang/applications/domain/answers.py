@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 from yiwang.applications.domain.forms import FormSpec
 from yiwang.catalogue import domain as catalogue
 from yiwang.core.language import pick
+from yiwang.identity.domain import IdentifierError
 
 _TRUE = {"true", "yes", "on", "1", "是"}
 _FALSE = {"false", "no", "off", "0", "否"}
@@ -184,51 +185,6 @@ _FORMAT_MESSAGES: dict[str, Callable[[], str]] = {
     "bank-account": lambda: _("Enter the bank account number: 12 to 19 digits."),
 }
 
-# What exactly is wrong with an identifier, by the code the identity checker gives
-# (:class:`yiwang.identity.domain.IdentifierError`); a code not listed gets the format's message.
-_IDENTIFIER_MESSAGES: dict[tuple[str, str], Callable[[], str]] = {
-    ("national-id", "length"): lambda: _(
-        "A citizen ID number has 18 characters: check for a missing or extra one."
-    ),
-    ("national-id", "digits"): lambda: _(
-        "The first 17 characters of a citizen ID number are digits: check the number."
-    ),
-    ("national-id", "check_char"): lambda: _(
-        "The last character of a citizen ID number is a digit or X: check the number."
-    ),
-    ("national-id", "birth_date"): lambda: _(
-        "Characters 7 to 14 of a citizen ID number are the date of birth, and these are not a "
-        "real date: check the number."
-    ),
-    ("national-id", "birth_date_future"): lambda: _(
-        "The date of birth in this citizen ID number (characters 7 to 14) is in the future: "
-        "check the number."
-    ),
-    ("national-id", "birth_date_too_early"): lambda: _(
-        "The date of birth in this citizen ID number (characters 7 to 14) is before 1900: "
-        "check the number."
-    ),
-    ("national-id", "checksum"): lambda: _(
-        "The last character (the check digit) does not match the rest of the citizen ID number: "
-        "check the number."
-    ),
-    ("uscc", "length"): lambda: _(
-        "A unified social credit code has 18 characters: check for a missing or extra one."
-    ),
-    ("uscc", "alphabet"): lambda: _(
-        "A unified social credit code has only digits and capital letters, never I, O, S, V "
-        "or Z: check the code."
-    ),
-    ("uscc", "region"): lambda: _(
-        "Characters 3 to 8 of a unified social credit code are digits (the region code): "
-        "check the code."
-    ),
-    ("uscc", "checksum"): lambda: _(
-        "The last character (the check character) does not match the rest of the unified "
-        "social credit code: check the code."
-    ),
-}
-
 _TYPE_MESSAGES: dict[str, Callable[[], str]] = {
     "integer": lambda: _("Enter a whole number."),
     "number": lambda: _("Enter a number."),
@@ -260,10 +216,9 @@ def error_message(error: ValidationError) -> str:
     if keyword == "pattern":
         return _("Enter the answer in the format asked for.")
     if keyword == "format":
-        code = getattr(error.cause, "code", None)
-        message = _IDENTIFIER_MESSAGES.get((str(limit), str(code))) or _FORMAT_MESSAGES.get(
-            str(limit)
-        )
+        if isinstance(error.cause, IdentifierError) and error.cause.kind:
+            return error.cause.message  # exactly what is wrong with the number, said by identity
+        message = _FORMAT_MESSAGES.get(str(limit))
         return message() if message else _("Enter the answer in the format asked for.")
     if keyword == "minimum":
         return _("Enter a number of %(limit)s or more.") % {"limit": format_number(limit)}

@@ -358,16 +358,17 @@ IDENTIFIER_CASES = [
      "check the number.",
      "公民身份号码的最后一位（校验码）与前 17 位不符，请您核对号码。"),
     ("holder_id", "1101051949123100",
-     "A citizen ID number has 18 characters: check for a missing or extra one.",
-     "公民身份号码为 18 位，请您检查是否漏输或多输。"),
+     "A citizen ID number has 18 characters; this one has 16. Check for a missing or extra "
+     "character.",
+     "公民身份号码为 18 位，当前为 16 位。请您检查是否漏输或多输。"),
     ("holder_id", "110105209901010012",
-     "The date of birth in this citizen ID number (characters 7 to 14) is in the future: "
-     "check the number.",
-     "此公民身份号码中的出生日期（第 7 至 14 位）晚于今天，请您核对号码。"),
+     "The date of birth in this citizen ID number (characters 7 to 14) is 2099-01-01, which is "
+     "in the future: check the number.",
+     "此公民身份号码中的出生日期（第 7 至 14 位）为 2099-01-01，晚于今天，请您核对号码。"),
     ("holder_id", "110105189912310023",
-     "The date of birth in this citizen ID number (characters 7 to 14) is before 1900: "
-     "check the number.",
-     "此公民身份号码中的出生日期（第 7 至 14 位）早于 1900 年，请您核对号码。"),
+     "The date of birth in this citizen ID number (characters 7 to 14) is 1899-12-31, before "
+     "1900-01-01: check the number.",
+     "此公民身份号码中的出生日期（第 7 至 14 位）为 1899-12-31，早于 1900-01-01，请您核对号码。"),
     ("employer_uscc", "91350100M000100Y44",
      "The last character (the check character) does not match the rest of the unified social "
      "credit code: check the code.",
