@@ -143,8 +143,10 @@ class RealmPasswordResetConfirmView(RealmMixin, auth_views.PasswordResetConfirmV
     def get_user(self, uidb64: str) -> Any:
         # A link for a staff account opened at the portal (or the other way round) is treated
         # as an invalid link: each realm resets only its own accounts.
+        # Nor does a link work for an account deactivated since it was sent: the new password
+        # would be set, and could never be used.
         user = super().get_user(uidb64)
-        if user is not None and realm_of(user) != self.realm:
+        if user is not None and (realm_of(user) != self.realm or not user.is_active):
             return None
         return user
 

@@ -97,6 +97,20 @@ def test_staff_link_is_dead_at_the_portal(client, clerk):
     assert "This link does not work" in response.content.decode()
 
 
+def test_a_link_sent_before_the_account_was_deactivated_is_dead(client, citizen):
+    request_reset(client, "portal", citizen.email)
+    link = reset_link(mail.outbox[0])
+    citizen.is_active = False
+    citizen.save(update_fields=["is_active"])
+
+    response = client.get(link)
+
+    assert response.status_code == 200
+    assert "This link does not work" in response.content.decode()
+    citizen.refresh_from_db()
+    assert citizen.check_password(PASSWORD)
+
+
 def test_reset_lifts_the_lock_on_the_user_name(client, citizen, login, settings):
     for i in range(settings.AXES_FAILURE_LIMIT):
         login(client, "portal", "lihua", f"wrong-{i}-password")
