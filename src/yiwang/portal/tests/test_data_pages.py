@@ -264,6 +264,7 @@ def test_consent_form_reports_each_mistake_beside_its_field(populated: World) ->
     doc = response.content.decode()
     assert response.status_code == 200
     assert 'class="error-summary"' in doc
+    assert "<title>Error: Give a new consent –" in doc  # said once, not "Error: Error:"
     assert "Choose a department and what it may use your data for." in doc
     assert "Choose at least one kind of data." in doc
     assert "Choose an end date in the future." in doc
