@@ -147,6 +147,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # On a shared computer (a library, a service hall) closing the browser ends the session.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 _secure = env.value("YIWANG_SECURE_COOKIES")
+CSRF_FAILURE_VIEW = "yiwang.core.views.csrf_failure"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION if _secure is None else _secure
 # The language cookie is read by the server only.
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -25,13 +25,28 @@ def html_lang(language: str | None) -> str:
     return "-".join(tag)
 
 
+def _staff_side(path: str) -> str | None:
+    """The staff home a path belongs under (the back office's or the admin's), or None for the
+    portal's."""
+    for name in ("backoffice:home", "admin:index"):
+        try:
+            root = reverse(name)
+        except NoReverseMatch:
+            continue
+        if path.startswith(root):
+            return root if name == "backoffice:home" else reverse("backoffice:home")
+    return None
+
+
 def shell_base_for(path: str) -> str:
     """Base template for pages owned by neither side (error pages): staff keep their shell."""
-    try:
-        backoffice_root = reverse("backoffice:home")
-    except NoReverseMatch:
-        return "portal/base.html"
-    return "backoffice/base.html" if path.startswith(backoffice_root) else "portal/base.html"
+    return "backoffice/base.html" if _staff_side(path) else "portal/base.html"
+
+
+def shell_home_for(path: str) -> str:
+    """Where an error page's "home page" link goes: staff to the back office, others to the
+    portal."""
+    return _staff_side(path) or reverse("portal:home")
 
 
 def site(request: HttpRequest) -> dict[str, str]:
@@ -40,4 +55,5 @@ def site(request: HttpRequest) -> dict[str, str]:
         "site_name": site_name_for(language),
         "html_lang": html_lang(language),
         "shell_base": shell_base_for(request.path),
+        "shell_home": shell_home_for(request.path),
     }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -29,3 +30,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "database": "ok", "pending_migrations": 0})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused for its expired (or missing) CSRF token: said plainly, with what it sent
+    ready to be sent again under a fresh token (:mod:`yiwang.core.kept_post`)."""
+    from yiwang.core.kept_post import kept_post
+
+    return render(request, "403_csrf.html", {"kept": kept_post(request)}, status=403)

@@ -56,9 +56,29 @@ def wrong_realm_response(request: HttpRequest, page_realm: Realm) -> HttpRespons
     return render(request, "identity/wrong_realm.html", context, status=403)
 
 
+def session_ended_response(request: HttpRequest, realm: Realm) -> HttpResponse | None:
+    """A form sent after its login ended (idle too long, or logged out in another tab): what
+    it sent is kept on the page, to send again once logged in, instead of being dropped on the
+    way to the login page. None when the request sent nothing."""
+    from yiwang.core.kept_post import kept_post
+
+    kept = kept_post(request)
+    if kept is None:
+        return None
+    context = {
+        "base_template": BASE_TEMPLATES[realm],
+        "kept": kept,
+        "login_url": reverse(f"{realm}:login"),
+    }
+    return render(request, "identity/session_ended.html", context, status=403)
+
+
 def _check(request: HttpRequest, realm: Realm) -> HttpResponse | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
+        ended = session_ended_response(request, realm)
+        if ended is not None:
+            return ended
         return redirect_to_login(request.get_full_path(), reverse(f"{realm}:login"))
     if not in_realm(request, realm):
         return wrong_realm_response(request, realm)
