@@ -117,11 +117,20 @@ def transition(obj: Any, name: str, *args: Any) -> Any:
     try:
         return getattr(obj, name)(*args)
     except TransitionNotAllowed as exc:
-        label = getattr(obj, "get_status_display", lambda: obj.status)()
+        label = str(getattr(obj, "get_status_display", lambda: obj.status)())
         raise IllegalTransition(
             _("This cannot be done now: the %(thing)s is %(status)s.")
-            % {"thing": obj._meta.verbose_name, "status": label}
+            % {"thing": obj._meta.verbose_name, "status": label[:1].lower() + label[1:]}
         ) from exc
+
+
+def not_a_draft(application: Any) -> IllegalTransition:
+    """Why a draft's answers or files can no longer change: it was sent, or withdrawn."""
+    if application.status == ApplicationStatus.WITHDRAWN:
+        return IllegalTransition(
+            _("This draft was withdrawn: it can no longer be changed. Start a new application.")
+        )
+    return IllegalTransition(_("This application has been submitted and is no longer a draft."))
 
 
 # --- Locks ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from yiwang.applications import selectors as applications
 from yiwang.applications import services as application_services
-from yiwang.applications.constants import ApplicationKind
+from yiwang.applications.constants import ApplicationKind, ApplicationStatus
 from yiwang.applications.types import (
     AlreadySubmitted,
     ApplicationError,
@@ -56,7 +56,17 @@ def get_application(request: HttpRequest, pk: int) -> Any:
         raise Http404 from exc
 
 
-def detail_redirect(application: Any) -> HttpResponseRedirect:
+def detail_redirect(application: Any, request: HttpRequest | None = None) -> HttpResponseRedirect:
+    """To the application's page. A form sent to a draft that is one no longer (submitted or
+    withdrawn in another tab, or reached with the back button) is said not to be saved."""
+    if request is not None and request.method == "POST":
+        application.refresh_from_db(fields=["status"])
+        if application.status == ApplicationStatus.WITHDRAWN:
+            messages.error(request, _("This draft was withdrawn, so what you sent was not saved."))
+        elif application.status != ApplicationStatus.DRAFT:
+            messages.error(
+                request, _("This application has been submitted, so what you sent was not saved.")
+            )
     return redirect("portal:application_detail", pk=application.pk)
 
 
@@ -116,7 +126,7 @@ def apply_continue(request: HttpRequest, pk: int) -> HttpResponse:
     """Where a draft was left: its current page, or the first page that applies."""
     application = get_application(request, pk)
     if not application.is_draft:
-        return detail_redirect(application)
+        return detail_redirect(application, request)
     spec = applications.application_form(application=application)
     pages = journey.pages_applying(spec, application.form_data)
     current = next((p for p in pages if p.id == application.current_page), None)
@@ -131,7 +141,7 @@ def apply_continue(request: HttpRequest, pk: int) -> HttpResponse:
 def apply_page(request: HttpRequest, pk: int, page_id: str) -> HttpResponse:
     application = get_application(request, pk)
     if not application.is_draft:
-        return detail_redirect(application)
+        return detail_redirect(application, request)
     spec = applications.application_form(application=application)
     page = spec.page(page_id)
     if page is None:
@@ -152,7 +162,7 @@ def apply_page(request: HttpRequest, pk: int, page_id: str) -> HttpResponse:
                 actor=request.user, application=application, data=posted.answers(), page=page.id
             )
         except IllegalTransition:
-            return detail_redirect(application)
+            return detail_redirect(application, request)
         application = result.application
         if action == "later":
             return _later(request)
@@ -194,7 +204,7 @@ def apply_materials(request: HttpRequest, pk: int) -> HttpResponse:
     """One file input per material the answers call for; a new file replaces the old one."""
     application = get_application(request, pk)
     if not application.is_draft:
-        return detail_redirect(application)
+        return detail_redirect(application, request)
     spec = applications.application_form(application=application)
     required = applications.materials_required(application=application)
     if request.method == "POST":
@@ -223,7 +233,7 @@ def apply_materials(request: HttpRequest, pk: int) -> HttpResponse:
             except UploadRefused as exc:
                 errors[code] = str(exc)
             except IllegalTransition:
-                return detail_redirect(application)
+                return detail_redirect(application, request)
         required = applications.materials_required(application=application)
         action = request.POST.get("action")
         if action == "continue":
@@ -370,14 +380,14 @@ def apply_check(request: HttpRequest, pk: int) -> HttpResponse:
             problems = _problems(applications.application_form(application=application),
                                  application, exc)  # fmt: skip
         except IllegalTransition:
-            return detail_redirect(application)
+            return detail_redirect(application, request)
         except ApplicationError as exc:
             problems = [{"text": str(exc), "href": ""}]
         else:
             return redirect("portal:apply_receipt", pk=submitted.pk)
         application = get_application(request, pk)
     if not application.is_draft:
-        return detail_redirect(application)
+        return detail_redirect(application, request)
     spec = applications.application_form(application=application)
     materials = applications.materials_required(application=application)
     context = {

@@ -103,7 +103,7 @@ def _rows(application: Any, snapshot: Any) -> dict[str, list[dict[str, Any]]]:
 def apply_prefill(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_application(request, pk)
     if not application.is_draft:
-        return detail_redirect(application)
+        return detail_redirect(application, request)
     snapshot = applications.prefill_for(actor=request.user, application=application)
     if snapshot is None or snapshot.confirmed_at is not None:
         return redirect("portal:apply_continue", pk=application.pk)
@@ -111,7 +111,7 @@ def apply_prefill(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             application_services.confirm_prefill(actor=request.user, application=application)
         except IllegalTransition:
-            return detail_redirect(application)
+            return detail_redirect(application, request)
         except ApplicationError as exc:
             messages.error(request, str(exc))
         return redirect("portal:apply_continue", pk=application.pk)
@@ -141,7 +141,7 @@ class ReportForm(forms.Form):
 def apply_prefill_report(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     application = get_application(request, pk)
     if not application.is_draft:
-        return detail_redirect(application)
+        return detail_redirect(application, request)
     snapshot = applications.prefill_for(actor=request.user, application=application)
     entry = snapshot.fields.get(field) if snapshot is not None else None
     if entry is None or entry.get("status") != prefill.Status.FOUND:

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from yiwang.applications import domain, workflow
 from yiwang.applications.constants import ApplicationStatus
@@ -21,7 +20,6 @@ from yiwang.applications.prefill.wants import (
     registry_info,
     wants_of,
 )
-from yiwang.applications.types import IllegalTransition
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 
@@ -178,7 +176,7 @@ def draft_of(actor: Any, application: Application, *, lock: bool) -> Application
             raise PermissionDenied("no such application")
     workflow.require_applicant(actor, app, own_only=True)
     if app.status != ApplicationStatus.DRAFT:
-        raise IllegalTransition(_("This application has been submitted and is no longer a draft."))
+        raise workflow.not_a_draft(app)
     return app
 
 

@@ -20,7 +20,6 @@ from yiwang.applications.services._common import current_language, record, subje
 from yiwang.applications.types import (
     ApplicationError,
     DraftSaved,
-    IllegalTransition,
 )
 from yiwang.catalogue.constants import Audience
 from yiwang.core import clock
@@ -122,9 +121,7 @@ def save_draft(
         app = workflow.lock_application(application.pk)
         workflow.require_applicant(actor, app, own_only=True)
         if app.status != ApplicationStatus.DRAFT:
-            raise IllegalTransition(
-                _("This application has been submitted and is no longer a draft.")
-            )
+            raise workflow.not_a_draft(app)
         # Answers confirmed from a registry are the registry's: a change goes through a report
         # of the wrong value (prefill.report_prefill_error), not through the form.
         prefill.refuse_locked_changes(app, data)

@@ -141,7 +141,7 @@ def test_a_waiting_task_cannot_be_claimed(submitted_shop: Any, clerk: Any) -> No
 
     with pytest.raises(IllegalTransition) as caught:
         services.claim_task(actor=clerk("market.approver"), task=task)
-    assert "Waiting for an earlier step" in str(caught.value)
+    assert "the task is waiting for an earlier step." in str(caught.value)
 
 
 def test_protected_status_cannot_be_set_directly(submitted_shop: Any) -> None:

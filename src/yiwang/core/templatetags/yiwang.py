@@ -6,6 +6,7 @@ Load with ``{% load yiwang %}``. The form helpers are what ``includes/field.html
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -171,11 +172,17 @@ def render_widget(field: BoundField, hint: str = "") -> SafeString:
         attrs["aria-describedby"] = ids
     if field.errors:
         attrs["aria-invalid"] = "true"
-    css = _control_class(field.field.widget)
+    widget = field.field.widget
+    css = _control_class(widget)
     if css:
-        existing = field.field.widget.attrs.get("class", "")
+        existing = widget.attrs.get("class", "")
         attrs["class"] = f"{existing} {css}".strip()
-    return field.as_widget(attrs=attrs)
+    if isinstance(widget, forms.Textarea) and "maxlength" in widget.attrs:
+        # A browser cuts a longer paste at maxlength without a word; the field's own check says
+        # how long the text may be, beside it, and what was typed comes back whole.
+        widget = copy.copy(widget)
+        widget.attrs = {k: v for k, v in widget.attrs.items() if k != "maxlength"}
+    return field.as_widget(widget=widget, attrs=attrs)
 
 
 def _control_class(widget: forms.Widget) -> str:

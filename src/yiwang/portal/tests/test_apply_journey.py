@@ -316,3 +316,26 @@ def test_a_control_character_in_an_answer_is_named_once_beside_it_and_kept_on_sc
     error = doc.by_id("id_full_name-error")
     assert error is not None and error.text.count("control character") == 1
     assert len(doc.one(class_="error-summary").find_all("li")) == 1
+
+
+def test_a_page_sent_to_a_draft_submitted_or_withdrawn_meanwhile_says_it_was_not_saved(
+    world: Any, citizen: Any
+) -> None:
+    from yiwang.applications import services
+    from yiwang.portal.tests.service_world import submitted_bundle
+
+    client = client_for(citizen)
+    pk = submitted_bundle(client)  # submitted in another tab; this one still shows a page
+    sent = client.post(page_url(pk, BUNDLE_PAGES[0]), {**ABOUT_YOU, "action": "continue"},
+                       follow=True)  # fmt: skip
+    assert "This application has been submitted, so what you sent was not saved." in (
+        sent.content.decode()
+    )
+
+    draft = start(client, "bundle", "move-house")
+    services.withdraw_application(
+        actor=citizen, application=selectors.application_for(actor=citizen, pk=draft)
+    )
+    sent = client.post(page_url(draft, BUNDLE_PAGES[0]), {**ABOUT_YOU, "action": "continue"},
+                       follow=True)  # fmt: skip
+    assert "This draft was withdrawn, so what you sent was not saved." in sent.content.decode()
