@@ -81,6 +81,29 @@ def _may_decide(actor: Any, task: Any) -> bool:
     return Role.TEAM_LEAD in identity.staff_roles(actor, department=task.department)
 
 
+def _why_not_yours(task: Any) -> str:
+    if task.status not in DECIDABLE:
+        status = str(task.get_status_display())
+        return _(
+            "Your decision was not recorded: this task was decided meanwhile (it is now "
+            "%(status)s)."
+        ) % {"status": status[:1].lower() + status[1:]}
+    return _(
+        "Your decision was not recorded: %(name)s has claimed this task meanwhile, and only "
+        "they or a team lead may decide it now."
+    ) % {"name": task.assignee}
+
+
+def _unsent(request: HttpRequest) -> list[tuple[str, str]]:
+    """What the clerk wrote in the decision form, to copy: the reason and the note."""
+    labels = {"reason": _("Reason for refusing"), "note": _("What to correct, and how")}
+    return [
+        (label, text)
+        for name, label in labels.items()
+        if (text := str(request.POST.get(name, "")).strip())
+    ]
+
+
 def _people(actor: Any, task: Any) -> list[tuple[str, str]]:
     return [
         (str(a.pk), f"{a} ({a.username})")
@@ -96,6 +119,9 @@ def _render(
     decision_form: DecisionForm | None = None,
     assign_form: AssignForm | None = None,
     shown: CaseFile | None = None,
+    refused: str = "",
+    unsent: list[tuple[str, str]] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     actor = request.user
     # What of the application this case's clerks are shown: for a bundle, what its service asks.
@@ -129,11 +155,13 @@ def _render(
         "can_claim": task.status == TaskStatus.OPEN,
         "decision_form": decision_form if may_decide else None,
         "assign_form": assign_form if people else None,
+        "refused": refused,
+        "unsent": unsent or [],
         # The page's one form with errors, for the title and the error summary.
         "form": decision_form if decision_form is not None and decision_form.errors
         else assign_form if assign_form is not None and assign_form.errors else None,
     }  # fmt: skip
-    return render(request, "backoffice/tasks/task.html", context)
+    return render(request, "backoffice/tasks/task.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -145,8 +173,11 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return _render(request, task)
     if not _may_decide(actor, task):
-        messages.error(request, _("This task cannot be decided by you now."))
-        return HttpResponseRedirect(reverse("backoffice:task", args=[pk]))
+        # Decided or claimed by someone else since the page was opened: said who and what,
+        # and what this clerk wrote shown back, not dropped on the way to a redirect.
+        return _render(
+            request, task, refused=_why_not_yours(task), unsent=_unsent(request), status=409
+        )
     shown = selectors.case_file_for(actor=actor, task=task)
     form = _decision_form(shown, request.POST)
     if form.is_valid():

@@ -192,10 +192,29 @@ def test_a_task_another_clerk_holds_is_decided_only_by_a_team_lead(
     lead_page = page_of(logged_in(lead).get(url(task)))
 
     assert colleague_page.find("h2", id="decision-heading") is None
-    assert refused.status_code == 302
+    assert refused.status_code == 409
     task.refresh_from_db()
     assert task.status == "claimed" and task.assignee == holder
     assert lead_page.find("h2", id="decision-heading") is not None
+
+
+def test_a_decision_refused_because_a_colleague_came_first_keeps_what_was_written(
+    world: w.World, logged_in: Login
+) -> None:
+    task = w.open_task(w.submitted(w.citizen()))
+    holder, colleague = w.clerk(world.licensing), w.clerk(world.licensing)
+    reason = "The premises plan is missing the fire exits.\nPlease send a new one."
+    logged_in(holder).post(f"{url(task)}claim/")
+
+    claimed = logged_in(colleague).post(url(task), {"decision": "reject", "reason": reason})
+    text = claimed.content.decode()
+    assert claimed.status_code == 409
+    assert f"{holder} has claimed this task meanwhile" in text
+    assert "The premises plan is missing the fire exits.<br>Please send a new one." in text
+
+    logged_in(holder).post(url(task), {"decision": "approve"})
+    decided = logged_in(colleague).post(url(task), {"decision": "reject", "reason": reason})
+    assert "this task was decided meanwhile (it is now done)" in decided.content.decode()
 
 
 def test_a_team_lead_hands_a_task_to_a_reviewer(world: w.World, logged_in: Login) -> None:
