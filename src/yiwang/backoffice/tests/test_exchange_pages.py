@@ -147,6 +147,23 @@ def test_reject_needs_a_reason_and_is_for_the_provider(loaded: World) -> None:
     assert agreement(w, code).state == AgreementState.REJECTED
 
 
+def test_an_action_overtaken_by_another_says_so_and_shows_the_note(loaded: World) -> None:
+    w = loaded
+    code = requested(w)
+    url = f"/backoffice/exchange/agreements/{code}/"
+    provider = client_for(w.registrar_officer)
+    assert provider.post(url + "reject/", {"reject-note": "No legal basis"}).status_code == 302
+
+    # The same officer's other tab still shows "Approve", with a note typed in it.
+    late = provider.post(url + "approve/", {"approve-note": "Checked with the legal team."})
+
+    page = late.content.decode()
+    assert late.status_code == 400
+    assert "“Approve” was not done: the agreement has changed since you opened this page." in page
+    assert "Checked with the legal team." in page
+    assert agreement(w, code).state == AgreementState.REJECTED
+
+
 def test_request_form_reports_mistakes_beside_the_fields(loaded: World) -> None:
     response = client_for(loaded.tax_officer).post(
         "/backoffice/exchange/agreements/new/",

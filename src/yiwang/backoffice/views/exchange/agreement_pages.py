@@ -183,6 +183,16 @@ def _detail(
             else NoteForm(prefix=name, required=action["note"])
         )
         actions.append({"name": name, "label": action["label"], "form": shown})
+    # An action the agreement's state no longer allows (another officer, or the other side,
+    # acted since the page was opened): its form is not drawn, so why and what was typed are
+    # said at the top instead.
+    stale = None
+    if failed and form is not None and failed not in {a["name"] for a in actions}:
+        stale = {
+            "label": ACTIONS[failed]["label"],
+            "errors": [str(e) for e in form.non_field_errors()],
+            "note": str(form.data.get(f"{failed}-note", "")).strip(),
+        }
     masking = [
         (name, Masking(m).label if m in Masking.values else m)
         for name, m in sorted(agreement.masking.items())
@@ -206,6 +216,7 @@ def _detail(
         ],
         "history": _history(request, agreement),
         "actions": actions,
+        "stale": stale,
         "state_labels": {s.value: s.label for s in AgreementState},
     }
     return render(request, "backoffice/exchange/agreement.html", context, status=status)
