@@ -12,3 +12,6 @@ urlpatterns = [
     path("", include("yiwang.audit.urls")),
     path("", include("yiwang.core.urls")),
 ]
+
+# A request the site cannot read: said with the site's shell and, for one too large, why.
+handler400 = "yiwang.core.views.bad_request"

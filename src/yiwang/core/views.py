@@ -38,3 +38,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     from yiwang.core.kept_post import kept_post
 
     return render(request, "403_csrf.html", {"kept": kept_post(request)}, status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400: what the browser sent cannot be read; when it was too large, says so and how
+    large a form may be (Django's DATA_UPLOAD_MAX_MEMORY_SIZE, files not counted)."""
+    from django.conf import settings
+    from django.core.exceptions import RequestDataTooBig
+
+    too_large = isinstance(exception, RequestDataTooBig)
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    context = {"too_large": too_large, "limit_mb": f"{limit / (1024 * 1024):.1f}"}
+    return render(request, "400.html", context, status=400)

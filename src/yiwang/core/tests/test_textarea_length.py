@@ -24,3 +24,15 @@ def test_a_text_area_is_rendered_without_maxlength_and_a_long_text_is_refused_wh
     assert "at most 20 characters" in html
     one_line = render_to_string("includes/field.html", {"field": _Reason()["code"]})
     assert 'maxlength="8"' in one_line  # a one-line input keeps it
+
+
+def test_a_form_too_large_to_read_is_said_to_be_too_large(client: object, db: object) -> None:
+    from django.test import Client
+
+    browser = Client(HTTP_HOST="localhost")
+    browser.cookies["django_language"] = "en"
+    response = browser.post("/my/consents/new/", {"note": "x" * (3 * 1024 * 1024)})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "larger than the site accepts from one form (2.5 MB, files not counted)" in page
