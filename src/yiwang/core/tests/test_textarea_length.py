@@ -26,7 +26,7 @@ def test_a_text_area_is_rendered_without_maxlength_and_a_long_text_is_refused_wh
     assert 'maxlength="8"' in one_line  # a one-line input keeps it
 
 
-def test_a_form_too_large_to_read_is_said_to_be_too_large(client: object, db: object) -> None:
+def test_a_form_too_large_to_read_is_said_to_be_too_large(db: object) -> None:
     from django.test import Client
 
     browser = Client(HTTP_HOST="localhost")
