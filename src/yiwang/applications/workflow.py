@@ -124,6 +124,11 @@ def transition(obj: Any, name: str, *args: Any) -> Any:
         ) from exc
 
 
+def correction_closed(correction: Any) -> IllegalTransition:
+    """Why a correction can no longer be answered: it was, or it was cancelled."""
+    return IllegalTransition(domain.correction_closed_message(correction.status))
+
+
 def not_a_draft(application: Any) -> IllegalTransition:
     """Why a draft's answers or files can no longer change: it was sent, or withdrawn."""
     if application.status == ApplicationStatus.WITHDRAWN:

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from yiwang.applications import prefill
+from yiwang.applications import domain, prefill
 from yiwang.applications import selectors as applications
 from yiwang.applications import services as application_services
 from yiwang.applications.constants import ApplicationStatus, CaseStatus, CorrectionStatus
@@ -151,7 +151,9 @@ def correction(request: HttpRequest, pk: int, correction_pk: int) -> HttpRespons
     if asked.case.application_id != application.pk:
         raise Http404
     if asked.status != CorrectionStatus.OPEN:
-        messages.info(request, _("This correction has already been answered."))
+        messages.info(request, domain.correction_closed_message(asked.status))
+        if request.method == "POST":
+            messages.error(request, _("What you sent on the correction page was not saved."))
         return redirect("portal:application_detail", pk=application.pk)
     spec = applications.application_form(application=application)
     data = application.form_data

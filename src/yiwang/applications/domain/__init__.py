@@ -31,7 +31,11 @@ from yiwang.applications.domain.answers import (
     storable,
     validate_answers,
 )
-from yiwang.applications.domain.corrections import CorrectionScope, correction_scope
+from yiwang.applications.domain.corrections import (
+    CorrectionScope,
+    correction_closed_message,
+    correction_scope,
+)
 from yiwang.applications.domain.deadlines import CaseDates, Pause, case_dates, deadline_state_on
 from yiwang.applications.domain.forms import FormSpec, MaterialSpec, PageSpec, clean_answers
 from yiwang.applications.domain.parts import NOTHING, FormPart, Part, parts_of, service_part
@@ -78,6 +82,7 @@ __all__ = [
     "check_character",
     "clean_answers",
     "coerce_answer",
+    "correction_closed_message",
     "correction_scope",
     "deadline_state_on",
     "draft_pk",

@@ -7,6 +7,9 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from yiwang.applications.constants import CorrectionStatus
 from yiwang.applications.domain.forms import FormSpec, clean_answers
 from yiwang.core.cel import ConditionEvaluationError
 
@@ -152,3 +155,13 @@ def correction_scope(
         materials_because=materials_because,
         asked_materials=tuple(asked_materials),
     )
+
+
+def correction_closed_message(status: str) -> str:
+    """Why a correction that is no longer open cannot be answered, in the active language."""
+    if status == CorrectionStatus.CANCELLED:
+        return _(
+            "This correction was cancelled (the application was withdrawn, or its case ended), "
+            "so it can no longer be answered."
+        )
+    return _("This correction has already been answered.")

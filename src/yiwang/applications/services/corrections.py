@@ -31,7 +31,6 @@ from yiwang.applications.services._common import (
 from yiwang.applications.services.uploads import discard_files, save_upload
 from yiwang.applications.types import (
     FormInvalid,
-    IllegalTransition,
     SubmissionIncomplete,
     UploadRefused,
 )
@@ -164,7 +163,7 @@ def resubmit_correction(
             case = workflow.lock_case(correction.case_id)
             locked = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
             if locked.status != CorrectionStatus.OPEN:
-                raise IllegalTransition(_("This correction has already been answered."))
+                raise workflow.correction_closed(locked)
             spec, pinned = workflow.form_of(app)
             scope = selectors.correction_scope(application=app, correction=locked, data=data)
             not_asked = [name for name in data if name not in scope.fields]

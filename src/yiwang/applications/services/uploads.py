@@ -163,7 +163,7 @@ def add_upload(
                 if correction.case.application_id != app.pk:
                     raise PermissionDenied("the correction is not of this application")
                 if correction.status != CorrectionStatus.OPEN:
-                    raise IllegalTransition(_("This correction has already been answered."))
+                    raise workflow.correction_closed(correction)
                 if material_code not in correction.materials:
                     scope = selectors.correction_scope(
                         application=app, correction=correction, data=data or {}

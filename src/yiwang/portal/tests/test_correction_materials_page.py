@@ -132,3 +132,20 @@ def test_going_back_to_a_small_shop_needs_no_plan(world: Any, clerk: Any, citize
 
     assert response.status_code == 302
     assert not MaterialUpload.objects.filter(material_code="fire-plan").exists()
+
+
+def test_a_correction_sent_after_the_application_was_withdrawn_says_it_was_cancelled(
+    world: Any, citizen: Any, clerk: Any
+) -> None:
+    application = submitted_small_shop(citizen, "service")
+    asked = ask(clerk, application, ["floor_area"])
+    client = client_for(citizen, "en")
+    url = f"/my/applications/{application.pk}/corrections/{asked.pk}/"
+    services.withdraw_application(actor=citizen, application=application)  # in another tab
+
+    sent = client.post(url, {"floor_area": "120"}, follow=True)
+
+    page = sent.content.decode()
+    assert "This correction was cancelled (the application was withdrawn" in page
+    assert "What you sent on the correction page was not saved." in page
+    assert CorrectionRequest.objects.get(pk=asked.pk).status == CorrectionStatus.CANCELLED
