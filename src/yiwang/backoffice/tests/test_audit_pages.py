@@ -94,6 +94,7 @@ def test_search_by_subject_shows_only_their_events_and_is_recorded(auditor: Clie
     _event(OTHER)
     response = auditor.get("/backoffice/audit/", {"subject": PERSON.lower()})
     assert response.status_code == 200
+    assert "<title>搜索结果 – 审计日志 –" in response.content.decode()
     shown = [event.pk for event in response.context["events"]]
     assert shown == [event.pk for event in reversed(mine)]
     viewed = _last("audit.log_viewed")

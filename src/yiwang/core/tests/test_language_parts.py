@@ -34,3 +34,12 @@ def test_text_of_one_language_and_html_are_left_as_they_are() -> None:
     )
     assert _render("只有中文，末位为 X。", "zh-hans") == "只有中文，末位为 X。"
     assert _render(mark_safe("<b>补正</b>"), "en") == "<b>补正</b>"
+
+
+def test_a_translated_sentence_held_by_translate_as_is_marked_too() -> None:
+    with translation.override("en"):
+        html = Template(
+            '{% load i18n yiwang %}{% translate "Corrections asked for (补正)" as heading %}'
+            "{{ heading|language_parts }}"
+        ).render(Context({}))
+    assert html == 'Corrections asked for (<span lang="zh-Hans">补正</span>)'

@@ -204,8 +204,11 @@ def test_inbox_lists_messages_and_opening_one_marks_it_read(world: Any, citizen:
     assert "1 unread message" in inbox.text
     item = inbox.one("li", class_="unread")
     link = item.one("a").get("href")
+    # Written in the account's language (Chinese) and read on an English page: marked so.
+    assert item.one("a").get("lang") == "zh-Hans"
     message = html(client.get(link)).one("main")
     assert f"/my/applications/{pk}/" in [a.get("href") for a in message.find_all("a")]
+    assert message.one("h1").get("lang") == "zh-Hans"
     inbox = html(client.get("/my/inbox/")).one("main")
     assert "0 unread messages" in inbox.text
     assert inbox.find("li", class_="unread") is None
