@@ -75,7 +75,7 @@ def language_parts(text: Any, autoescape: bool = True) -> SafeString:
     instead of spelling it out (WCAG 2.1, 3.1.2). Text that is already HTML is left as it is."""
     # HTML (markup, or an entity) is not to be cut into. Text marked safe with neither, as
     # {% translate "…" as name %} gives, is marked like any other: escaping leaves it as it is.
-    if isinstance(text, SafeData) and ("<" in text or "&" in text):
+    if isinstance(text, SafeData) and ("<" in str(text) or "&" in str(text)):
         return SafeString(text)
     text = "" if text is None else str(text)
     english = (get_language() or settings.LANGUAGE_CODE).lower().startswith("en")
