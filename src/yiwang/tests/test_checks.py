@@ -138,6 +138,9 @@ def test_pending_migrations_are_reported_only_when_a_database_is_named(
     (message,) = checks.check_database(databases=["default"])
     assert message.id == "yiwang.W031"
     assert "yiwang migrate" in message.hint
+    # Django's migrate command runs the checks before migrating: no warning of what it does.
+    monkeypatch.setattr("sys.argv", ["yiwang", "manage", "migrate"])
+    assert checks.check_database(databases=["default"]) == []
 
 
 def test_the_checks_are_registered_when_django_starts() -> None:
