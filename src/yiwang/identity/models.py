@@ -17,8 +17,11 @@ from yiwang.core.models import TimeStampedModel
 from yiwang.identity import domain
 from yiwang.identity.constants import AccountKind, IdKind, RegionLevel, RepresentativeRole, Role
 
-# What the data files allow (``demo/schemas``), checked the same when a form writes: a code or a
-# user name is typed into addresses, files and logs, so it holds no spaces and no symbols.
+# What the data files allow (``demo/schemas``), checked the same when a form writes (each model's
+# clean(), which the admin's forms call): a code or a user name is typed into addresses, files
+# and logs, so it holds no spaces and no symbols. Not field validators: those are part of the
+# migrations' state, and altering the fields of the account model makes every fresh migrate
+# rebuild the models that refer to it.
 REGION_CODE = RegexValidator(
     r"^[A-Z0-9]{2,32}\Z", _("Use 2 to 32 capital letters and digits, without spaces.")
 )
@@ -34,6 +37,20 @@ PHONE = RegexValidator(
     r"^[+(]?[0-9][0-9 ()-]{2,31}\Z",
     _("Enter a phone number: digits, with + at the start, spaces, brackets and - allowed."),
 )
+
+
+def _check_formats(instance: models.Model, rules: dict[str, RegexValidator]) -> None:
+    """Each field's value against its rule, the errors beside the fields (empty values pass)."""
+    errors: dict[str, list[ValidationError]] = {}
+    for name, rule in rules.items():
+        value = getattr(instance, name)
+        if value:
+            try:
+                rule(value)
+            except ValidationError as exc:
+                errors[name] = [exc]
+    if errors:
+        raise ValidationError(errors)
 
 
 class BilingualName(models.Model):
@@ -55,7 +72,7 @@ class BilingualName(models.Model):
 class Region(BilingualName, TimeStampedModel):
     """One node of the administrative tree (nation → province → city → district → ...)."""
 
-    code = models.CharField(_("code"), max_length=32, unique=True, validators=[REGION_CODE])
+    code = models.CharField(_("code"), max_length=32, unique=True)
     level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
         "self",
@@ -70,6 +87,9 @@ class Region(BilingualName, TimeStampedModel):
         verbose_name = _("region")
         verbose_name_plural = _("regions")
 
+    def clean(self) -> None:
+        _check_formats(self, {"code": REGION_CODE})
+
     def ancestors(self) -> list[Region]:
         chain: list[Region] = []
         node = self.parent
@@ -80,7 +100,7 @@ class Region(BilingualName, TimeStampedModel):
 
 
 class Department(BilingualName, TimeStampedModel):
-    code = models.CharField(_("code"), max_length=32, unique=True, validators=[DEPARTMENT_CODE])
+    code = models.CharField(_("code"), max_length=32, unique=True)
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="departments", verbose_name=_("region")
     )
@@ -90,6 +110,9 @@ class Department(BilingualName, TimeStampedModel):
         ordering: ClassVar = ["code"]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
+
+    def clean(self) -> None:
+        _check_formats(self, {"code": DEPARTMENT_CODE})
 
 
 class AccountManager(BaseUserManager["Account"]):
@@ -108,7 +131,7 @@ class AccountManager(BaseUserManager["Account"]):
 class Account(AbstractBaseUser, PermissionsMixin):
     """A login. Citizens and staff are separate kinds: one account is never both."""
 
-    username = models.CharField(_("user name"), max_length=150, unique=True, validators=[USERNAME])
+    username = models.CharField(_("user name"), max_length=150, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=AccountKind.choices)
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -127,6 +150,10 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        _check_formats(self, {"username": USERNAME})
 
     @property
     def is_staff(self) -> bool:
@@ -195,7 +222,7 @@ class Person(TimeStampedModel):
     )
     name = models.CharField(_("name"), max_length=200)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[PHONE])
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
 
     class Meta:
@@ -213,6 +240,7 @@ class Person(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
+        _check_formats(self, {"phone": PHONE})
         if self.id_kind == IdKind.NATIONAL_ID:
             try:
                 domain.check_national_id(self.national_id or "")
