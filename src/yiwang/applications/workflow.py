@@ -48,6 +48,7 @@ from yiwang.core import calendar, clock
 from yiwang.core.db import rows
 from yiwang.core.db.compiled import CompiledQuery
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import in_running_text
 from yiwang.identity import selectors as identity
 from yiwang.identity.constants import Role
 
@@ -117,10 +118,10 @@ def transition(obj: Any, name: str, *args: Any) -> Any:
     try:
         return getattr(obj, name)(*args)
     except TransitionNotAllowed as exc:
-        label = str(getattr(obj, "get_status_display", lambda: obj.status)())
+        label = getattr(obj, "get_status_display", lambda: obj.status)()
         raise IllegalTransition(
             _("This cannot be done now: the %(thing)s is %(status)s.")
-            % {"thing": obj._meta.verbose_name, "status": label[:1].lower() + label[1:]}
+            % {"thing": obj._meta.verbose_name, "status": in_running_text(label)}
         ) from exc
 
 

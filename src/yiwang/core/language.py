@@ -28,3 +28,10 @@ def pick_marked(zh: str, en: str) -> SafeString:
 def list_separator() -> str:
     """What goes between the items of a list in running text: 、 in Chinese, a comma in English."""
     return ", " if is_english() else "、"
+
+
+def in_running_text(label: str) -> str:
+    """A label (a status, a state) as it reads inside a sentence: "Being worked on" becomes
+    "being worked on"; Chinese is unchanged."""
+    text = str(label)
+    return text[:1].lower() + text[1:]

@@ -17,6 +17,7 @@ from jsonschema.exceptions import ValidationError
 
 from yiwang.applications.domain.forms import FormSpec
 from yiwang.catalogue import domain as catalogue
+from yiwang.core.form_fields import has_control_character
 from yiwang.core.language import pick
 from yiwang.identity.domain import IdentifierError
 
@@ -68,11 +69,6 @@ def coerce_answer(schema: Mapping[str, Any], raw: Any) -> Any:
     return text if kind == "string" else raw
 
 
-# Characters nobody types into an answer: the C0 controls but tab, line feed and carriage
-# return, and DEL. NUL cannot even be stored (PostgreSQL's JSON has no place for it).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _leaves(value: Any) -> Iterable[Any]:
     if isinstance(value, Mapping):
         for item in value.values():
@@ -84,28 +80,31 @@ def _leaves(value: Any) -> Iterable[Any]:
         yield value
 
 
+def _non_finite(leaf: Any) -> bool:
+    return isinstance(leaf, float) and not math.isfinite(leaf)
+
+
 def answer_problem(value: Any) -> str | None:
-    """What makes an answer unusable whatever the question: a control character, or a number
-    JSON cannot hold (infinite, not a number). None for every other answer."""
+    """What makes an answer unusable whatever the question: a control character (the forms'
+    rule, :func:`yiwang.core.form_fields.has_control_character`, and NUL), or a number JSON
+    cannot hold (infinite, not a number). None for every other answer."""
     for leaf in _leaves(value):
-        if isinstance(leaf, str) and _CONTROL.search(leaf):
+        if isinstance(leaf, str) and ("\x00" in leaf or has_control_character(leaf)):
             return _(
                 "This answer contains a control character (such as NUL or ESC), which cannot be "
                 "kept: type the answer again without it."
             )
-        if isinstance(leaf, float) and not math.isfinite(leaf):
+        if _non_finite(leaf):
             return _("Enter a number: infinity and NaN are not numbers an answer can hold.")
     return None
 
 
 def storable(value: Any) -> bool:
-    """Whether the database can hold this answer as it is (no NUL, only finite numbers)."""
-    for leaf in _leaves(value):
-        if isinstance(leaf, str) and "\x00" in leaf:
-            return False
-        if isinstance(leaf, float) and not math.isfinite(leaf):
-            return False
-    return True
+    """Whether the database can hold this answer as it is: no NUL (PostgreSQL's JSON has no
+    place for it), only finite numbers."""
+    return not any(
+        (isinstance(leaf, str) and "\x00" in leaf) or _non_finite(leaf) for leaf in _leaves(value)
+    )
 
 
 @cache

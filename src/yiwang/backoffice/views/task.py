@@ -28,6 +28,7 @@ from yiwang.backoffice import selectors as backoffice
 from yiwang.backoffice.forms import AssignForm, DecisionForm
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.language import in_running_text
 from yiwang.identity import selectors as identity
 from yiwang.identity.access import staff_required
 from yiwang.identity.constants import Role
@@ -83,11 +84,10 @@ def _may_decide(actor: Any, task: Any) -> bool:
 
 def _why_not_yours(task: Any) -> str:
     if task.status not in DECIDABLE:
-        status = str(task.get_status_display())
         return _(
             "Your decision was not recorded: this task was decided meanwhile (it is now "
             "%(status)s)."
-        ) % {"status": status[:1].lower() + status[1:]}
+        ) % {"status": in_running_text(task.get_status_display())}
     return _(
         "Your decision was not recorded: %(name)s has claimed this task meanwhile, and only "
         "they or a team lead may decide it now."
