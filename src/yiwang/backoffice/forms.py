@@ -51,7 +51,7 @@ class QueueFilterForm(forms.Form):
             self,
             "status",
             [
-                ("", _("In the queue or being worked on")),
+                ("", _("All open tasks")),
                 *((s.value, s.label) for s in QUEUE_STATUSES),
             ],
         )

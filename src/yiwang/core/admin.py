@@ -1,8 +1,12 @@
-"""The background tasks' results in the admin, in the reader's language.
+"""The admin in the reader's language where Django and django-tasks-db leave it in English.
 
 django-tasks-db registers its own page with column names that are not marked for translation
 (the task's name, its id); the same page is registered again here with names that are. What it
 shows and allows (nothing but reading) is unchanged.
+
+Django draws a yes/no value as an icon whose text alternative is Python's ``True``/``False``,
+untranslated, which a screen reader reads out on Chinese pages; it is replaced by "Yes"/"No"
+in the page's language (Django looks the function up on its module at every use).
 """
 
 from __future__ import annotations
@@ -11,7 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.templatetags import admin_list
 from django.http import HttpRequest
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
@@ -53,3 +62,14 @@ class TaskResultAdmin(DBTaskResultAdmin):
 if admin.site.is_registered(DBTaskResult):
     admin.site.unregister(DBTaskResult)
 admin.site.register(DBTaskResult, TaskResultAdmin)
+
+
+def _boolean_icon(value: bool | None) -> SafeString:
+    if value is None:
+        name, text = "unknown", gettext("Unknown")
+    else:
+        name, text = ("yes", gettext("Yes")) if value else ("no", gettext("No"))
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{name}.svg"), text)
+
+
+vars(admin_list)["_boolean_icon"] = _boolean_icon

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -240,32 +240,36 @@ class Person(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
-        _check_formats(self, {"phone": PHONE})
+        # Every mistake at once, each beside its field: the document first, then the phone.
+        errors: dict[str, list[ValidationError]] = {}
         if self.id_kind == IdKind.NATIONAL_ID:
             try:
                 domain.check_national_id(self.national_id or "")
             except domain.IdentifierError as exc:
-                raise ValidationError(
-                    {"national_id": ValidationError(exc.message, code=exc.code)}
-                ) from exc
-            return
-        # A person is identified by one document (id_kind). A citizen ID number beside a
-        # passport would go unchecked, and lookups by citizen ID would find this person by it;
-        # so it is refused next to the field, never kept unchecked nor silently dropped.
-        if self.national_id:
-            raise ValidationError(
-                {
-                    "national_id": ValidationError(
-                        _(
-                            "A person identified by passport has no citizen ID number here: "
-                            "leave this empty, or change “identified by” to citizen ID number."
-                        ),
-                        code="passport_holder",
-                    )
-                }
-            )
-        if not (self.passport_number and len(self.nationality) == 3):
-            raise ValidationError(_("A foreign person needs a passport number and nationality."))
+                errors["national_id"] = [ValidationError(exc.message, code=exc.code)]
+        elif self.national_id:
+            # A person is identified by one document (id_kind). A citizen ID number beside a
+            # passport would go unchecked, and lookups by citizen ID would find this person by
+            # it; so it is refused next to the field, never kept unchecked nor silently dropped.
+            errors["national_id"] = [
+                ValidationError(
+                    _(
+                        "A person identified by passport has no citizen ID number here: "
+                        "leave this empty, or change “identified by” to citizen ID number."
+                    ),
+                    code="passport_holder",
+                )
+            ]
+        elif not (self.passport_number and len(self.nationality) == 3):
+            errors[NON_FIELD_ERRORS] = [
+                ValidationError(_("A foreign person needs a passport number and nationality."))
+            ]
+        try:
+            _check_formats(self, {"phone": PHONE})
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Firm(TimeStampedModel):

@@ -235,6 +235,8 @@ def error_message(error: ValidationError) -> str:
         return _("Choose one of the options given.")
     if keyword == "type":
         kinds = [limit] if isinstance(limit, str) else list(limit)
+        if kinds and kinds[0] in ("integer", "number") and _too_large(error.instance):
+            return _("This number is too large to work with: enter a smaller one.")
         message = _TYPE_MESSAGES.get(str(kinds[0])) if kinds else None
         return message() if message else _("This answer is not accepted.")
     if keyword in ("minItems", "maxItems"):
@@ -242,6 +244,21 @@ def error_message(error: ValidationError) -> str:
     if keyword == "uniqueItems":
         return _("Give each answer only once.")
     return _("This answer is not accepted.")
+
+
+# Digits, perhaps signed, perhaps with a fraction or an exponent: a number as people write it.
+_NUMERAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _too_large(instance: Any) -> bool:
+    """Whether a refused answer is a number written in full that no number type holds (more
+    digits than Python reads, or past the largest float), rather than something else."""
+    if not isinstance(instance, str) or not _NUMERAL.fullmatch(instance.strip()):
+        return False
+    try:
+        return not math.isfinite(float(instance))
+    except ValueError:
+        return False
 
 
 def _items_message(keyword: str, limit: int, schema: Any) -> str:

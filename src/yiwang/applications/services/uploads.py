@@ -38,6 +38,21 @@ logger = logging.getLogger(__name__)
 _CHUNK = 64 * 1024
 
 
+# The longest file name kept, as the column holds it.
+NAME_LIMIT = 255
+
+
+def shown_name(name: str) -> str:
+    """The name a file is listed under: its own, or, past the column's length, its start and its
+    extension with "…" between, so that the shortening shows and the type stays readable."""
+    name = PurePath(name).name
+    if len(name) <= NAME_LIMIT:
+        return name
+    suffix = PurePath(name).suffix
+    suffix = suffix if len(suffix) <= 16 else ""
+    return name[: NAME_LIMIT - len(suffix) - 1] + "…" + suffix
+
+
 def _extension(name: str) -> str:
     return PurePath(name).suffix.lower()
 
@@ -109,7 +124,7 @@ def save_upload(
         application=application,
         material_code=material.code,
         file=name,
-        original_name=PurePath(uploaded_file.name or "").name[:255],
+        original_name=shown_name(uploaded_file.name or ""),
         content_type=content_type,
         size=uploaded_file.size or 0,
         sha256=sha256,

@@ -86,3 +86,18 @@ def test_a_commitment_answered_no_says_it_must_be_yes() -> None:
         "Answer yes to go on: the application cannot be made without it."
     )
     assert domain.error_message(other) == "Choose one of the options given."
+
+
+def test_a_number_too_large_for_any_number_type_is_called_too_large() -> None:
+    from jsonschema import Draft202012Validator
+
+    def message(schema: dict[str, str], typed: str) -> str:
+        coerced = domain.coerce_answer(schema, typed)
+        return domain.error_message(next(Draft202012Validator(schema).iter_errors(coerced)))
+
+    too_large = "This number is too large to work with: enter a smaller one."
+    assert message({"type": "number"}, "9" * 400) == too_large
+    assert message({"type": "number"}, "-1e400") == too_large
+    assert message({"type": "integer"}, "9" * 5000) == too_large
+    assert message({"type": "number"}, "twelve") == "Enter a number."
+    assert message({"type": "number"}, "1_000") == "Enter a number."

@@ -145,3 +145,14 @@ def _zip(entries: dict[str, bytes]) -> bytes:
 def test_sniffing_recognises_files_by_their_bytes(content: bytes, expected: set[str]) -> None:
     found = domain.sniff_content_types(content[: domain.SNIFF_BYTES], lambda: io.BytesIO(content))
     assert found == expected
+
+
+def test_a_file_name_past_the_column_is_shortened_visibly_keeping_its_extension() -> None:
+    from yiwang.applications.services.uploads import NAME_LIMIT, shown_name
+
+    assert shown_name("C:/scans/身份证.pdf") == "身份证.pdf"
+    long = "扫描件" * 100 + ".pdf"
+    shown = shown_name(long)
+    assert len(shown) == NAME_LIMIT
+    assert shown.endswith("….pdf") and shown.startswith("扫描件扫描件")
+    assert shown_name("x" * 300).endswith("…")

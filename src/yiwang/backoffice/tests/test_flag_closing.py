@@ -11,6 +11,7 @@ from django.test import Client
 from yiwang.core.testing.html import parse
 from yiwang.exchange import services
 from yiwang.exchange.selectors import flag_raised_by
+from yiwang.exchange.services.flags import close_flag
 from yiwang.exchange.tests.conftest import (  # the exchange's own small world
     World,
     clean_hooks,
@@ -120,3 +121,29 @@ def test_the_closed_flag_shows_the_outcome_and_note_to_the_providers_officer(
         .content.decode()
     )
     assert Notification.objects.filter(event=Event.ACCESS_FLAG_CLOSED).count() == 2  # inbox, e-mail
+
+
+def test_a_flag_closed_meanwhile_says_so_and_shows_the_note_to_keep(populated: World) -> None:
+    w = populated
+    f = flag(w)
+    # A colleague closes it first, from another page.
+    close_flag(actor=w.registrar_officer, flag_id=f.id, outcome="explained", note=NOTE)
+    officer = client_for(w.registrar_officer)
+
+    late = officer.post(
+        f"/backoffice/exchange/flags/{f.id}/close/",
+        {
+            f"flag{f.id}-outcome": "acted_on",
+            f"flag{f.id}-note": "A second answer, typed at length.",
+        },
+    )
+
+    assert late.status_code == 400
+    alert = parse(late.content).find_all(role="alert")
+    text = " ".join(a.text for a in alert)
+    assert "it changed since you opened this page" in text
+    assert "This flag is already closed." in text
+    assert "A second answer, typed at length." in text
+    row = flag_raised_by(actor=w.citizen, flag_id=f.id)
+    assert row is not None
+    assert (row.outcome, row.closing_note) == ("explained", NOTE)

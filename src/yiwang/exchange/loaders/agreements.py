@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from yiwang.core.errors import LoadProblem
@@ -122,8 +125,10 @@ def load_agreements(
                 )
             )
             continue
-        agreement_services.approve_agreement(
-            actor=approver, agreement=agreement.code, note=f"loaded from {doc.file}"
-        )
+        # The note is kept as written, so in the platform's language; it names the file, not
+        # where the file was on the machine that loaded it.
+        with translation.override(settings.LANGUAGE_CODE):
+            note = _("Approved on loading %(file)s.") % {"file": PurePath(doc.file).name}
+        agreement_services.approve_agreement(actor=approver, agreement=agreement.code, note=note)
         report.approved.append(agreement.code)
     return problems

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
@@ -84,10 +85,24 @@ def agreement_history(*, actor: Any, agreement: SharingAgreement) -> list[Agreem
         apps.get_model("audit", "AuditEvent")
         .objects.filter(object_type="sharing_agreement", object_id=agreement.code)
         .order_by("id")
-        .values_list("created_at", "action", "actor_label", "actor_department", "data_json")
+        .values_list(
+            "created_at",
+            "action",
+            "actor_type",
+            "actor_id",
+            "actor_label",
+            "actor_department",
+            "data_json",
+        )
     )
     out = []
-    for at, action, label, department, data_json in events:
+    for at, action, actor_type, actor_id, label, department, data_json in events:
+        if actor_type == "system":  # the log's label is for operators ("yiwang demo-loader")
+            label = (
+                _("The platform")
+                if actor_id == "platform"
+                else _("The platform (%(part)s)") % {"part": actor_id}
+            )
         try:
             data = json.loads(data_json or "{}")
         except ValueError:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from yiwang.core.errors import LoadError
 from yiwang.exchange import constants, loaders
@@ -392,3 +394,23 @@ def test_dry_run_writes_nothing(world: World) -> None:
     report = loaders.load_definitions([DEFINITIONS], dry_run=True)
     assert report.created["elements"]
     assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_an_agreements_history_names_the_platform_and_the_file_not_its_path(world: World) -> None:
+    from yiwang.exchange.selectors import agreement_history
+
+    loaders.load_definitions([DEFINITIONS], approve_as=["reg.officer", "com.officer"])
+    agreement = SharingAgreement.objects.filter(registry__code="people").first()
+    assert agreement is not None
+    with translation.override("en"):
+        history = agreement_history(actor=world.registrar_officer, agreement=agreement)
+    approved = [e for e in history if e.action == constants.ACTION_AGREEMENT_APPROVED]
+    assert len(approved) == 1
+    # Kept as written, in the platform's language, whatever the reader's.
+    with translation.override(settings.LANGUAGE_CODE):
+        expected = translation.gettext("Approved on loading %(file)s.") % {
+            "file": "40-agreements.yaml"
+        }
+    assert approved[0].note == expected
+    requested = [e for e in history if e.action == constants.ACTION_AGREEMENT_REQUESTED]
+    assert [e.actor for e in requested] == ["The platform"]

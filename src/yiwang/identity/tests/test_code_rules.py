@@ -64,3 +64,10 @@ def test_a_full_width_user_name_is_written_as_the_same_plain_characters() -> Non
     account = Account(username="ｌｉ．ｗｅｉ", kind="staff")
     account.full_clean(exclude=["password"])  # Django's NFKC normalisation, then the rule
     assert account.username == "li.wei"
+
+
+def test_a_wrong_citizen_id_and_a_wrong_phone_are_both_reported_at_once() -> None:
+    person = PersonFactory.build(phone="hello", national_id="110105194912310021")
+    with pytest.raises(ValidationError) as caught:
+        person.full_clean(exclude=["region"])
+    assert {"phone", "national_id"} <= set(caught.value.message_dict)

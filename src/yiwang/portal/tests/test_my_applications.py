@@ -206,9 +206,16 @@ def test_inbox_lists_messages_and_opening_one_marks_it_read(world: Any, citizen:
     link = item.one("a").get("href")
     # Written in the account's language (Chinese) and read on an English page: marked so.
     assert item.one("a").get("lang") == "zh-Hans"
-    message = html(client.get(link)).one("main")
+    page = html(client.get(link))
+    message = page.one("main")
     assert f"/my/applications/{pk}/" in [a.get("href") for a in message.find_all("a")]
     assert message.one("h1").get("lang") == "zh-Hans"
+    # The title cannot carry a language of its own: it names the message by its date.
+    assert page.one("title").text.startswith("Message of ")
+    client.cookies["django_language"] = "zh-hans"
+    subject = message.one("h1").text.strip()
+    assert html(client.get(link)).one("title").text.startswith(subject)
+    client.cookies["django_language"] = "en"
     inbox = html(client.get("/my/inbox/")).one("main")
     assert "0 unread messages" in inbox.text
     assert inbox.find("li", class_="unread") is None

@@ -73,10 +73,19 @@ def _flags_page(
         }
         for d in details
     ]
+    # A flag closed meanwhile (by a colleague, in another tab) is not listed among the open
+    # ones, so its form is not drawn: why it was not closed, and the note typed, go on top.
+    stale = None
+    still_open = {d.flag.id for d in details if d.flag.status == FlagStatus.OPEN}
+    if failed is not None and form is not None and failed not in still_open:
+        stale = {
+            "errors": [str(e) for errors in form.errors.values() for e in errors],
+            "note": str(form.data.get(f"flag{failed}-note", "")).strip(),
+        }
     return render(
         request,
         "backoffice/exchange/flags.html",
-        {"rows": rows, "wanted": wanted, "statuses": FlagStatus.choices},
+        {"rows": rows, "wanted": wanted, "statuses": FlagStatus.choices, "stale": stale},
         status=status,
     )
 
