@@ -265,7 +265,12 @@ def install(api: NinjaAPI) -> None:
         message: str,
         fields: Mapping[str, Iterable[str]] | None = None,
     ) -> HttpResponse:
-        return api.create_response(request, error_body(code, message, fields), status=status)
+        response = api.create_response(request, error_body(code, message, fields), status=status)
+        if status == 401:
+            # RFC 9110: a 401 names the schemes that would do. The API takes a bearer token
+            # (a department system) or the portal's or back office's session cookie.
+            response["WWW-Authenticate"] = 'Bearer realm="yiwang"'
+        return response
 
     def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         return respond(request, exc.status, exc.code, exc.message, exc.fields)
@@ -335,9 +340,13 @@ def install(api: NinjaAPI) -> None:
     def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
         # A body that cannot be read at all (a multipart body without its boundary, say): the
         # request is at fault, and nothing of it reached a handler.
+        # The parser's own reason is English and names its internals: the operator's log has it.
+        logger.info("unreadable body on %s %s: %s", request.method, request.path, exc)
         return respond(
-            request, 400, "bad_request", _("The request's body could not be read: %(reason)s")
-            % {"reason": str(exc) or exc.__class__.__name__},
+            request, 400, "bad_request", _(
+                "The request's body could not be read as its Content-Type says (a multipart "
+                "body needs the boundary its header names, for example): check how it is sent."
+            ),
         )  # fmt: skip
 
     def on_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:

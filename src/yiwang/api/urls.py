@@ -5,11 +5,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from yiwang.api.errors import error_body
 from yiwang.api.main import api
 
 
+@csrf_exempt  # it changes nothing; without this, a POST got the site's "form expired" page
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     """Any other address under the API answers in the API's error format, not with a web page."""
     return JsonResponse(error_body("not_found", _("There is nothing here for you.")), status=404)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
+from yiwang.core.form_fields import has_control_character
 from yiwang.exchange.constants import ElementType, Masking, SubjectKind
 from yiwang.exchange.types import ElementSpec
 from yiwang.identity import domain as identity_domain
@@ -27,6 +28,11 @@ from yiwang.identity import domain as identity_domain
 _MESSAGES = {
     "required": gettext_noop("Enter a value."),
     "text": gettext_noop("Enter text."),
+    # The forms' wording (yiwang.core.form_fields, ADR 19): one rule for every text kept.
+    "control": gettext_noop(
+        "Remove the control character (such as ESC or a backspace) from this text: it cannot "
+        "be typed and would not show."
+    ),
     "unknown_field": gettext_noop("There is no such field."),
     "integer": gettext_noop("Enter a whole number."),
     "decimal": gettext_noop("Enter a number."),
@@ -170,6 +176,8 @@ def clean_value(spec: ElementSpec, value: Any) -> Any:
     if kind == ElementType.STRING:
         if not isinstance(value, str):
             raise ValueInvalid(ValueProblem("text"))
+        if "\x00" in value or has_control_character(value):
+            raise ValueInvalid(ValueProblem("control"))
         if spec.min_length is not None and len(value) < spec.min_length:
             raise ValueInvalid(ValueProblem("min_length", {"limit": spec.min_length}))
         if spec.max_length is not None and len(value) > spec.max_length:

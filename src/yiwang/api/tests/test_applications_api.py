@@ -263,3 +263,29 @@ def test_a_firms_other_representative_follows_its_submitted_application(
 
     assert [a["id"] for a in listed["items"]] == [app.pk]
     assert timeline.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "The request's body could not be read as its Content-Type says"),
+        ("zh-hans", "无法按"),
+    ],
+)
+def test_a_multipart_body_without_its_boundary_is_refused_in_the_readers_language(
+    world: w.World, logged_in: Login, language: str, expected: str
+) -> None:
+    client = logged_in(w.citizen())
+    app_id = start(client, service="shop-permit").json()["id"]
+
+    response = client.post(
+        f"/api/v1/applications/{app_id}/materials/site-plan",
+        b"--x\r\nnot a part\r\n",
+        content_type="multipart/form-data",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert message.startswith(expected)
+    assert "boundary in multipart" not in message  # the parser's English stays in the log

@@ -73,6 +73,7 @@ def test_without_a_valid_credential_the_answer_is_401(
             "message": "Log in, or send a valid credential for this part of the API.",
         }
     }
+    assert response["WWW-Authenticate"] == 'Bearer realm="yiwang"'
 
 
 def test_me_describes_a_citizen_with_their_firms(world: w.World, logged_in: Login) -> None:
@@ -152,6 +153,19 @@ def test_unknown_addresses_and_methods_answer_in_the_error_format(world: w.World
     assert wrong_method.status_code == 405
     assert wrong_method.json()["error"]["code"] == "method_not_allowed"
     assert wrong_method["Allow"] == "GET"
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_write_to_an_unknown_address_is_a_404_in_the_error_format(
+    world: w.World, method: str
+) -> None:
+    # Not the site's "this form has expired" page: there is no form, and nothing here.
+    client = Client(enforce_csrf_checks=True)
+
+    response = getattr(client, method)("/api/v1/tasks/1/claim/", "{}", "application/json")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
 
 
 def test_an_unexpected_failure_is_a_500_in_the_error_format_and_is_logged(

@@ -88,3 +88,55 @@ def test_nul_in_a_page_address_gets_the_bad_request_page(world: w.World) -> None
 
     assert response.status_code == 400
     assert "text/html" in response["Content-Type"]
+
+
+WHY_SURROGATE_EN = (
+    "The request contains half of a UTF-16 surrogate pair (such as \\udc00) that is not a "
+    "character: send the text whole, in UTF-8."
+)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", ""])
+def test_a_lone_surrogate_is_refused_whatever_the_content_type_says(
+    world: w.World, logged_in: Login, content_type: str
+) -> None:
+    client = logged_in(w.citizen())
+    before = Application.objects.count()
+
+    response = client.post(
+        "/api/v1/applications",
+        '{"service": "shop-permit", "x": "ab\\udc00"}',
+        content_type=content_type,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"error": {"code": "bad_request", "message": WHY_SURROGATE_EN}}
+    assert Application.objects.count() == before
+
+
+def test_nul_is_refused_in_a_body_sent_as_plain_text(world: w.World, logged_in: Login) -> None:
+    client = logged_in(w.citizen())
+
+    response = client.post(
+        "/api/v1/applications", '{"service": "shop\\u0000permit"}', content_type="text/plain"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_an_emoji_written_as_a_surrogate_pair_is_ordinary_text(
+    world: w.World, logged_in: Login
+) -> None:
+    client = logged_in(w.citizen())
+
+    # \ud83d\ude00 is one character (😀): the request reaches the catalogue, which has no such
+    # service.
+    response = client.post(
+        "/api/v1/applications",
+        '{"service": "\\ud83d\\ude00"}',
+        content_type="application/json",
+    )
+
+    assert response.json()["error"]["code"] != "bad_request"

@@ -84,12 +84,28 @@ def _non_finite(leaf: Any) -> bool:
     return isinstance(leaf, float) and not math.isfinite(leaf)
 
 
+def _not_text(leaf: Any) -> bool:
+    """A string holding NUL, or half of a UTF-16 surrogate pair (not a character: it cannot be
+    written as UTF-8, so no page or database can hold it)."""
+    if not isinstance(leaf, str):
+        return False
+    if "\x00" in leaf:
+        return True
+    if leaf.isascii():
+        return False
+    try:
+        leaf.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def answer_problem(value: Any) -> str | None:
     """What makes an answer unusable whatever the question: a control character (the forms'
     rule, :func:`yiwang.core.form_fields.has_control_character`, and NUL), or a number JSON
     cannot hold (infinite, not a number). None for every other answer."""
     for leaf in _leaves(value):
-        if isinstance(leaf, str) and ("\x00" in leaf or has_control_character(leaf)):
+        if _not_text(leaf) or (isinstance(leaf, str) and has_control_character(leaf)):
             return _(
                 "This answer contains a control character (such as NUL or ESC), which cannot be "
                 "kept: type the answer again without it."
@@ -101,10 +117,8 @@ def answer_problem(value: Any) -> str | None:
 
 def storable(value: Any) -> bool:
     """Whether the database can hold this answer as it is: no NUL (PostgreSQL's JSON has no
-    place for it), only finite numbers."""
-    return not any(
-        (isinstance(leaf, str) and "\x00" in leaf) or _non_finite(leaf) for leaf in _leaves(value)
-    )
+    place for it) nor lone surrogate, only finite numbers."""
+    return not any(_not_text(leaf) or _non_finite(leaf) for leaf in _leaves(value))
 
 
 @cache

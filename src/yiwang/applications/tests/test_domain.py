@@ -74,6 +74,10 @@ def test_an_answer_with_a_control_character_or_an_infinite_number_has_a_problem(
     assert domain.answer_problem(float("nan")) is not None
     assert domain.answer_problem(12.5) is None
     assert not domain.storable(["a\x00"]) and domain.storable("a\x1b")
+    # Half of a surrogate pair is not a character; a whole emoji is.
+    assert domain.answer_problem({"name": "ab\udc00"}) is not None
+    assert not domain.storable("ab\udc00")
+    assert domain.answer_problem("ok 😀") is None and domain.storable("ok 😀")
 
 
 def test_a_commitment_answered_no_says_it_must_be_yes() -> None:

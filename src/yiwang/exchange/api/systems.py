@@ -203,5 +203,6 @@ def revoke_system_token(
 ) -> dict[str, Any]:
     actor = actor_of(request)
     system = _managed(request, system_id)
-    revoked = services.revoke_credential(actor=actor, system=system, prefix=payload.prefix)
+    with invalid_as_422():
+        revoked = services.revoke_credential(actor=actor, system=system, prefix=payload.prefix)
     return {"revoked": revoked}

@@ -138,10 +138,29 @@ def rotate_credential(*, actor: Any, system: DepartmentSystem) -> IssuedCredenti
 def revoke_credential(
     *, actor: Any, system: DepartmentSystem, prefix: str | None = None
 ) -> list[str]:
-    """Revoke one token (by prefix) or all of them. Returns the prefixes revoked."""
+    """Revoke one token (by prefix) or all of them. Returns the prefixes revoked.
+
+    A prefix no token of the system has is refused rather than answered with nothing revoked:
+    a mistyped prefix would otherwise leave the token it meant live without a word. A token
+    revoked already is revoked, so asking again revokes nothing and is not an error.
+    """
     _require_manager(actor, system.department_id)
+    if prefix is not None and not prefix.strip():
+        raise ValidationError(
+            {"prefix": _("Give the prefix of the token to revoke, or leave it out to revoke all.")}
+        )
     with transaction.atomic():
         system = _locked(system)
+        if (
+            prefix is not None
+            and not SystemCredential.objects.filter(system=system, prefix=prefix).exists()
+        ):
+            raise ValidationError(
+                {
+                    "prefix": _("This system has no token with the prefix “%(prefix)s”.")
+                    % {"prefix": prefix}
+                }
+            )
         revoked = _revoke_all(system, prefix=prefix)
         record(
             actor=actor,

@@ -94,6 +94,20 @@ def test_revoking_one_token_leaves_the_others(loaded: World, admin: Any) -> None
     assert [e.action for e in AuditEvent.objects.filter(id__gt=mark)] == [ACTION_CREDENTIAL_REVOKED]
 
 
+def test_revoking_by_a_mistyped_prefix_is_a_422_and_the_token_stays_live(
+    loaded: World, admin: Any
+) -> None:
+    system, first = system_with_token(loaded.registrar)
+
+    refused = send(
+        admin, "post", f"/exchange/systems/{system.pk}/credentials/revoke", {"prefix": "typo"}
+    )
+
+    assert refused.status_code == 422
+    assert "prefix" in refused.json()["error"]["fields"]
+    assert me(first) == 200
+
+
 def test_revoking_all_tokens(loaded: World, admin: Any) -> None:
     system, first = system_with_token(loaded.registrar)
 

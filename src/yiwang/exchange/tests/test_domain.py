@@ -57,6 +57,14 @@ def test_strings_are_checked_for_length_and_pattern() -> None:
     assert problem(CERT, "xA123") == "pattern"
 
 
+def test_text_with_a_control_character_is_refused_as_the_forms_refuse_it() -> None:
+    assert problem(NAME, "李\x1b[31m华") == "control"
+    assert problem(NAME, "李\x00华") == "control"
+    assert clean_value(ElementSpec(code="note", type=ElementType.STRING), "一\n二\t三") == (
+        "一\n二\t三"
+    )
+
+
 def test_integers_accept_numbers_and_digit_strings_within_bounds() -> None:
     assert clean_value(COUNT, 3) == 3
     assert clean_value(COUNT, " 7 ") == 7

@@ -75,6 +75,27 @@ def test_revocation_and_deactivation_refuse_at_once(world: World) -> None:
     assert services.authenticate_system(second.token) is None
 
 
+@pytest.mark.parametrize("prefix", ["", "  ", "nosuchprefix"])
+def test_revoking_by_a_prefix_no_token_has_is_refused_not_answered_with_nothing(
+    world: World, prefix: str
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    w = world
+    system = services.register_system(actor=w.registrar_officer, department="registrar", name="db")
+    live = services.issue_credential(actor=w.registrar_officer, system=system)
+    with pytest.raises(ValidationError) as caught:
+        services.revoke_credential(actor=w.registrar_officer, system=system, prefix=prefix)
+    assert "prefix" in caught.value.message_dict
+    assert services.authenticate_system(live.token) == system
+    # A token revoked already: asking again revokes nothing, and is no error.
+    services.revoke_credential(actor=w.registrar_officer, system=system, prefix=live.prefix)
+    assert (
+        services.revoke_credential(actor=w.registrar_officer, system=system, prefix=live.prefix)
+        == []
+    )
+
+
 def test_only_the_departments_admins_and_data_officers_manage_systems(world: World) -> None:
     w = world
     with pytest.raises(PermissionDenied):

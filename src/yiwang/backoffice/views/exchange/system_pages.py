@@ -98,6 +98,10 @@ def system_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         revoked = services.revoke_credential(actor=request.user, system=system, prefix=prefix)
     except PermissionDenied:
         raise HttpForbidden from None
+    except ValidationError as exc:  # a prefix the system has no token with
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("backoffice:exchange_systems")
     if revoked:
         messages.success(request, _("The token is revoked. It no longer works."))
     else:
