@@ -1,1 +1,1 @@
-"""Settings: every environment value is declared once in :mod:`yiwang.conf.env`."""
+"""Settings: every environment value is declared once in :mod:`yiwang.conf.declarations`."""

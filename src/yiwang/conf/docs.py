@@ -1,5 +1,5 @@
 """Write the settings reference of the operator guide from the declarations in
-:mod:`yiwang.conf.env`.
+:mod:`yiwang.conf.declarations`.
 
     python -m yiwang.conf.docs > docs/settings.md
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from yiwang.conf import env
+from yiwang.conf import declarations
 
 HEADER = """\
 # Settings
@@ -30,7 +30,7 @@ use stops every command with `Configuration error:`, the variable's name and wha
 """
 
 
-def _default(setting: env.Setting) -> str:
+def _default(setting: declarations.Setting) -> str:
     if setting.default_doc is not None:
         return setting.default_doc
     value: Any = setting.default
@@ -51,7 +51,7 @@ def _cell(text: str) -> str:
 
 def render() -> str:
     lines = [HEADER]
-    for setting in env.SETTINGS:
+    for setting in declarations.SETTINGS:
         lines.append(
             f"| `{setting.name}` | {_cell(_default(setting))} | "
             f"{'yes' if setting.secret else ''} | {_cell(setting.help)} |\n"

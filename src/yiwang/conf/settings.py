@@ -1,4 +1,4 @@
-"""Django settings, built only from the declarations in :mod:`yiwang.conf.env`."""
+"""Django settings, built only from the declarations in :mod:`yiwang.conf.declarations`."""
 
 from __future__ import annotations
 

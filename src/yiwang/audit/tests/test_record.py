@@ -212,6 +212,6 @@ def test_an_actor_value_is_checked_each_time_it_is_used(db: Any) -> None:
 
 
 def test_insert_columns_follow_the_model_field_order() -> None:
-    from yiwang.audit.services import _COLUMNS
+    from yiwang.audit.services.recording import _COLUMNS
 
     assert [f.attname for f in AuditEvent._meta.concrete_fields] == ["id", *_COLUMNS]

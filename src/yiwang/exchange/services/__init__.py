@@ -25,13 +25,8 @@ from yiwang.exchange.services.own_records import (
     read_own_record_history,
 )
 from yiwang.exchange.services.platform import PLATFORM_SYSTEM_NAME, platform_requester
-from yiwang.exchange.services.records import (
-    bulk_import_records,
-    create_record,
-    refresh_record_statistics,
-    retire_record,
-    update_record,
-)
+from yiwang.exchange.services.records import create_record, retire_record, update_record
+from yiwang.exchange.services.records_bulk import bulk_import_records, refresh_record_statistics
 from yiwang.exchange.services.systems import (
     authenticate_system,
     deactivate_system,

@@ -18,7 +18,7 @@ from yiwang.exchange import selectors, services
 from yiwang.exchange.constants import ACTION_RECORDS_IMPORTED
 from yiwang.exchange.loaders import load_definitions
 from yiwang.exchange.models import RegistryRecord, RegistryRecordVersion
-from yiwang.exchange.services import records as record_services
+from yiwang.exchange.services import records_bulk
 from yiwang.identity.domain import national_id_check_char
 
 from .conftest import World, events_after, last_event_id
@@ -242,7 +242,7 @@ def test_remote_registries_and_empty_reasons_are_refused(loaded: World) -> None:
 
 def test_a_batch_is_bounded(loaded: World, monkeypatch: pytest.MonkeyPatch) -> None:
     w = loaded
-    monkeypatch.setattr(record_services, "MAX_IMPORT_ROWS", 3)
+    monkeypatch.setattr(records_bulk, "MAX_IMPORT_ROWS", 3)
     with pytest.raises(ValidationError) as caught:
         services.bulk_import_records(
             actor=w.registrar_officer, registry="people", rows=people_rows(4), reason="x"

@@ -1,178 +1,32 @@
-"""Read and check the demo world's data files. Nothing here touches the database.
-
-Every mistake is reported as a :class:`~yiwang.core.errors.LoadProblem` naming the file, the path
-inside it (``people[2].national_id``) and the reason; all of them are collected before anything is
-written, so a broken file loads nothing.
-"""
+"""Reading the world's files into a :class:`World`, every reference and identifier cross-checked."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jsonschema import Draft202012Validator, FormatChecker
-
-from yiwang.core.errors import LoadError, LoadProblem
+from yiwang.core.errors import LoadError
+from yiwang.demo.loader.files import DATA_DIR, Problems, read_file
+from yiwang.demo.loader.specs import (
+    DepartmentSpec,
+    FirmSpec,
+    PersonSpec,
+    RegionSpec,
+    StaffSpec,
+    World,
+)
 from yiwang.identity import domain
 from yiwang.identity.constants import RegionLevel, RepresentativeRole, Role
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 FILES = ("world", "regions", "departments", "staff", "people", "firms")
 
 # Kept for hand-written records so the generator can never produce the same identifier.
 _RESERVED_SEQUENCE_LIMIT = 100
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML without implicit dates: ``1990-06-01`` stays a string, as the schemas expect."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-@dataclass(frozen=True)
-class RegionSpec:
-    code: str
-    level: str
-    parent: str | None
-    name_zh: str
-    name_en: str
-
-
-@dataclass(frozen=True)
-class DepartmentSpec:
-    code: str
-    region: str
-    name_zh: str
-    name_en: str
-
-
-@dataclass(frozen=True)
-class StaffSpec:
-    username: str
-    display_name: str
-    email: str
-    is_superuser: bool
-    memberships: tuple[tuple[str, str], ...]  # (department code, role)
-
-
-@dataclass(frozen=True)
-class PersonSpec:
-    name: str
-    national_id: str | None
-    passport_number: str
-    nationality: str
-    birth_date: dt.date
-    email: str
-    phone: str
-    username: str | None
-
-    @property
-    def key(self) -> str:
-        """How firms.yaml refers to this person: national id, or passport number."""
-        return self.national_id or self.passport_number
-
-
-@dataclass(frozen=True)
-class FirmSpec:
-    uscc: str
-    name_zh: str
-    name_en: str
-    region: str
-    representatives: tuple[tuple[str, str], ...]  # (person key, role)
-
-
-@dataclass(frozen=True)
-class World:
-    name_zh: str
-    name_en: str
-    password: str
-    regions: tuple[RegionSpec, ...]
-    departments: tuple[DepartmentSpec, ...]
-    staff: tuple[StaffSpec, ...]
-    people: tuple[PersonSpec, ...]
-    firms: tuple[FirmSpec, ...]
-
-
-@dataclass(frozen=True)
-class Login:
-    """One demo login as printed by ``yiwang demo``."""
-
-    role: str
-    username: str
-    password: str
-    site: str  # path on the demo site: "/" portal, "/backoffice/", "/admin/"
-
-
-def format_path(parts: Iterable[Any]) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-@dataclass
-class _Problems:
-    items: list[LoadProblem] = field(default_factory=list)
-
-    def add(self, file: str, path: str, reason: str) -> None:
-        self.items.append(LoadProblem(file=file, path=path, reason=reason))
-
-
-def _schema_reason(error: Any) -> str:
-    if (
-        error.validator == "type"
-        and error.validator_value == "string"
-        and isinstance(error.instance, int | float | bool)
-    ):
-        return f"{error.instance!r} must be text; put it in quotes"
-    if error.validator == "additionalProperties":
-        return f"{error.message}; remove it or check its spelling"
-    return str(error.message)
-
-
-def _read(
-    data_dir: Path, name: str, problems: _Problems, *, file: str | None = None
-) -> dict[str, Any] | None:
-    """Parse ``<name>.yaml`` (or ``file``, relative to ``data_dir``) and check it against
-    ``schemas/<name>.schema.json``."""
-    file = file or f"{name}.yaml"
-    path = data_dir / file
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.add(file, "", f"file not found in {data_dir}")
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add(file, "", f"cannot be read: {exc}")
-        return None
-    try:
-        doc = yaml.load(text, Loader=_Loader)  # noqa: S506  # _Loader is a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.add(file, where, f"is not valid YAML: {reason}")
-        return None
-    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
-    errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-    for error in errors:
-        problems.add(file, format_path(error.absolute_path), _schema_reason(error))
-    return None if errors else doc
-
-
 def _duplicates(
-    file: str, key: str, items: list[dict[str, Any]], problems: _Problems, collection: str
+    file: str, key: str, items: list[dict[str, Any]], problems: Problems, collection: str
 ) -> None:
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
@@ -187,7 +41,7 @@ def _duplicates(
             seen[value] = i
 
 
-def _regions(doc: dict[str, Any], problems: _Problems) -> tuple[RegionSpec, ...]:
+def _regions(doc: dict[str, Any], problems: Problems) -> tuple[RegionSpec, ...]:
     file, items = "regions.yaml", doc["regions"]
     _duplicates(file, "code", items, problems, "regions")
     known: set[str] = set()
@@ -218,7 +72,7 @@ def _regions(doc: dict[str, Any], problems: _Problems) -> tuple[RegionSpec, ...]
 
 
 def _departments(
-    doc: dict[str, Any], regions: set[str], problems: _Problems
+    doc: dict[str, Any], regions: set[str], problems: Problems
 ) -> tuple[DepartmentSpec, ...]:
     file, items = "departments.yaml", doc["departments"]
     _duplicates(file, "code", items, problems, "departments")
@@ -241,9 +95,7 @@ def _departments(
     return tuple(out)
 
 
-def _staff(
-    doc: dict[str, Any], departments: set[str], problems: _Problems
-) -> tuple[StaffSpec, ...]:
+def _staff(doc: dict[str, Any], departments: set[str], problems: Problems) -> tuple[StaffSpec, ...]:
     file, items = "staff.yaml", doc["staff"]
     _duplicates(file, "username", items, problems, "staff")
     out = []
@@ -276,7 +128,7 @@ def _staff(
     return tuple(out)
 
 
-def _person(i: int, item: dict[str, Any], problems: _Problems) -> PersonSpec | None:
+def _person(i: int, item: dict[str, Any], problems: Problems) -> PersonSpec | None:
     file, where = "people.yaml", f"people[{i}]"
     national_id = item.get("national_id")
     passport = item.get("passport")
@@ -330,7 +182,7 @@ def _person(i: int, item: dict[str, Any], problems: _Problems) -> PersonSpec | N
     )
 
 
-def _people(doc: dict[str, Any], problems: _Problems) -> tuple[PersonSpec, ...]:
+def _people(doc: dict[str, Any], problems: Problems) -> tuple[PersonSpec, ...]:
     out = []
     seen: dict[str, int] = {}
     for i, item in enumerate(doc["people"]):
@@ -350,7 +202,7 @@ def _people(doc: dict[str, Any], problems: _Problems) -> tuple[PersonSpec, ...]:
 
 
 def _firms(
-    doc: dict[str, Any], regions: set[str], people: set[str], problems: _Problems
+    doc: dict[str, Any], regions: set[str], people: set[str], problems: Problems
 ) -> tuple[FirmSpec, ...]:
     file, items = "firms.yaml", doc["firms"]
     _duplicates(file, "uscc", items, problems, "firms")
@@ -402,7 +254,7 @@ def _firms(
 
 
 def _accounts(
-    staff: tuple[StaffSpec, ...], people: tuple[PersonSpec, ...], password: str, problems: _Problems
+    staff: tuple[StaffSpec, ...], people: tuple[PersonSpec, ...], password: str, problems: Problems
 ) -> None:
     """User names are unique across staff and citizens, and the demo password must be accepted
     by the same validators a real user's password is."""
@@ -442,8 +294,8 @@ def _accounts(
 def read_world(data_dir: Path = DATA_DIR) -> World:
     """Read, validate and cross-check every data file; raise :class:`LoadError` listing all
     problems found."""
-    problems = _Problems()
-    docs = {name: _read(data_dir, name, problems) for name in FILES}
+    problems = Problems()
+    docs = {name: read_file(data_dir, name, problems) for name in FILES}
     if problems.items:
         raise LoadError(problems.items)
     world_doc, regions_doc = docs["world"], docs["regions"]
@@ -483,78 +335,3 @@ def read_world(data_dir: Path = DATA_DIR) -> World:
         people=people,
         firms=firms,
     )
-
-
-# --- Registry records of the hand-written people and firms -----------------------------------
-
-EXCHANGE_DIR = DATA_DIR / "exchange"
-RECORDS_FILE = "exchange/records.yaml"
-
-
-@dataclass(frozen=True)
-class RelativeDate:
-    """``{days_ago: N}`` in records.yaml: N days before the record is first loaded."""
-
-    days_ago: int
-
-    def on(self, today: dt.date) -> str:
-        return (today - dt.timedelta(days=self.days_ago)).isoformat()
-
-
-@dataclass(frozen=True)
-class RecordSpec:
-    registry: str
-    index: int
-    values: dict[str, Any]  # field name -> value, or a RelativeDate
-
-    @property
-    def path(self) -> str:
-        return f"records.{self.registry}[{self.index}]"
-
-    def resolved(self, today: dt.date) -> dict[str, Any]:
-        return {
-            name: value.on(today) if isinstance(value, RelativeDate) else value
-            for name, value in self.values.items()
-        }
-
-    @property
-    def fixed(self) -> dict[str, Any]:
-        """The values that do not depend on the day of loading."""
-        return {k: v for k, v in self.values.items() if not isinstance(v, RelativeDate)}
-
-
-def read_exchange_records(data_dir: Path = DATA_DIR) -> tuple[RecordSpec, ...]:
-    """Read ``exchange/records.yaml``; its values are checked against the registries' data
-    elements when they are loaded (see :func:`yiwang.demo.services.load_exchange`)."""
-    problems = _Problems()
-    doc = _read(data_dir, "exchange-records", problems, file=RECORDS_FILE)
-    if problems.items or doc is None:
-        raise LoadError(problems.items)
-    out = []
-    for registry, rows in doc["records"].items():
-        for i, row in enumerate(rows):
-            values = {
-                name: RelativeDate(value["days_ago"]) if isinstance(value, dict) else value
-                for name, value in row.items()
-            }
-            out.append(RecordSpec(registry=registry, index=i, values=values))
-    return tuple(out)
-
-
-def logins(world: World) -> list[Login]:
-    """The demo logins to print: every staff account, then every citizen."""
-    out = []
-    for s in world.staff:
-        roles = ", ".join(f"{role} ({department})" for department, role in s.memberships)
-        if s.is_superuser:
-            roles = f"{roles}, superuser" if roles else "superuser"
-        platform = s.is_superuser or any(role == Role.PLATFORM_ADMIN for _, role in s.memberships)
-        site = "/admin/" if platform else "/backoffice/"
-        out.append(
-            Login(role=roles or "staff", username=s.username, password=world.password, site=site)
-        )
-    for p in world.people:
-        if p.username:
-            kind = "citizen" if p.national_id else f"foreign resident ({p.nationality})"
-            out.append(Login(role=kind, username=p.username, password=world.password, site="/"))
-    return out

@@ -1,47 +1,21 @@
-"""The verification engine. Pure Python, no Django: the database check and the offline check of
-an export feed it the same three streams.
-
-- ``leaves``: ``(leaf_index, event_id, content_hash)`` ordered by leaf index;
-- ``events``: ``(event_id, canonical_text)`` ordered by event id (``text`` may be None when the
-  record could not be read at all);
-- ``checkpoints``: :class:`CheckpointRecord` ordered by tree size.
-
-Leaves are mostly in event-id order, so the two streams are merged like a merge join; the few
-events passed over (not sealed yet, or sealed later because their transaction committed late)
-wait in a small dictionary. Memory stays bounded by that and by the compact range.
-
-The report names the first problem in log order: sealed positions first, each checkpoint right
-after its last leaf, then the unsealed events by id.
-"""
+"""The walk over the sealed part: each leaf merged with its event, checked in runs or one by one."""
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import struct
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from hashlib import sha256
 from itertools import chain, islice
 from operator import itemgetter, methodcaller
 from typing import cast
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from yiwang.audit import domain
-from yiwang.audit.merkle import CompactRange
-from yiwang.audit.report import (
-    CHANGED,
-    FORGED,
-    INSERTED,
-    REMOVED,
-    REORDERED,
-    Problem,
-    Report,
-)
-from yiwang.audit.streams import CheckpointRecord, Event, Lookahead, Text
+from yiwang.audit.report import CHANGED, INSERTED, REMOVED, REORDERED, Problem
+from yiwang.audit.streams import Event, Lookahead, Text
+from yiwang.audit.verifier._common import event_problem
+from yiwang.audit.verifier.checkpoints import RunState
 
 _FLUSH_EVERY = 1 << 16
-_PROGRESS_EVERY = 10_000
 _BATCH = 4096
 _FAST_MIN = 16
 _SLOW_RUN = 64
@@ -56,81 +30,10 @@ _CREATED_AT = itemgetter(
     slice(len(_PREFIX), len(_PREFIX) + len("2026-01-01T00:00:00.000000+00:00"))
 )
 
-Progress = Callable[[int], None]
 
+class SealedRun(RunState):
+    """The sealed part of one run: leaves, in position order, against the events they seal."""
 
-def _event_problem(kind: str, event_id: int, text: Text, reason: str, **params: object) -> Problem:
-    action = timestamp = ""
-    if text is not None:
-        action = domain.text_field(text, domain.ACTION_INDEX)
-        timestamp = domain.text_field(text, domain.CREATED_AT_INDEX)
-    return Problem.because(
-        kind, "event", str(event_id), reason, action=action, timestamp=timestamp, **params
-    )
-
-
-class Verifier:
-    def __init__(
-        self,
-        *,
-        public_keys: Mapping[str, Ed25519PublicKey],
-        max_transaction_seconds: int,
-        progress: Progress | None = None,
-        earlier: Iterable[CheckpointRecord] = (),
-    ) -> None:
-        """``earlier``: checkpoints kept from an earlier export, already known to be signed by
-        a trusted key; the log must still hold each of them, unchanged."""
-        self.public_keys = dict(public_keys)
-        self.max_transaction = dt.timedelta(seconds=max_transaction_seconds)
-        self.progress = progress
-        self.earlier = list(earlier)
-
-    def run(
-        self,
-        *,
-        leaves: Iterable[tuple[int, int, bytes]],
-        events: Iterable[Event],
-        checkpoints: Iterable[CheckpointRecord],
-    ) -> Report:
-        report = Report()
-        state = _State(self, report, iter(checkpoints))
-        rest = state.sealed(leaves, iter(events))
-        state.finish_checkpoints()
-        state.classify_first_mismatch()
-        state.unsealed(rest)
-        report.tree_size = state.count
-        return report
-
-
-class _State:
-    """One verification run, split out so the hot loop reads local variables."""
-
-    def __init__(
-        self, verifier: Verifier, report: Report, checkpoints: Iterator[CheckpointRecord]
-    ) -> None:
-        self.verifier = verifier
-        self.report = report
-        self.checkpoints = checkpoints
-        self.next_checkpoint = next(checkpoints, None)
-        self.last_checkpoint: CheckpointRecord | None = None
-        self.range = CompactRange()
-        self.buffer: list[bytes] = []
-        self.count = 0
-        self.range_start = 0
-        self.prev_event_id: int | None = None
-        # The sealer takes only events written after the previous checkpoint less the longest
-        # transaction allowed; an older event in a later checkpoint was slipped in. The bound as
-        # canonical timestamp text and as its bytes, None before the first checkpoint.
-        self.window: str | None = None
-        self.window_bytes: bytes | None = None
-        self.pending: dict[int, Text] = {}
-        # The first content mismatch, kept to decide at the end whether it was a swap.
-        self.first_mismatch: tuple[Problem, bytes, bytes | None] | None = None
-        self.later_expected: dict[bytes, int] = {}
-        self.later_actual: dict[bytes, int] = {}
-        self.earlier = {cp.tree_size: cp for cp in verifier.earlier}
-
-    # --- sealed part ----------------------------------------------------------------------
     def sealed(
         self, leaves: Iterable[tuple[int, int, bytes]], events: Iterator[Event]
     ) -> Iterator[Event]:
@@ -294,7 +197,7 @@ class _State:
                 self._check_window(event_id, text)
         if self.prev_event_id is not None and event_id <= self.prev_event_id:
             report.add(
-                _event_problem(
+                event_problem(
                     REORDERED,
                     event_id,
                     text,
@@ -337,7 +240,7 @@ class _State:
         if canonical and created >= self.window:
             return
         self.report.add(
-            _event_problem(
+            event_problem(
                 INSERTED,
                 event_id,
                 text,
@@ -370,9 +273,7 @@ class _State:
     def _mismatch(self, leaf_index: int, event_id: int, expected: bytes, text: Text) -> None:
         actual = domain.text_hash(text)
         if self.first_mismatch is None and self.report.problem is None:
-            problem = _event_problem(
-                CHANGED, event_id, text, "content_changed", position=leaf_index
-            )
+            problem = event_problem(CHANGED, event_id, text, "content_changed", position=leaf_index)
             self.first_mismatch = (problem, expected, actual)
             self.report.add(problem)
             return
@@ -404,137 +305,3 @@ class _State:
                 timestamp=problem.timestamp,
                 other=other,
             )
-
-    # --- checkpoints ----------------------------------------------------------------------
-    def flush(self) -> None:
-        if self.buffer:
-            self.range.extend(self.buffer)
-            self.buffer.clear()
-
-    def close_checkpoints(self) -> None:
-        """Check every checkpoint whose tree size is the number of leaves read so far."""
-        while self.next_checkpoint is not None and self.next_checkpoint.tree_size <= self.count:
-            self.check_checkpoint(self.next_checkpoint)
-            self.next_checkpoint = next(self.checkpoints, None)
-
-    def finish_checkpoints(self) -> None:
-        self.close_checkpoints()
-        # Checkpoints left sign more entries than the log holds. A genuine one means sealed
-        # entries were removed from the end of the log, named first; a forged one is named too.
-        report = self.report
-        signed = self.count
-        previous = self.last_checkpoint.tree_size if self.last_checkpoint else 0
-        beyond: list[Problem] = []
-        while self.next_checkpoint is not None:
-            cp = self.next_checkpoint
-            kept = self.earlier.pop(cp.tree_size, None)  # the checkpoint itself is still here
-            if kept is not None and kept.signed != cp.signed:
-                beyond.append(
-                    Problem.because(CHANGED, "checkpoint", str(cp.tree_size), "differs_from_export")
-                )
-            forged = self._forgery(cp, previous)
-            if forged is not None:
-                beyond.append(forged)
-            else:
-                signed = max(signed, cp.tree_size)
-            previous = max(previous, cp.tree_size)
-            self.next_checkpoint = next(self.checkpoints, None)
-        if signed > self.count:
-            missing = str(self.count) if signed == self.count + 1 else f"{self.count}-{signed - 1}"
-            report.add(
-                Problem.because(REMOVED, "leaf", missing, "positions_missing_at_end", size=signed)
-            )
-        for problem in beyond:
-            report.add(problem)
-        for size in sorted(self.earlier):
-            report.add(Problem.because(REMOVED, "checkpoint", str(size), "gone_since_export"))
-        self.earlier.clear()
-
-    def _forgery(self, cp: CheckpointRecord, previous: int) -> Problem | None:
-        """Why a checkpoint cannot be the platform's (None if its signature holds)."""
-        ref = str(cp.tree_size)
-        if cp.tree_size <= previous:
-            return Problem.because(FORGED, "checkpoint", ref, "size_not_growing")
-        key = self.verifier.public_keys.get(cp.key_id)
-        if key is None:
-            return Problem.because(FORGED, "checkpoint", ref, "unknown_key", key=cp.key_id)
-        try:
-            body = domain.checkpoint_body(
-                tree_size=cp.tree_size, root=cp.root, timestamp=cp.timestamp, key_id=cp.key_id
-            )
-        except (UnicodeEncodeError, AttributeError):
-            body = b""
-        if not body or not domain.signature_valid(key, cp.signature, body):
-            return Problem.because(FORGED, "checkpoint", ref, "bad_signature")
-        return None
-
-    def check_checkpoint(self, cp: CheckpointRecord) -> None:
-        self.flush()
-        report = self.report
-        ref = str(cp.tree_size)
-        kept = self.earlier.pop(cp.tree_size, None)
-        if kept is not None and kept.signed != cp.signed:
-            report.add(Problem.because(CHANGED, "checkpoint", ref, "differs_from_export"))
-        previous = self.last_checkpoint.tree_size if self.last_checkpoint else 0
-        self.last_checkpoint = cp
-        self.prev_event_id = None
-        self.window = self.window_bytes = None
-        with contextlib.suppress(ValueError, TypeError):
-            start_of_window = domain.parse_timestamp(cp.timestamp) - self.verifier.max_transaction
-            self.window = domain.canonical_timestamp(start_of_window)
-            self.window_bytes = self.window.encode("ascii")
-        start, self.range_start = self.range_start, cp.tree_size
-        forged = self._forgery(cp, previous)
-        if forged is not None:
-            report.add(forged)
-            return
-        if self.range.root() != cp.root:
-            report.add(
-                Problem.because(
-                    CHANGED,
-                    "checkpoint",
-                    ref,
-                    "root_mismatch",
-                    first=start,
-                    last=cp.tree_size - 1,
-                )
-            )
-            return
-        if self.range.to_bytes() != cp.frontier:
-            report.add(Problem.because(CHANGED, "checkpoint", ref, "frontier_mismatch"))
-            return
-        report.checkpoints += 1
-
-    # --- unsealed part --------------------------------------------------------------------
-    def unsealed(self, events: Iterable[Event]) -> None:
-        report = self.report
-        progress = self.verifier.progress
-        threshold = None
-        if self.last_checkpoint is not None:
-            try:
-                sealed_at = domain.parse_timestamp(self.last_checkpoint.timestamp)
-            except ValueError:
-                sealed_at = None
-            if sealed_at is not None:
-                threshold = domain.canonical_timestamp(sealed_at - self.verifier.max_transaction)
-        seen = 0
-        for event_id, text in events:
-            report.events += 1
-            seen += 1
-            created = domain.text_field(text, domain.CREATED_AT_INDEX) if text else ""
-            if threshold is not None and created < threshold:
-                report.add(
-                    _event_problem(
-                        INSERTED,
-                        event_id,
-                        text,
-                        "unsealed_too_old",
-                        sealed_at=self.last_checkpoint.timestamp if self.last_checkpoint else "",
-                    )
-                )
-            else:
-                report.awaiting += 1
-            if progress is not None and seen % _PROGRESS_EVERY == 0:
-                progress(_PROGRESS_EVERY)
-        if progress is not None:
-            progress(seen % _PROGRESS_EVERY)
