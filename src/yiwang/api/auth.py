@@ -8,6 +8,10 @@ Three kinds of caller, each with its own credential:
 * a **department system**: ``Authorization: Bearer ywds_...``, a token its department's admin
   issued (:func:`yiwang.exchange.services.authenticate_system`).
 
+A request that sends ``Authorization`` is judged by that credential alone: a wrong or revoked
+token is 401 even from a browser that also holds a session, so a client that means to call as
+a system never acts, unnoticed, as whoever is logged in.
+
 A session only counts in the realm it was started in (see :mod:`yiwang.identity.access`): a
 clerk's session never opens a citizen endpoint and a citizen's never opens a clerk endpoint. The
 answer is 401 in both cases, as for nobody at all.
@@ -42,7 +46,7 @@ class _RealmSession(APIKeyCookie):
         key = request.COOKIES.get(self.param_name)
         # A session of another realm (or none) cannot authenticate here, and a bearer token may
         # still do so: the CSRF check guards this realm's cookie only, so it runs only with one.
-        if not key or not in_realm(request, self.realm):
+        if not key or "authorization" in request.headers or not in_realm(request, self.realm):
             return None
         if check_csrf(request) is not None:
             raise HttpError(403, "CSRF check Failed")

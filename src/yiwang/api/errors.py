@@ -110,6 +110,10 @@ _UNPARSABLE_BODY = "Cannot parse request body"
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
 
 
+# The name every list endpoint gives its query parameters' schema (``params: Query[...]``).
+_QUERY_SCHEMA = "params"
+
+
 def field_name(loc: Sequence[Any], body_params: Iterable[str] = ("payload",)) -> str:
     """The input a validation error is about, as the API's user named it."""
     parts = [str(p) for p in loc]
@@ -117,6 +121,11 @@ def field_name(loc: Sequence[Any], body_params: Iterable[str] = ("payload",)) ->
         source = parts.pop(0)
         if source in {"body", "form"} and parts and parts[0] in set(body_params):
             parts.pop(0)  # an error about the whole body has no field: "__all__"
+        if source == "query":
+            # ?status=a&status=b is the parameter "status", not "params.status.1".
+            if len(parts) > 1 and parts[0] == _QUERY_SCHEMA:
+                parts.pop(0)
+            parts = [p for p in parts if not p.isdigit()]
     return ".".join(parts) or "__all__"
 
 

@@ -53,6 +53,17 @@ def test_a_bearer_token_needs_no_csrf_token(world: w.World) -> None:
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/tasks"])
+def test_a_wrong_token_is_refused_even_beside_a_valid_session(
+    world: w.World, logged_in: Login, path: str
+) -> None:
+    clerk = logged_in(
+        w.clerk(world.licensing, Role.REVIEWER), HTTP_AUTHORIZATION="Bearer ywds_revoked_secret"
+    )
+
+    assert clerk.get(path).status_code == 401
+
+
 @pytest.mark.parametrize(
     "path", ["/api/v1/me", "/api/v1/applications", "/api/v1/tasks", "/api/v1/tasks/1"]
 )

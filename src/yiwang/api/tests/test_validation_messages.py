@@ -199,3 +199,14 @@ def test_no_message_in_chinese_keeps_pydantic_english() -> None:
 
     said = [m for messages in fields.values() for m in messages]
     assert not [m for m in said if m.startswith(PYDANTIC_ENGLISH)]
+
+
+def test_a_query_parameter_is_named_as_the_caller_wrote_it() -> None:
+    from yiwang.api.errors import field_name
+
+    assert field_name(["query", "params", "status", 0]) == "status"
+    assert field_name(["query", "status", 1]) == "status"
+    assert field_name(["query", "params"]) == "params"
+    assert field_name(["body", "payload", "answers", "children", 0, "name"]) == (
+        "answers.children.0.name"
+    )
