@@ -7,6 +7,7 @@ anything that takes longer than a moment shows a progress bar.
 from __future__ import annotations
 
 import inspect
+import io
 import json
 import signal
 from dataclasses import asdict
@@ -74,11 +75,22 @@ def check(
     failed = unreachable is not None
     if unreachable is not None:
         err_console.print(f"ERRORS:\n{unreachable}\n", markup=False, highlight=False)
+    said = io.StringIO()
     try:
-        call_command("check", deploy=deploy, databases=[] if failed else ["default"])
+        call_command("check", deploy=deploy, databases=[] if failed else ["default"], stdout=said)
     except SystemCheckError as exc:
         err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         failed = True
+    else:
+        # Django's "no issues" would contradict the error above: the checks it ran were only
+        # those that need no database.
+        console.print(
+            "The checks that need no database found no issues."
+            if unreachable is not None
+            else said.getvalue().rstrip(),
+            markup=False,
+            highlight=False,
+        )
     if failed:
         raise typer.Exit(1)
 
@@ -111,7 +123,7 @@ def manage(ctx: typer.Context) -> None:
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     workers: int | None = typer.Option(
         None, min=1, help="gunicorn worker processes. Default: YIWANG_WEB_WORKERS."
     ),
@@ -275,7 +287,36 @@ _register()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:
+        if not _unreachable_database(exc):
+            raise
+        # A wrong YIWANG_DATABASE_URL or a stopped server, as any command may meet it first:
+        # one line that says so, not a page of traceback ending in the driver's words.
+        reason = " ".join(str(exc).split())
+        err_console.print(f"[red]Database error:[/red] {reason}", highlight=False)
+        err_console.print(
+            "Check YIWANG_DATABASE_URL and that the database server runs (yiwang check says more).",
+            highlight=False,
+        )
+        raise SystemExit(1) from None
+
+
+def _unreachable_database(exc: BaseException) -> bool:
+    """Whether an error means the database could not be connected to (not a failing query)."""
+    try:
+        from django.db import connections
+        from django.db.utils import OperationalError
+    except ImportError:  # pragma: no cover - Django is a dependency
+        return False
+    if not isinstance(exc, OperationalError):
+        return False
+    try:
+        db = connections["default"]
+        return db.connection is None or db.is_usable() is False
+    except Exception:  # asking about a broken connection may fail in any way
+        return True
 
 
 if __name__ == "__main__":

@@ -138,11 +138,11 @@ def _load_cases(*, actor: Any, seed: int, cases: int, people: int) -> None:
 
 @app.command("load-demo")
 def load_demo(
-    people: int = typer.Option(DEMO_PEOPLE, help="Generated people to add (no logins)."),
-    firms: int = typer.Option(DEMO_FIRMS, help="Generated firms to add."),
+    people: int = typer.Option(DEMO_PEOPLE, min=0, help="Generated people to add (no logins)."),
+    firms: int = typer.Option(DEMO_FIRMS, min=0, help="Generated firms to add."),
     seed: int = typer.Option(DEMO_SEED, help="Generator seed: the same seed, the same world."),
     cases: int = typer.Option(
-        0, help="Generated cases to add: submitted applications of the generated people."
+        0, min=0, help="Generated cases to add: submitted applications of the generated people."
     ),
 ) -> None:
     """Load the demo world (Demo City, 演示市). Loading it again changes nothing.
@@ -191,7 +191,7 @@ def port_free(host: str, port: int) -> bool:
 
 @app.command()
 def demo(
-    port: int = typer.Option(8000, help="Port for the web server."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port for the web server."),
     host: str = typer.Option("127.0.0.1", help="Address for the web server."),
     no_worker: bool = typer.Option(
         False, "--no-worker", help="Do not start a background worker and scheduler."
