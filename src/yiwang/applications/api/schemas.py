@@ -10,7 +10,7 @@ from ninja import Path as PathParam
 from ninja import Schema
 from pydantic import Field, model_validator
 
-from yiwang.api.schemas import LocalText
+from yiwang.api.schemas import Day, LocalText
 from yiwang.applications.constants import (
     ApplicationStatus,
     CaseStatus,
@@ -248,7 +248,7 @@ class TaskParams(Schema):
     status: list[TaskStatus] | None = Field(
         default=None, description="Task statuses (repeatable); default: open and claimed"
     )
-    due_before: dt.date | None = Field(default=None, description="Due on or before this day")
+    due_before: Day | None = Field(default=None, description="Due on or before this day")
     cursor: str | None = Field(default=None, max_length=40, description="From next_cursor")
     limit: int = Field(default=25, ge=1, le=100)
 

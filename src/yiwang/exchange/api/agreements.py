@@ -23,6 +23,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from yiwang.api.errors import error_responses
+from yiwang.api.schemas import Day
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import selectors, services
 from yiwang.exchange.api._common import (
@@ -97,8 +98,8 @@ class AgreementIn(Schema):
     official_identity_restricted: bool = Field(
         default=False, description="The person sees the official's role, not their name"
     )
-    valid_from: dt.date
-    valid_until: dt.date | None = None
+    valid_from: Day
+    valid_until: Day | None = None
 
 
 class AgreementOut(Schema):

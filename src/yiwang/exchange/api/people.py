@@ -21,7 +21,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from yiwang.api.errors import error_responses
-from yiwang.api.schemas import Moment
+from yiwang.api.schemas import Day, Moment
 from yiwang.core import clock
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import selectors, services
@@ -116,8 +116,8 @@ class AccessLogQuery(Schema):
     department: str | None = Field(
         default=None, max_length=32, description="Only reads by this department (its code)"
     )
-    since: dt.date | None = Field(default=None, description="Only reads on or after this day")
-    until: dt.date | None = Field(default=None, description="Only reads on or before this day")
+    since: Day | None = Field(default=None, description="Only reads on or after this day")
+    until: Day | None = Field(default=None, description="Only reads on or before this day")
     limit: int = Field(default=20, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=100_000)
 
