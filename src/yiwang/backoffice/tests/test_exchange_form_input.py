@@ -140,11 +140,13 @@ def test_a_revoke_that_names_no_token_revokes_none(loaded: World, sent: dict[str
     shown = [str(m) for m in response.context["messages"]]
     assert shown and all("revoked. It no longer works" not in m for m in shown)
     assert any("Nothing was revoked" in m for m in shown)
-    # Naming a token that is no longer live still says so, and revokes nothing else.
+    # Naming a token the system does not have says so, and revokes nothing else.
     stale = client.post(
         f"/backoffice/exchange/systems/{system.pk}/revoke/", {"prefix": "000000000000"}, follow=True
     )
-    assert [str(m) for m in stale.context["messages"]] == ["There was no live token to revoke."]
+    assert [str(m) for m in stale.context["messages"]] == [
+        "This system has no token with the prefix “000000000000”."
+    ]
     assert len(live(admin, system)) == 2
 
 

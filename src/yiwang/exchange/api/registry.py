@@ -16,7 +16,7 @@ of each person or firm returned (see :mod:`yiwang.exchange.services.own_records`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -157,12 +157,16 @@ def _version(view: RecordVersionView) -> dict[str, Any]:
 
 
 @contextmanager
-def _write_errors(actor: Any, registry: str, record_key: str | None = None) -> Iterator[None]:
+def _write_errors(
+    actor: Any, registry: str, record_key: str | None = None, sent: Iterable[str] = ()
+) -> Iterator[None]:
     """The record services' refusals, as the API answers them.
 
     No such registry (or one kept outside yiwang) and no such record are 404; a retired record
-    cannot change (409); wrong values are 422, each named ``values.<field>`` as sent.
+    cannot change (409); wrong values are 422, each named ``values.<field>`` as sent — the
+    registry's fields and, for a field it does not have, the name that was ``sent``.
     """
+    sent = set(sent)
     try:
         yield
     except DjangoValidationError as exc:
@@ -177,7 +181,10 @@ def _write_errors(actor: Any, registry: str, record_key: str | None = None) -> I
         info = selectors.registry_info(registry)
         names = info.fields if info is not None else {}
         raise invalid(
-            {(f"values.{name}" if name in names else name): msgs for name, msgs in found.items()}
+            {
+                (f"values.{name}" if name in names or name in sent else name): msgs
+                for name, msgs in found.items()
+            }
         ) from None
 
 
@@ -193,7 +200,7 @@ def create_registry_record(
     request: HttpRequest, payload: RecordCreateIn, registry: str = registry_param()
 ) -> Status[dict[str, Any]]:
     actor = actor_of(request)
-    with _write_errors(actor, registry):
+    with _write_errors(actor, registry, sent=payload.values):
         created = services.create_record(
             actor=actor, registry=registry, values=payload.values, reason=payload.reason
         )
@@ -245,7 +252,7 @@ def update_registry_record(
     key: str = key_param(),
 ) -> dict[str, Any]:
     actor = actor_of(request)
-    with _write_errors(actor, registry, key):
+    with _write_errors(actor, registry, key, sent=payload.values):
         updated = services.update_record(
             actor=actor,
             registry=registry,

@@ -70,6 +70,26 @@ def _clean(info: policy.RegistryInfo, values: Mapping[str, Any]) -> dict[str, An
     return _cleaner(info)(values)
 
 
+def _clean_with_reason(
+    info: policy.RegistryInfo, values: Mapping[str, Any], reason: str
+) -> tuple[dict[str, Any], str]:
+    """The record's values checked and the reason for the change required, every mistake in
+    either reported at once (a missing reason does not hide wrong values)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        reason = _require_reason(reason)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        clean = _clean(info, values)
+    except ValidationError as exc:
+        errors = {**exc.message_dict, **errors}
+        clean = {}
+    if errors:
+        raise ValidationError(errors)
+    return clean, reason
+
+
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -114,8 +134,7 @@ def create_record(
 ) -> RecordView:
     info = hosted_registry(registry)
     require_registry_owner(actor, info.department_id)
-    reason = _require_reason(reason)
-    clean = _clean(info, values)
+    clean, reason = _clean_with_reason(info, values, reason)
     key = str(clean[info.record_key_field])
     now = clock.now()
     with transaction.atomic():
@@ -159,13 +178,12 @@ def update_record(
     """Change some fields (``None`` or ``""`` clears one); the whole result is re-checked."""
     info = hosted_registry(registry)
     require_registry_owner(actor, info.department_id)
-    reason = _require_reason(reason)
     with transaction.atomic():
         rec = _locked(info, record_key)
         if rec.status != RecordStatus.ACTIVE:
             raise ValidationError({"record_key": _("The record is retired and cannot change.")})
         merged = {**rec.values, **changes}
-        clean = _clean(info, merged)
+        clean, reason = _clean_with_reason(info, merged, reason)
         if str(clean[info.record_key_field]) != rec.record_key:
             raise ValidationError(
                 {

@@ -148,6 +148,19 @@ def test_a_reason_is_required(loaded: World, registrar_system: Any) -> None:
     assert "reason" in error(blank)["fields"]
 
 
+def test_a_missing_reason_and_wrong_values_are_said_together(
+    loaded: World, registrar_system: Any
+) -> None:
+    values = {**person(11), "birth_date": "07/03/1990", "nickname": "Xiao"}
+
+    response = send(registrar_system, "post", PEOPLE, {"values": values, "reason": " "})
+
+    assert response.status_code == 422
+    fields = error(response)["fields"]
+    assert {"reason", "values.birth_date", "values.nickname"} <= set(fields)
+    assert "nickname" not in fields  # a field the registry lacks is named as it was sent
+
+
 def test_a_second_record_with_the_same_key_is_refused(loaded: World, registrar_system: Any) -> None:
     send(registrar_system, "post", PEOPLE, {"values": person(7), "reason": "birth"})
 
