@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 
@@ -20,6 +21,10 @@ from yiwang.audit.verify import (
 )
 from yiwang.core import clock
 
+# The log holds personal data: an export is readable by its owner only, whatever the umask.
+FILE_MODE = 0o600
+DIRECTORY_MODE = 0o700
+
 
 class ExportError(Exception):
     pass
@@ -29,9 +34,24 @@ def _prepare(directory: Path) -> None:
     try:
         if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
             raise ExportError(f"{directory} exists and is not an empty directory")
-        directory.mkdir(parents=True, exist_ok=True)
+        if not directory.exists():
+            directory.mkdir(mode=DIRECTORY_MODE, parents=True)
+            directory.chmod(DIRECTORY_MODE)  # the mode given to mkdir is subject to the umask
     except OSError as exc:
         raise ExportError(f"cannot write into {directory}: {exc.strerror or exc}") from exc
+
+
+def _create(path: Path, mode: str = "w") -> IO[Any]:
+    """A new file of the export, readable and writable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        if mode == "wb":
+            return os.fdopen(fd, "wb")
+        return os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def export_log(
@@ -65,26 +85,27 @@ def export_log(
         events_total, leaves_total = totals()
         if on_totals is not None:
             on_totals(events_total + leaves_total)
-        with (directory / offline.EVENTS).open("w", encoding="utf-8", newline="\n") as fh:
+        with _create(directory / offline.EVENTS) as fh:
             for row in event_field_rows():
                 fh.write(offline.event_line(row))
                 counts["events"] += 1
                 if progress is not None and counts["events"] % 10_000 == 0:
                     progress(10_000)
-        with (directory / offline.LEAVES).open("w", encoding="utf-8", newline="\n") as fh:
+        with _create(directory / offline.LEAVES) as fh:
             for index, event_id, digest in leaf_rows():
                 fh.write(offline.leaf_line(index, event_id, bytes(digest)))
                 counts["leaves"] += 1
                 if progress is not None and counts["leaves"] % 10_000 == 0:
                     progress(10_000)
-        with (directory / offline.CHECKPOINTS).open("w", encoding="utf-8", newline="\n") as fh:
+        with _create(directory / offline.CHECKPOINTS) as fh:
             for cp in checkpoint_records():
                 fh.write(offline.checkpoint_line(cp))
                 counts["checkpoints"] += 1
                 tree_size = max(tree_size, cp.tree_size)
     if progress is not None:
         progress((counts["events"] % 10_000) + (counts["leaves"] % 10_000))
-    (directory / offline.PUBLIC_KEY).write_text(domain.public_key_pem(public), encoding="ascii")
+    with _create(directory / offline.PUBLIC_KEY) as fh:
+        fh.write(domain.public_key_pem(public))
     manifest = {
         "format": offline.FORMAT,
         "exported_at": domain.canonical_timestamp(clock.now()),
@@ -97,8 +118,10 @@ def export_log(
         "retired_keys": retired,
     }
     raw = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    (directory / offline.MANIFEST).write_bytes(raw)
-    (directory / offline.SIGNATURE).write_bytes(offline.signature_file(key.sign(raw)))
+    with _create(directory / offline.MANIFEST, "wb") as fh:
+        fh.write(raw)
+    with _create(directory / offline.SIGNATURE, "wb") as fh:
+        fh.write(offline.signature_file(key.sign(raw)))
     record_event(
         actor=actor or system_actor("cli"),
         action="audit.log_exported",

@@ -13,12 +13,17 @@ An export directory holds:
 
 The checkpoints' signatures prove the sealed log; the manifest signature and file digests make
 any changed byte anywhere in the export fail, unsealed events and formatting included.
+
+A file that is missing, cannot be read, is not JSON lines, or differs from the signed manifest is
+named before anything the log check finds: such a file says something about the copy (damaged,
+or altered after it was signed), not about the platform's log.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -28,7 +33,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from yiwang.audit import domain
-from yiwang.audit.report import FORGED, Problem, Report
+from yiwang.audit.report import CHANGED, FORGED, REMOVED, Problem, Report
 from yiwang.audit.streams import CheckpointRecord
 from yiwang.audit.verifier import Verifier
 
@@ -40,6 +45,7 @@ PUBLIC_KEY = "public_key.pem"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 DATA_FILES = (EVENTS, LEAVES, CHECKPOINTS, PUBLIC_KEY)
+_SIGNATURE_BYTES = 64  # an Ed25519 signature
 
 
 def json_line(value: dict[str, Any]) -> str:
@@ -91,26 +97,53 @@ class _Reader:
         self.problems = problems
 
     def rows(self) -> Iterator[dict[str, Any]]:
-        if not self.path.exists():
-            self.problems.append(Problem("removed", "export", self.path.name, "file is missing"))
+        try:
+            fh = self.path.open("rb")
+        except OSError as exc:
+            self.problems.append(_unreadable(self.path, exc))
             return
-        with self.path.open("rb") as fh:
+        with fh:
             for number, line in enumerate(fh, start=1):
                 try:
-                    value = json.loads(line.decode("utf-8"))
+                    value = json.loads(line.removesuffix(b"\n").decode("utf-8"))
                     if not isinstance(value, dict):
-                        raise ValueError("not an object")
+                        raise ValueError("it is not an object")
                 except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+                    why = _why_not_json(line, exc)
                     self.problems.append(
-                        Problem("changed", "export", f"{self.path.name}:{number}", str(exc))
+                        Problem(
+                            CHANGED,
+                            "export",
+                            self.path.name,
+                            f"line {number} is not a JSON object, as every line must be ({why})",
+                        )
                     )
                     continue
                 value["_line"] = number
                 yield value
 
     def bad(self, row: dict[str, Any], reason: str) -> None:
-        where = f"{self.path.name}:{row.get('_line', '?')}"
-        self.problems.append(Problem("changed", "export", where, reason))
+        where = f"line {row.get('_line', '?')}: {reason}"
+        self.problems.append(Problem(CHANGED, "export", self.path.name, where))
+
+
+def _why_not_json(line: bytes, exc: Exception) -> str:
+    if not line.strip():
+        return "it is empty"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"byte {exc.start + 1} is not UTF-8"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg}: character {exc.pos + 1}"
+    if isinstance(exc, RecursionError):
+        return "it is nested too deep"
+    return str(exc)
+
+
+def _unreadable(path: Path, exc: OSError) -> Problem:
+    """A file of the export that is not there, or cannot be read."""
+    if isinstance(exc, FileNotFoundError):
+        return Problem(REMOVED, "export", path.name, "file is missing")
+    return Problem(REMOVED, "export", path.name, f"cannot be read ({exc.strerror or exc})")
 
 
 def _out_of_order(
@@ -229,55 +262,104 @@ def _manifest_shape_problem(manifest: dict[str, Any]) -> str | None:
 
 def _check_manifest(
     directory: Path, keys: dict[str, Ed25519PublicKey], problems: list[Problem]
-) -> dict[str, Any] | None:
+) -> tuple[dict[str, Any] | None, bool]:
+    """The manifest, if it can be used at all, and whether one of ``keys`` signed it."""
     try:
         raw = (directory / MANIFEST).read_bytes()
     except OSError as exc:
-        problems.append(Problem("removed", "export", MANIFEST, f"cannot be read ({exc})"))
-        return None
+        problems.append(_unreadable(directory / MANIFEST, exc))
+        return None, False
     try:
         manifest = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        problems.append(Problem("changed", "export", MANIFEST, f"is not JSON ({exc})"))
-        return None
+        problems.append(Problem(CHANGED, "export", MANIFEST, f"is not JSON ({exc})"))
+        return None, False
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        problems.append(Problem("changed", "export", MANIFEST, f"is not a {FORMAT} manifest"))
-        return None
+        problems.append(Problem(CHANGED, "export", MANIFEST, f"is not a {FORMAT} manifest"))
+        return None, False
+    signed = _check_signature(directory, manifest, raw, keys, problems)
+    shape = _manifest_shape_problem(manifest)
+    if shape is not None:
+        problems.append(Problem(CHANGED, "export", MANIFEST, shape))
+        return None, False
+    return manifest, signed
+
+
+def _check_signature(
+    directory: Path,
+    manifest: dict[str, Any],
+    raw: bytes,
+    keys: dict[str, Ed25519PublicKey],
+    problems: list[Problem],
+) -> bool:
+    """Whether manifest.sig is a signature of ``raw`` by one of ``keys``; if not, why."""
     try:
         sig_raw = (directory / SIGNATURE).read_bytes()
+    except OSError as exc:
+        unread = _unreadable(directory / SIGNATURE, exc)
+        why = f"{unread.detail}: nothing vouches for {MANIFEST} or the files it lists"
+        problems.append(dataclasses.replace(unread, detail=why))
+        return False
+    try:
         signature = base64.b64decode(sig_raw.removesuffix(b"\n"), validate=True)
-    except (OSError, ValueError, binascii.Error):
+    except (ValueError, binascii.Error):
         signature = b""
-        sig_raw = b"-"
+    if len(signature) != _SIGNATURE_BYTES or signature_file(signature) != sig_raw:
+        problems.append(
+            Problem(
+                CHANGED,
+                "export",
+                SIGNATURE,
+                "is not an Ed25519 signature written as the export writes one (base64, one line)",
+            )
+        )
+        return False
     key = keys.get(str(manifest.get("key_id")))
     if key is None:
         problems.append(
             Problem.because(FORGED, "export", MANIFEST, "unknown_key", key=manifest.get("key_id"))
         )
-    elif signature_file(signature) != sig_raw or not domain.signature_valid(key, signature, raw):
+        return False
+    if not domain.signature_valid(key, signature, raw):
         problems.append(Problem.because(FORGED, "export", MANIFEST, "bad_signature"))
-    shape = _manifest_shape_problem(manifest)
-    if shape is not None:
-        problems.append(Problem("changed", "export", MANIFEST, shape))
-        return None
-    return manifest
+        return False
+    return True
 
 
-def _check_files(directory: Path, manifest: dict[str, Any], problems: list[Problem]) -> None:
+def _check_files(directory: Path, manifest: dict[str, Any]) -> tuple[list[Problem], list[str]]:
+    """The data files that are missing or cannot be read, and the names of those whose bytes
+    are not the ones the manifest lists (with what is wrong with the list, if it is)."""
     listed = manifest.get("files")
-    if not isinstance(listed, dict) or set(listed) != set(DATA_FILES):
-        problems.append(Problem("changed", "export", MANIFEST, "does not list the export files"))
-        return
+    well_listed = isinstance(listed, dict) and set(listed) == set(DATA_FILES)
+    if not isinstance(listed, dict):
+        listed = {}
+    unread: list[Problem] = []
+    differ: list[str] = []
     for name in DATA_FILES:
-        path = directory / name
-        if not path.exists():
-            if name == PUBLIC_KEY:  # the other files' readers report them
-                problems.append(Problem("removed", "export", name, "file is missing"))
+        try:
+            digest = file_digest(directory / name)
+        except OSError as exc:
+            unread.append(_unreadable(directory / name, exc))
             continue
-        if file_digest(path) != listed[name]:
-            problems.append(
-                Problem("changed", "export", name, "its bytes differ from the signed manifest")
-            )
+        if well_listed and digest != listed[name]:
+            differ.append(name)
+    if not well_listed:
+        unread.append(Problem(CHANGED, "export", MANIFEST, "does not list the export files"))
+    return unread, differ
+
+
+def _differs(name: str, *, signed: bool, first: Problem | None = None) -> Problem:
+    """A file whose bytes are not the ones the manifest lists; ``first``: what the log check of
+    the export as it now is finds first, said with it."""
+    if not signed:
+        return Problem(CHANGED, "export", name, f"its bytes differ from those {MANIFEST} lists")
+    detail = (
+        "its bytes differ from the signed manifest: the file was changed or damaged after the "
+        "export was made"
+    )
+    if first is not None:
+        detail += f"; the export as it now is shows first: {first}"
+    return Problem(CHANGED, "export", name, detail)
 
 
 class EarlierExportError(ValueError):
@@ -288,14 +370,28 @@ def earlier_checkpoints(
     directory: Path, keys: dict[str, Ed25519PublicKey]
 ) -> list[CheckpointRecord]:
     """The checkpoints of an earlier export, each signed by one of ``keys`` (or a key retired
-    before that export, vouched for by its manifest); EarlierExportError if any is not."""
+    before that export, vouched for by its manifest); EarlierExportError if any is not, or if
+    the export itself does not hold: its manifest not signed by one of ``keys``, or a file it
+    lists missing, unreadable or not the bytes it lists."""
+    if not is_export(directory):
+        raise EarlierExportError(
+            f"the earlier export {directory} is not an audit export: it holds none of the files "
+            f"`yiwang audit export` writes ({MANIFEST}, {EVENTS}, …)"
+        )
     problems: list[Problem] = []
-    manifest = _check_manifest(directory, keys, problems) if is_export(directory) else None
-    if manifest is not None and not problems:
-        keys = {**_retired_keys(manifest, problems), **keys}
-    records = list(_checkpoints(_Reader(directory / CHECKPOINTS, problems)))
+    manifest, signed = _check_manifest(directory, keys, problems)
+    if manifest is not None:
+        unread, differ = _check_files(directory, manifest)
+        problems += [*unread, *(_differs(name, signed=signed) for name in differ)]
+        if signed:
+            keys = {**_retired_keys(manifest, problems), **keys}
+    records = [] if problems else list(_checkpoints(_Reader(directory / CHECKPOINTS, problems)))
     if problems:
-        raise EarlierExportError(f"the earlier export {directory} does not verify: {problems[0]}")
+        first = problems[0]
+        raise EarlierExportError(
+            f"the earlier export {directory} does not verify, so it cannot be compared with: "
+            f"{directory / first.ref} {first.kind}: {first.detail}"
+        )
     for cp in records:
         key = keys.get(cp.key_id)
         body = domain.checkpoint_body(
@@ -315,15 +411,22 @@ def _retired_keys(manifest: dict[str, Any], problems: list[Problem]) -> dict[str
         try:
             key = domain.load_public_key_pem(pem.encode("ascii"))
         except ValueError as exc:
-            problems.append(Problem("changed", "export", MANIFEST, f"retired key {key_id}: {exc}"))
+            problems.append(Problem(CHANGED, "export", MANIFEST, f"retired key {key_id}: {exc}"))
             continue
         if domain.key_id(key) != key_id:
             problems.append(
-                Problem("changed", "export", MANIFEST, f"retired key {key_id} has another id")
+                Problem(CHANGED, "export", MANIFEST, f"retired key {key_id} has another id")
             )
             continue
         keys[key_id] = key
     return keys
+
+
+def _failed(problems: list[Problem], notes: list[str]) -> Report:
+    report = Report(notes=notes)
+    for problem in problems:
+        report.add(problem)
+    return report
 
 
 def verify_export(
@@ -335,7 +438,11 @@ def verify_export(
 ) -> Report:
     """Verify an export directory. With ``public_key_pems`` given, only those keys are trusted;
     otherwise the key shipped in the export is used and the report says so. With ``earlier``
-    (an older export), every checkpoint it holds must still be in this one, unchanged."""
+    (an older export), every checkpoint it holds must still be in this one, unchanged.
+
+    What is wrong with the export's files comes first: a file missing or unreadable, a line
+    that is not JSON, a signature missing or not signing the manifest, a file whose bytes are
+    not the ones the signed manifest lists. Then what the log check finds."""
     problems: list[Problem] = []
     notes: list[str] = []
     keys: dict[str, Ed25519PublicKey] = {}
@@ -347,26 +454,24 @@ def verify_export(
         try:
             key = domain.load_public_key_pem((directory / PUBLIC_KEY).read_bytes())
         except OSError as exc:
-            report = Report()
-            report.add(Problem("removed", "export", PUBLIC_KEY, f"cannot be read ({exc})"))
-            return report
+            return _failed([_unreadable(directory / PUBLIC_KEY, exc)], notes)
         except ValueError as exc:
-            report = Report()
-            report.add(Problem("changed", "export", PUBLIC_KEY, f"is not a public key ({exc})"))
-            return report
+            problem = Problem(CHANGED, "export", PUBLIC_KEY, f"is not a public key ({exc})")
+            return _failed([problem], notes)
         keys[domain.key_id(key)] = key
         notes.append(
             f"checked with the key in the export ({domain.key_id(key)}); compare it with the key "
             "the platform publishes at /.well-known/yiwang/audit-key"
         )
-    manifest = _check_manifest(directory, keys, problems)
+    manifest, signed = _check_manifest(directory, keys, problems)
     if manifest is None:
-        report = Report(notes=notes)
-        for problem in problems:
-            report.add(problem)
-        return report
-    _check_files(directory, manifest, problems)
-    if not problems:
+        return _failed(problems, notes)
+    unread, differ = _check_files(directory, manifest)
+    if any(problem.kind == REMOVED for problem in unread):
+        # A file gone: what the log check would find is only what its absence causes.
+        return _failed([*unread, *problems], notes)
+    problems += unread
+    if signed:
         # Keys retired before the export, vouched for by the key that signed the manifest.
         keys.update(_retired_keys(manifest, problems))
     verifier = Verifier(
@@ -384,8 +489,7 @@ def verify_export(
         events=_events(_Reader(directory / EVENTS, problems), order),
         checkpoints=_noting_sizes(_checkpoints(_Reader(directory / CHECKPOINTS, problems)), sizes),
     )
-    trusted = not any(problem.kind == FORGED for problem in problems)
-    gone = _last_checkpoint_gone(manifest, sizes) if trusted else None
+    gone = _last_checkpoint_gone(manifest, sizes) if signed else None
     if gone is not None:
         # The verifier sees only what it causes: the entries it signed, past the last checkpoint.
         order.insert(0, gone)
@@ -393,13 +497,24 @@ def verify_export(
         report.problem = order[0]
         report.problems += len(order)
     report.notes.extend(notes)
-    if report.ok:
-        # Lines gone from (or added to) the end of a file, where nothing after them tells:
-        # said before the file's changed bytes when the manifest that counts them is trusted.
-        counted = _count_problems(manifest["counts"], report)
-        problems = [*counted, *problems] if trusted else [*problems, *counted]
-    # Problems in the log itself name the event; file-level ones come after them.
+    # Lines gone from (or added to) the end of a file, where nothing after them tells.
+    counted = _count_problems(manifest["counts"], report) if report.ok else []
+    found, found_count = report.problem, report.problems
+    report.problem, report.problems = None, 0
+    if signed:
+        # A file that is not what the platform signed is named first, with what it now shows:
+        # the copy was damaged or altered, which says nothing about the platform's log.
+        first = [_differs(name, signed=True, first=found) for name in differ[:1]]
+        later: list[Problem] = []
+        problems += [*counted, *first, *(_differs(name, signed=True) for name in differ[1:])]
+    else:
+        later = [*counted, *(_differs(name, signed=False) for name in differ)]
     for problem in problems:
+        report.add(problem)
+    if found is not None:
+        report.problem = report.problem or found
+        report.problems += found_count
+    for problem in later:
         report.add(problem)
     return report
 
@@ -433,7 +548,7 @@ def _count_problems(counts: dict[str, int], report: Report) -> list[Problem]:
     files = {"events": EVENTS, "leaves": LEAVES, "checkpoints": CHECKPOINTS}
     return [
         Problem(
-            "removed" if found[name] < counts[name] else "inserted",
+            REMOVED if found[name] < counts[name] else "inserted",
             "export",
             files[name],
             f"{name} listed in the signed manifest: {counts[name]}; in the file: {found[name]}",

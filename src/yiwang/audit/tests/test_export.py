@@ -16,6 +16,7 @@ from yiwang.audit import domain, offline
 from yiwang.audit.export import ExportError, export_log
 from yiwang.audit.models import AuditEvent
 from yiwang.audit.services import seal
+from yiwang.audit.tests.export_helpers import resign
 
 SRC = Path(__file__).resolve().parents[3]
 
@@ -64,23 +65,37 @@ def test_every_single_byte_change_fails(exported: Path, tmp_path: Path) -> None:
             assert not report.ok, f"changing byte {offset} of {name} went unnoticed"
 
 
-def test_changed_exported_event_is_named(exported: Path) -> None:
+def test_changed_exported_event_is_named(exported: Path, signing_key: Ed25519PrivateKey) -> None:
     path = exported / offline.EVENTS
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     row = json.loads(lines[3])
     row["action"] = "test.something_else"
     lines[3] = offline.json_line(row)
     path.write_text("".join(lines), encoding="utf-8")
+    # Changed after the export: the file is named first, with the event it shows changed.
+    report = offline.verify_export(exported)
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.ref) == ("changed", offline.EVENTS)
+    assert f"shows first: event {row['id']} changed" in report.problem.detail
+    # Changed before the platform signed the export: the event itself.
+    resign(exported, signing_key)
     report = offline.verify_export(exported)
     assert report.problem is not None
     assert (report.problem.kind, report.problem.ref) == ("changed", str(row["id"]))
 
 
-def _rewrite(directory: Path, name: str, change: Callable[[list[str]], list[str]]) -> list[Any]:
-    """Rewrite one export file's lines; the rows as they were, parsed."""
+def _rewrite(
+    directory: Path,
+    name: str,
+    change: Callable[[list[str]], list[str]],
+    key: Ed25519PrivateKey,
+) -> list[Any]:
+    """Rewrite one export file's lines and sign the files as they now are (so that the lines,
+    not the file, are named); the rows as they were, parsed."""
     path = directory / name
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(change(lines)), encoding="utf-8")
+    resign(directory, key)
     return [json.loads(line) for line in lines]
 
 
@@ -166,8 +181,9 @@ def test_lines_moved_or_missing_are_named(
     row: int | None,
     key: str,
     detail: str,
+    signing_key: Ed25519PrivateKey,
 ) -> None:
-    rows = _rewrite(exported, name, change)
+    rows = _rewrite(exported, name, change, signing_key)
 
     report = offline.verify_export(exported)
 
