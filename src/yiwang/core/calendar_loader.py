@@ -7,6 +7,7 @@ was loaded for that region and year before. Loading the same content again chang
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 from collections.abc import Iterable
@@ -139,6 +140,28 @@ def parse_calendar(
     return CalendarFile(doc.file, region, year, entries), []
 
 
+def _unknown_region(
+    calendar: CalendarFile, doc: Document, *, region_given: bool
+) -> list[LoadProblem]:
+    """A region code no region has, once regions are set up: a typo would otherwise load a
+    calendar no deadline ever reads. Before any region exists (a calendar loaded first, on a
+    fresh platform) there is nothing to check against."""
+    from django.apps import apps
+
+    region_model = apps.get_model("identity", "Region")
+    codes = list(region_model.objects.values_list("code", flat=True))
+    if not codes or calendar.region in codes:
+        return []
+    close = difflib.get_close_matches(calendar.region, codes, n=3)
+    message = _("there is no region with the code %(code)s") % {"code": calendar.region}
+    if close:
+        names = " / ".join(f"'{code}'" for code in close)
+        message += "; " + _("did you mean %(names)s?") % {"names": names}
+    if region_given:  # --region named it, not the file
+        return [LoadProblem(calendar.file, "--region", message)]
+    return [doc.problem(("region",), message)]
+
+
 def load_calendar_files(
     paths: Iterable[Path], *, actor: Any, region: str | None = None, dry_run: bool = False
 ) -> CalendarLoadReport:
@@ -154,6 +177,7 @@ def load_calendar_files(
         calendar, found = parse_calendar(doc, region)
         problems.extend(found)
         if calendar is not None:
+            problems.extend(_unknown_region(calendar, doc, region_given=region is not None))
             parsed.append(calendar)
     seen: dict[tuple[str, int], str] = {}
     for calendar in parsed:

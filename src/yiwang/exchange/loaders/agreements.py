@@ -20,12 +20,12 @@ from yiwang.exchange.services._common import is_data_officer
 from yiwang.exchange.types import AgreementTerms, LegalBasis
 
 
-def terms_from(item: Mapping[str, Any]) -> AgreementTerms:
+def terms_from(item: Mapping[str, Any], *, normalise: bool = True) -> AgreementTerms:
     import datetime as dt
 
     conditions = item.get("conditions", {})
     basis = item["legal_basis"]
-    return AgreementTerms(
+    terms = AgreementTerms(
         code=item["code"],
         name_zh=item["name"]["zh"],
         name_en=item["name"]["en"],
@@ -42,7 +42,8 @@ def terms_from(item: Mapping[str, Any]) -> AgreementTerms:
         roles=tuple(conditions.get("roles", ())),
         masking=dict(item.get("masking", {})),
         official_identity_restricted=bool(item.get("official_identity_restricted", False)),
-    ).normalised()
+    )
+    return terms.normalised() if normalise else terms
 
 
 def _approver(accounts: list[Any], department_id: int) -> Any:
@@ -61,14 +62,17 @@ def load_agreements(
     if problems:
         return problems
     for doc, path, item in items:
-        terms = terms_from(item)
+        # Checked as written, so that a path names the item where it stands in the file
+        # (roles[2], not its place once sorted); compared and stored in canonical order.
+        written = terms_from(item, normalise=False)
         found = [
             doc.problem_below(path, where, reason)
-            for where, reason in agreement_services.check_terms(terms)
+            for where, reason in agreement_services.check_terms(written)
         ]
         if found:
             problems.extend(found)
             continue
+        terms = written.normalised()
         existing = (
             SharingAgreement.objects.select_related("consumer", "registry")
             .prefetch_related("purposes")

@@ -281,11 +281,11 @@ def test_agreement_problems(loaded: World, tmp_path: Path) -> None:
             consumer: nowhere
             registry: people
             fields: [person_name, shoe_size]
-            purposes: [benefit_assessment, gossip]
+            purposes: [gossip, benefit_assessment]
             legal_basis: {zh: 条例, en: Regulation, url: "ftp://example.org/x"}
             sharing_class: conditional
             masking: {person_name: birth_year_only, address: hide}
-            conditions: {roles: [wizard]}
+            conditions: {roles: [wizard, reviewer]}
             valid_from: "2026-06-01"
             valid_until: "2026-01-01"
           - code: firms_consent
@@ -304,7 +304,8 @@ def test_agreement_problems(loaded: World, tmp_path: Path) -> None:
     reasons = {p: r for _, p, r in found}
     assert "no active department" in reasons["agreements[0].consumer"]
     assert "no field 'shoe_size'" in reasons["agreements[0].fields[1]"]
-    assert "unknown purpose 'gossip'" in reasons["agreements[0].purposes[1]"]
+    # Paths name the items where they stand in the file (not in sorted order).
+    assert "unknown purpose 'gossip'" in reasons["agreements[0].purposes[0]"]
     assert "http" in reasons["agreements[0].legal_basis.url"]
     assert "does not apply to a string" in reasons["agreements[0].masking.person_name"]
     assert "not one of the agreement's fields" in reasons["agreements[0].masking.address"]
