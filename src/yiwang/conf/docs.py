@@ -21,12 +21,13 @@ HEADER = """\
 yiwang reads its configuration only from these environment variables. `yiwang config` shows the
 value each one has on a machine and where it came from. Secrets are marked; never put them in
 files that are committed or logged. Booleans accept `1/0`, `true/false`, `yes/no`, `on/off`;
-lists are comma-separated. A variable set to an empty value counts as unset. A value yiwang cannot
-use stops every command with `Configuration error:`, the variable's name and what it accepts
-(exit status 2).
+lists are comma-separated. A variable set to an empty value counts as unset. *Accepts* is what a
+value must be: one yiwang cannot use stops every command with `Configuration error:`, the
+variable's name and what it accepts (exit status 2). Whole numbers are written in digits, without
+a unit (the name says it: seconds, minutes, megabytes).
 
-| Variable | Default | Secret | What it does |
-|---|---|---|---|
+| Variable | Type | Accepts | Default | Secret | What it does |
+|---|---|---|---|---|---|
 """
 
 
@@ -53,7 +54,8 @@ def render() -> str:
     lines = [HEADER]
     for setting in declarations.SETTINGS:
         lines.append(
-            f"| `{setting.name}` | {_cell(_default(setting))} | "
+            f"| `{setting.name}` | {_cell(setting.kind.name)} | {_cell(setting.kind.accepts)} | "
+            f"{_cell(_default(setting))} | "
             f"{'yes' if setting.secret else ''} | {_cell(setting.help)} |\n"
         )
     return "".join(lines)

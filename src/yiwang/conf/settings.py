@@ -52,6 +52,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A body larger than YIWANG_MAX_UPLOAD_MB is refused before anything reads it; after the
+    # locale, so that the refusal is in the request's language.
+    "yiwang.core.upload_limit.UploadLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "yiwang.api.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -225,6 +228,8 @@ STATIC_ROOT = DATA_DIR / "static"
 _theme_dir = env.value("YIWANG_THEME_DIR")
 STATICFILES_DIRS = [*([Path(_theme_dir)] if _theme_dir else []), BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.value("YIWANG_MEDIA_ROOT") or DATA_DIR / "media")
+# The largest request body, a file with the rest of its form (yiwang.core.upload_limit).
+YIWANG_MAX_UPLOAD_MB = env.value("YIWANG_MAX_UPLOAD_MB")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError, connections
+from django.utils.module_loading import import_string
 
 from yiwang.conf import env
 
@@ -205,6 +206,49 @@ def check_audit_signing_key(app_configs: Any = None, **kwargs: Any) -> list[Chec
             )
         ]
     return []
+
+
+# The backends named by dotted path: each is imported only when the first message is sent, so a
+# typo would pass every command and fail there. Each: the variable, the Django setting it sets,
+# what the backend sends, an example value and the check's id.
+BACKENDS = (
+    (
+        "YIWANG_EMAIL_BACKEND",
+        "EMAIL_BACKEND",
+        "e-mail",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "yiwang.E040",
+    ),
+    (
+        "YIWANG_SMS_BACKEND",
+        "YIWANG_SMS_BACKEND",
+        "text message",
+        "yiwang.notifications.sms.LogBackend",
+        "yiwang.E041",
+    ),
+)
+
+
+@register(TAG)
+def check_backends(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for variable, name, sends, example, code in BACKENDS:
+        path = getattr(settings, name, None)
+        if not path:
+            continue
+        try:
+            import_string(path)
+        except Exception as exc:  # whatever stops the import: a typo, a missing package, a bug
+            messages.append(
+                Error(
+                    f"{variable}: the dotted path {path!r} cannot be imported "
+                    f"({type(exc).__name__}: {exc}), so no {sends} could be sent.",
+                    hint=f"Name an installed {sends} backend class, e.g. {variable}={example}, "
+                    "and check that its package is installed in yiwang's environment.",
+                    id=code,
+                )
+            )
+    return messages
 
 
 def _unreachable(alias: str, exc: Exception) -> Error:
