@@ -16,6 +16,7 @@ and reason, with the line number where the YAML has one. This module holds what 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -323,6 +324,14 @@ def split_path(text: str) -> PathParts:
             parts.append(plain)
         position = match.end()
     return tuple(parts)
+
+
+def close_codes(code: str, known: Iterable[str]) -> str:
+    """ "; did you mean 'x' / 'y'?" for a mistyped code, or "" when nothing known is close."""
+    close = difflib.get_close_matches(code, sorted(known), n=3)
+    if not close:
+        return ""
+    return "; " + _("did you mean %(names)s?") % {"names": " / ".join(f"'{c}'" for c in close)}
 
 
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[LoadProblem]]:

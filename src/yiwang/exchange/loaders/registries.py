@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from yiwang.core.definition_files import PathParts
+from yiwang.core.definition_files import PathParts, close_codes
 from yiwang.core.errors import LoadProblem
 from yiwang.exchange import hooks
 from yiwang.exchange.constants import AgreementState, ElementType, Storage
@@ -31,8 +31,9 @@ def registry_problems(doc: Document, path: PathParts, item: dict[str, Any]) -> l
         problems.append(doc.problem((*path, *where), reason))
 
     if not Department.objects.filter(code=item["department"]).exists():
-        message = _("no department with the code '%(code)s'")
-        problem(("department",), message % {"code": item["department"]})
+        message = _("no department with the code '%(code)s'") % {"code": item["department"]}
+        known = Department.objects.values_list("code", flat=True)
+        problem(("department",), message + close_codes(item["department"], known))
     elements = {
         e.code: e
         for e in DataElement.objects.filter(code__in=[f["element"] for f in item["fields"]])

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from yiwang.core import clock
+from yiwang.core.definition_files import close_codes
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange import constants, policy
 from yiwang.exchange.constants import (
@@ -49,8 +50,9 @@ def check_terms(terms: AgreementTerms) -> list[tuple[str, str]]:
     """
     problems: list[tuple[str, str]] = []
     if not Department.objects.filter(code=terms.consumer, is_active=True).exists():
-        message = _("no active department with the code '%(code)s'")
-        problems.append(("consumer", message % {"code": terms.consumer}))
+        message = _("no active department with the code '%(code)s'") % {"code": terms.consumer}
+        known = Department.objects.filter(is_active=True).values_list("code", flat=True)
+        problems.append(("consumer", message + close_codes(terms.consumer, known)))
     registry = (
         Registry.objects.filter(code=terms.registry).prefetch_related("fields__element").first()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -303,6 +304,7 @@ def test_agreement_problems(loaded: World, tmp_path: Path) -> None:
     found = problems_of([bad])
     reasons = {p: r for _, p, r in found}
     assert "no active department" in reasons["agreements[0].consumer"]
+    assert "did you mean" not in reasons["agreements[0].consumer"]  # 'nowhere' is close to none
     assert "no field 'shoe_size'" in reasons["agreements[0].fields[1]"]
     # Paths name the items where they stand in the file (not in sorted order).
     assert "unknown purpose 'gossip'" in reasons["agreements[0].purposes[0]"]
@@ -415,3 +417,26 @@ def test_an_agreements_history_names_the_platform_and_the_file_not_its_path(worl
     assert approved[0].note == expected
     requested = [e for e in history if e.action == constants.ACTION_AGREEMENT_REQUESTED]
     assert [e.actor for e in requested] == ["The platform"]
+
+
+def test_a_mistyped_department_gets_the_close_codes(world: World) -> None:
+    from yiwang.exchange.services.agreements import check_terms
+    from yiwang.exchange.types import AgreementTerms, LegalBasis
+
+    terms = AgreementTerms(
+        code="typo",
+        name_zh="错",
+        name_en="Typo",
+        consumer="welfere",
+        registry="people",
+        fields=("person_name",),
+        purposes=("benefit_assessment",),
+        legal_basis=LegalBasis("条例", "Regulation"),
+        sharing_class="conditional",
+        valid_from=dt.date(2026, 1, 1),
+    )
+    with translation.override("en"):
+        reasons = dict(check_terms(terms))
+    assert reasons["consumer"] == (
+        "no active department with the code 'welfere'; did you mean 'welfare'?"
+    )
