@@ -51,8 +51,8 @@ def check_terms(terms: AgreementTerms) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if not Department.objects.filter(code=terms.consumer, is_active=True).exists():
         message = _("no active department with the code '%(code)s'") % {"code": terms.consumer}
-        known = Department.objects.filter(is_active=True).values_list("code", flat=True)
-        problems.append(("consumer", message + close_codes(terms.consumer, known)))
+        active = Department.objects.filter(is_active=True).values_list("code", flat=True)
+        problems.append(("consumer", message + close_codes(terms.consumer, active)))
     registry = (
         Registry.objects.filter(code=terms.registry).prefetch_related("fields__element").first()
     )
