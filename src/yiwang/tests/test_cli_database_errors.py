@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from yiwang.tests.test_settings_values import _yiwang
+from yiwang.core.testing.cli import run_yiwang
 
 
 @pytest.mark.parametrize(
@@ -18,7 +18,7 @@ def test_a_database_that_cannot_be_reached_is_one_line_not_a_traceback(
 ) -> None:
     missing = tmp_path / "nowhere" / "yiwang.sqlite3"
 
-    result = _yiwang(tmp_path, *command, YIWANG_DATABASE_URL=f"sqlite:///{missing}")
+    result = run_yiwang(tmp_path, *command, YIWANG_DATABASE_URL=f"sqlite:///{missing}")
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.startswith("Database error: unable to open database file")
@@ -30,7 +30,7 @@ def test_a_database_that_cannot_be_reached_is_one_line_not_a_traceback(
 def test_check_with_no_database_does_not_also_say_no_issues(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "yiwang.sqlite3"
 
-    result = _yiwang(tmp_path, "check", YIWANG_DATABASE_URL=f"sqlite:///{missing}")
+    result = run_yiwang(tmp_path, "check", YIWANG_DATABASE_URL=f"sqlite:///{missing}")
 
     assert result.returncode == 1
     assert "System check identified no issues" not in result.stdout + result.stderr
@@ -41,7 +41,7 @@ def test_check_with_no_database_does_not_also_say_no_issues(tmp_path: Path) -> N
 def test_an_option_out_of_range_is_refused_before_anything_runs(
     tmp_path: Path, command: list[str]
 ) -> None:
-    result = _yiwang(tmp_path, *command)
+    result = run_yiwang(tmp_path, *command)
 
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Invalid value for" in result.stderr

@@ -15,22 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from yiwang.conf import env
 from yiwang.core import checks
+from yiwang.core.testing.cli import run_yiwang
 
-
-def _yiwang(tmp_path: Path, *args: str, **variables: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "YIWANG_DATA_DIR": str(tmp_path / "data"), "YIWANG_DATABASE_URL": ""}
-    environ.pop("DJANGO_SETTINGS_MODULE", None)
-    # Set in this process by the browser tests' fixture; a deployment never has it.
-    environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    environ.update(variables)
-    return subprocess.run(
-        [sys.executable, "-m", "yiwang.cli", *args],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+_yiwang = run_yiwang
 
 
 @pytest.mark.parametrize(

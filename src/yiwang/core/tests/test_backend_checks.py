@@ -3,16 +3,14 @@ YIWANG_EMAIL_BACKEND=foo.Bar passed every command and failed only when the first
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from yiwang.core import checks
+from yiwang.core.testing.cli import run_yiwang
 
 OPERATOR_GUIDE = Path(__file__).resolve().parents[4] / "docs" / "operator-guide.md"
 
@@ -54,34 +52,12 @@ def test_a_backend_that_cannot_be_imported_is_an_error(
 
 
 def test_yiwang_check_reports_the_backend_and_fails(tmp_path: Path) -> None:
-    environ = {
-        **os.environ,
-        "YIWANG_DATA_DIR": str(tmp_path / "data"),
-        "YIWANG_DATABASE_URL": "",
-        "YIWANG_EMAIL_BACKEND": "foo.Bar",
-        "YIWANG_SMS_BACKEND": "foo.Bar",
-    }
-    environ.pop("DJANGO_SETTINGS_MODULE", None)
-    environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    backends = {"YIWANG_EMAIL_BACKEND": "foo.Bar", "YIWANG_SMS_BACKEND": "foo.Bar"}
     # `yiwang config` takes the value (its shape is a dotted path) ...
-    config = subprocess.run(
-        [sys.executable, "-m", "yiwang.cli", "config"],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    config = run_yiwang(tmp_path, "config", **backends)
     assert config.returncode == 0, config.stderr
     # ... and `yiwang check` says it cannot be imported.
-    result = subprocess.run(
-        [sys.executable, "-m", "yiwang.cli", "check"],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = run_yiwang(tmp_path, "check", **backends)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "yiwang.E040" in output

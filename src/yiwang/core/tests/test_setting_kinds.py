@@ -8,15 +8,13 @@ answered with Python's "invalid literal for int() with base 10".
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from yiwang.conf import docs, env
 from yiwang.conf.parsers import WholeNumber
+from yiwang.core.testing.cli import run_yiwang
 
 WHOLE_NUMBERS = [s for s in env.SETTINGS if isinstance(s.kind.parse, WholeNumber)]
 
@@ -147,21 +145,6 @@ def test_good_values_are_taken(
     assert env.read(name) == (raw if expected is None else expected, "env")
 
 
-def _yiwang(tmp_path: Path, *args: str, **variables: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "YIWANG_DATA_DIR": str(tmp_path / "data"), "YIWANG_DATABASE_URL": ""}
-    environ.pop("DJANGO_SETTINGS_MODULE", None)
-    environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    environ.update(variables)
-    return subprocess.run(
-        [sys.executable, "-m", "yiwang.cli", *args],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize(
     ("name", "raw", "says"),
     [
@@ -172,7 +155,7 @@ def _yiwang(tmp_path: Path, *args: str, **variables: str) -> subprocess.Complete
 def test_yiwang_config_stops_with_one_line_and_status_2(
     tmp_path: Path, name: str, raw: str, says: str
 ) -> None:
-    result = _yiwang(tmp_path, "config", **{name: raw})
+    result = run_yiwang(tmp_path, "config", **{name: raw})
     assert result.returncode == 2, result.stdout + result.stderr
     output = (result.stdout + result.stderr).strip()
     assert output == f"Configuration error: {name}: {says}"
