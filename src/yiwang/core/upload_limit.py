@@ -19,26 +19,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template import engines
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
 MEGABYTE = 1024 * 1024
-
-# The site's error page (as templates/400.html), with what went wrong given by the middleware;
-# shell_base and shell_home come from yiwang.core.context_processors.site.
-_PAGE = """{% extends shell_base|default:"portal/base.html" %}
-{% block title %}{{ title }}{% endblock %}
-{% block content %}
-<div class="measure">
-  <h1>{{ title }}</h1>
-  <p>{{ explanation }}</p>
-  <p>{{ advice }}</p>
-  <p><a href="{{ shell_home }}">{{ home }}</a></p>
-  <p class="error-page__code">{{ code }}</p>
-</div>
-{% endblock %}
-"""
 
 
 def limit_bytes() -> int:
@@ -64,22 +49,7 @@ def too_large(request: HttpRequest) -> HttpResponse:
             "it was read."
         ) % {"limit": limit}
         return JsonResponse({"error": {"code": "too_large", "message": message}}, status=413)
-    context = {
-        "title": _("Sorry, there is a problem with your request"),
-        "explanation": _(
-            "What you sent is larger than the site accepts at once (%(limit)s MB at most), so "
-            "none of it was saved."
-        )
-        % {"limit": limit},
-        "advice": _(
-            "Go back and choose a smaller file (a scan at a lower resolution, for example), "
-            "then send the form again."
-        ),
-        "home": _("Go to the home page"),
-        "code": _("Error code: 413"),
-    }
-    page = engines["django"].from_string(_PAGE).render(context, request)
-    return HttpResponse(page, status=413)
+    return render(request, "413.html", {"limit_mb": limit}, status=413)
 
 
 class UploadLimitMiddleware:
