@@ -56,3 +56,27 @@ FIELD_FORMATS: tuple[str, ...] = (
 
 # Extension keywords yiwang reads in a form field. Anything else starting with "x-" is a typo.
 FIELD_EXTENSIONS: tuple[str, ...] = ("x-title", "x-hint", "x-enum-titles", "x-prefill")
+
+# The file types a material may accept: each content type with the file name extensions that go
+# with it. These are exactly the types the upload check recognises by a file's content
+# (yiwang.applications.domain.uploads.SNIFFABLE_TYPES); a material accepting anything else could
+# never receive a file, so the loader refuses it.
+FILE_TYPES: dict[str, tuple[str, ...]] = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "image/tiff": (".tif", ".tiff"),
+    "application/msword": (".doc",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.ms-excel": (".xls",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.ms-powerpoint": (".ppt",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (".pptx",),
+    "application/vnd.oasis.opendocument.text": (".odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
+    "text/plain": (".txt",),
+    "text/csv": (".csv",),
+    "application/zip": (".zip",),
+}

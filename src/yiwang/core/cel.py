@@ -14,6 +14,7 @@ the result, and ``has(form.floor_area)`` asks whether the field was filled in.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import sys
@@ -66,11 +67,47 @@ class ConditionError(YiwangError):
 
 
 class ConditionSyntaxError(ConditionError):
-    pass
+    """Where the parser stopped and why, for a message in the reader's language.
+
+    ``problem`` is ``"unexpected"`` (``token`` stands where it cannot), ``"end"`` (the expression
+    stops where something more is needed), ``"missing"`` (``token`` should be at that place),
+    ``"unknown"`` (``token`` is not part of the language at all, e.g. ``$`` or a quote never
+    closed), ``"empty"`` or ``"other"``. ``line`` and ``column`` count from 1 (0 when unknown).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problem: str = "other",
+        line: int = 0,
+        column: int = 0,
+        token: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.line = line
+        self.column = column
+        self.token = token
 
 
 class ConditionEvaluationError(ConditionError):
-    pass
+    """A condition failed on some data. ``problem`` says how, for the loader's message:
+    ``"operands"`` (an operation on values it does not take; ``operation`` holds the operator and
+    the two operand types when the evaluator names them, e.g. ``("*", "float", "int")``),
+    ``"result"`` (not true or false), ``"function"`` (a function that does not take such a value)
+    or ``"value"`` (the values themselves: a division by zero, text that is no number...)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problem: str = "value",
+        operation: tuple[str, str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.operation = operation
 
 
 # --- Lexing: enough of CEL's lexical grammar to find identifiers reliably ----------------------
@@ -215,15 +252,35 @@ class Condition:
         except KeyError:
             # An absent field was read and neither && nor || could decide without it.
             return False
-        except (TypeError, RuntimeError, ValueError) as exc:
-            raise ConditionEvaluationError(
-                f"condition {self.source!r} could not be evaluated: {_first_line(exc)}"
-            ) from exc
+        except (TypeError, RuntimeError, ValueError, ArithmeticError, LookupError) as exc:
+            # LookupError: KeyError is handled above, so an index past the end of a list.
+            raise _evaluation_error(self.source, exc) from exc
         if not isinstance(result, bool):
             raise ConditionEvaluationError(
-                f"condition {self.source!r} must give true or false, but gave {result!r}"
+                f"condition {self.source!r} must give true or false, but gave {result!r}",
+                problem="result",
             )
         return result
+
+
+_UNSUPPORTED = re.compile(r"Unsupported operation: (\w+) (\S+) (\w+)")
+
+
+def _evaluation_error(source: str, exc: BaseException) -> ConditionEvaluationError:
+    """Sort the evaluator's error: operand types (the same for any data of those types) apart
+    from errors that depend on the values."""
+    reason = _first_line(exc)
+    message = f"condition {source!r} could not be evaluated: {reason}"
+    match = _UNSUPPORTED.match(reason)
+    if match:
+        left, op, right = match.groups()
+        return ConditionEvaluationError(message, problem="operands", operation=(op, left, right))
+    if isinstance(exc, TypeError) and reason.startswith("No such overload"):
+        return ConditionEvaluationError(message, problem="operands")
+    if reason.startswith("Undefined variable or function"):
+        # Every name was checked before: a function called on a value it does not take.
+        return ConditionEvaluationError(message, problem="function")
+    return ConditionEvaluationError(message, problem="value")
 
 
 _LARGEST_FLOAT = int(sys.float_info.max)
@@ -251,22 +308,73 @@ def _first_line(exc: BaseException) -> str:
 def compile_condition(source: str) -> Condition:
     """Compile a condition once; raise :class:`ConditionSyntaxError` saying what is wrong."""
     if not isinstance(source, str) or not source.strip():
-        raise ConditionSyntaxError("a condition must be a non-empty expression")
+        raise ConditionSyntaxError("a condition must be a non-empty expression", problem="empty")
     try:
         program = cel.compile(source)
     except (ValueError, RuntimeError) as exc:
-        raise ConditionSyntaxError(_syntax_message(exc)) from exc
+        raise _syntax_error(exc) from exc
     return Condition(source, program)
 
 
-def _syntax_message(exc: BaseException) -> str:
-    """The parser's message without the expression echo, e.g. ``1:4: Syntax error: ...``."""
-    text = str(exc)
-    match = re.search(r"ERROR: <input>:(\d+):(\d+): (.*)", text)
-    if match:
-        line, column, reason = match.groups()
-        return f"does not compile (line {line}, column {column} of the expression): {reason}"
-    return f"does not compile: {_first_line(exc)}"
+_PARSER_ERROR = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
+# The parser's (ANTLR's) wordings of its first error, e.g. "Syntax error: extraneous input '||'
+# expecting {'[', '{', ...}": the list of tokens it expected is jargon to a reader and dropped.
+_PARSER_REASONS = (
+    (re.compile(r"Syntax error: (?:extraneous|mismatched) input '(.*)' expecting"), "unexpected"),
+    (re.compile(r"Syntax error: no viable alternative at input '(.*)'$"), "unexpected"),
+    (re.compile(r"Syntax error: token recognition error at: '(.*)'$"), "unknown"),
+    (re.compile(r"Syntax error: missing '(.*)' at '.*'$"), "missing"),
+)
+_END = "<EOF>"
+
+
+def _syntax_error(exc: BaseException) -> ConditionSyntaxError:
+    """The parser's first error, without the expression echo and the parser's token lists."""
+    errors = list(_PARSER_ERROR.finditer(str(exc)))
+    if not errors:
+        return ConditionSyntaxError(f"does not compile: {_first_line(exc)}")
+    for match, (pattern, problem) in itertools.product(errors, _PARSER_REASONS):
+        found = pattern.match(match.group(3).strip())
+        if not found:
+            continue
+        line, column = int(match.group(1)), int(match.group(2))
+        where = f"line {line}, column {column} of the expression"
+        token = found.group(1).strip()
+        if problem == "unknown" and token[:1] in ("'", '"'):
+            return ConditionSyntaxError(
+                f"does not compile ({where}): a quote is not closed",
+                problem="quote",
+                line=line,
+                column=column,
+            )
+        if problem == "unexpected" and (token == _END or not token):
+            return ConditionSyntaxError(
+                f"does not compile ({where}): the expression ends too early",
+                problem="end",
+                line=line,
+                column=column,
+            )
+        if problem == "unexpected" and token.endswith(_END):
+            token = token[: -len(_END)].strip() or token  # "no viable alternative at 'x<EOF>'"
+        said = {
+            "unexpected": f"unexpected '{token}'",
+            "unknown": f"'{token}' is not part of the condition language",
+            "missing": f"'{token}' is missing",
+        }[problem]
+        return ConditionSyntaxError(
+            f"does not compile ({where}): {said}",
+            problem=problem,
+            line=line,
+            column=column,
+            token=token,
+        )
+    line, column = int(errors[0].group(1)), int(errors[0].group(2))
+    return ConditionSyntaxError(
+        f"does not compile (line {line}, column {column} of the expression)",
+        problem="other",
+        line=line,
+        column=column,
+    )
 
 
 def unknown_functions(condition: Condition) -> list[str]:

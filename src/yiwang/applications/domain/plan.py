@@ -21,12 +21,13 @@ class PlannedTask:
 
 
 def plan_tasks(definition: Mapping[str, Any], data: Mapping[str, Any]) -> list[PlannedTask]:
-    """Every step of a service as a task to create, and whether its condition holds."""
-    form = definition.get("form")
+    """Every step of a service as a task to create, and whether its condition holds (one that
+    cannot be evaluated counts as true: the step runs)."""
+    form, code = definition.get("form"), str(definition.get("code"))
     out: list[PlannedTask] = []
     for stage in catalogue.stages(definition):
         for step in stage.get("steps", []):
-            applies = catalogue.condition_holds(step.get("condition"), data, form)
+            applies = catalogue.condition_applies(step.get("condition"), data, form, service=code)
             out.append(PlannedTask(str(stage.get("id")), step, len(out), applies))
     return out
 

@@ -35,6 +35,7 @@ from yiwang.catalogue.domain.bundles import (
     merge_bundle,
 )
 from yiwang.catalogue.domain.form_data import (
+    condition_applies,
     condition_holds,
     form_fields,
     json_pointer,
@@ -81,6 +82,7 @@ __all__ = [
     "MergedPage",
     "ServiceRules",
     "canonical_json",
+    "condition_applies",
     "condition_holds",
     "conditionally_required",
     "content_hash",

@@ -12,14 +12,19 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from yiwang.catalogue.domain.form_data import condition_holds, form_fields, typed_form_data
+from yiwang.catalogue.domain.form_data import (
+    condition_applies,
+    form_fields,
+    log_failed_condition,
+    typed_form_data,
+)
 from yiwang.catalogue.domain.required_rules import (
     conditionally_required,
     form_rules,
     sometimes_required,
 )
 from yiwang.catalogue.domain.versions import Definition
-from yiwang.core.cel import compile_condition
+from yiwang.core.cel import ConditionEvaluationError, compile_condition
 
 # Keywords that only describe a field to people; two services may word a shared field differently.
 _PRESENTATION = re.compile(r"^(x-.*|title|description|examples|default|\$comment)$")
@@ -201,13 +206,20 @@ class BundleForm:
         return {"type": "object", "properties": {n: f.schema for n, f in self.fields.items()}}
 
     def services_applying(self, form_data: Mapping[str, Any]) -> list[str]:
+        """The services whose condition holds; one that cannot be evaluated counts as true, as
+        in :func:`condition_applies` (the bundle is named in the operator's log line)."""
         typed: Any = None  # typed once, for all the services' conditions
         applying = []
         for service in self.services:
             if service.condition:
                 if typed is None:
                     typed = typed_form_data(self._condition_schema, dict(form_data))
-                if not compile_condition(service.condition).evaluate(typed):
+                try:
+                    holds = compile_condition(service.condition).evaluate(typed)
+                except ConditionEvaluationError as exc:
+                    log_failed_condition(f"{self.code}/{service.code}", service.condition, exc)
+                    holds = True
+                if not holds:
                     continue
             applying.append(service.code)
         return applying
@@ -300,8 +312,11 @@ class BundleForm:
                 use
                 for use in merged.uses
                 if use.service in applying
-                and condition_holds(
-                    use.material.get("condition"), form_data, self._service_forms.get(use.service)
+                and condition_applies(
+                    use.material.get("condition"),
+                    form_data,
+                    self._service_forms.get(use.service),
+                    service=use.service,
                 )
             ]
             if needing:

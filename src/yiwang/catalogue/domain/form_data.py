@@ -3,10 +3,13 @@ whether a CEL condition holds for a person's answers."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from yiwang.core.cel import compile_condition
+from yiwang.core.cel import ConditionEvaluationError, compile_condition
+
+logger = logging.getLogger(__name__)
 
 
 def form_fields(form: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -121,6 +124,37 @@ def condition_holds(
         return True
     data = typed_form_data({"type": "object", **(form_schema or {})}, dict(form_data))
     return compile_condition(condition).evaluate(data)
+
+
+def condition_applies(
+    condition: str | None,
+    form_data: Mapping[str, Any],
+    form_schema: Mapping[str, Any] | None,
+    *,
+    service: str,
+) -> bool:
+    """:func:`condition_holds` for a person's application: a condition that cannot be evaluated
+    counts as **true**, so nothing is skipped (a material is asked for, a step runs, a bundle's
+    service applies) and the person's page still opens. The operator gets one error line naming
+    the service and the condition, to have the definition corrected.
+
+    The loader refuses conditions that fail on any answers (values of types that do not mix);
+    what is left depends on the answers themselves, such as a division by zero.
+    """
+    try:
+        return condition_holds(condition, form_data, form_schema)
+    except ConditionEvaluationError as exc:
+        log_failed_condition(service, condition, exc)
+        return True
+
+
+def log_failed_condition(service: str, condition: str | None, exc: Exception) -> None:
+    logger.error(
+        "condition of service %s could not be evaluated and counts as true: %r (%s)",
+        service,
+        condition,
+        exc,
+    )
 
 
 def sample_form_data(form: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from yiwang.catalogue.domain.form_data import condition_holds
+from yiwang.catalogue.domain.form_data import condition_applies
 from yiwang.catalogue.domain.versions import Definition
 
 
@@ -116,14 +116,15 @@ def longest_chain(definition: Definition) -> tuple[int, list[str]]:
 def steps_applying(
     definition: Definition, form_data: Mapping[str, Any]
 ) -> list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:
-    """Each stage with the steps whose conditions hold for this form data (stages may be empty)."""
-    form = definition.get("form")
+    """Each stage with the steps whose conditions hold for this form data (stages may be empty).
+    A condition that cannot be evaluated counts as true (see :func:`condition_applies`)."""
+    form, code = definition.get("form"), str(definition.get("code"))
     out = []
     for stage in stages(definition):
         steps = [
             step
             for step in stage.get("steps", [])
-            if condition_holds(step.get("condition"), form_data, form)
+            if condition_applies(step.get("condition"), form_data, form, service=code)
         ]
         out.append((stage, steps))
     return out
@@ -136,10 +137,11 @@ class MaterialNeed:
 
 
 def materials_needed(definition: Definition, form_data: Mapping[str, Any]) -> list[MaterialNeed]:
-    """The materials to ask for, given the form data: those without a condition or whose holds."""
-    form = definition.get("form")
+    """The materials to ask for, given the form data: those without a condition or whose holds
+    (or cannot be evaluated: see :func:`condition_applies`)."""
+    form, code = definition.get("form"), str(definition.get("code"))
     return [
         MaterialNeed(m, bool(m.get("optional", False)))
         for m in definition.get("materials", [])
-        if condition_holds(m.get("condition"), form_data, form)
+        if condition_applies(m.get("condition"), form_data, form, service=code)
     ]

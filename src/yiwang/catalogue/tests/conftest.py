@@ -17,11 +17,11 @@ from yiwang.identity.tests.factories import DepartmentFactory
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SERVICES = FIXTURES / "services"
 DEPARTMENTS = (
-    "public-security",
-    "urban-management",
+    "public_security",
+    "urban_management",
     "housing",
-    "market-regulation",
-    "human-resources",
+    "market_regulation",
+    "human_resources",
 )
 
 

@@ -83,7 +83,7 @@ def test_validate_reports_problems(departments: Any, tmp_path: Path) -> None:
 
 
 def test_as_names_an_operator_account(departments: Any) -> None:
-    security = next(d for d in departments if d.code == "public-security")
+    security = next(d for d in departments if d.code == "public_security")
     StaffFactory(
         username="li.admin", membership__role=Role.DEPARTMENT_ADMIN, membership__department=security
     )

@@ -165,7 +165,7 @@ def test_load_with_publish_is_all_or_nothing_when_publishing_fails(
 def test_department_admin_loads_own_department_only(
     departments: Any, fixture_data: Any, write: Any
 ) -> None:
-    security = next(d for d in departments if d.code == "public-security")
+    security = next(d for d in departments if d.code == "public_security")
     admin = StaffFactory(
         username="admin.security",
         membership__role=Role.DEPARTMENT_ADMIN,
@@ -179,7 +179,7 @@ def test_department_admin_loads_own_department_only(
 
     with pytest.raises(LoadError) as info:
         services.load_definitions([SERVICES / "outdoor-sign-permit.yaml"], actor=admin)
-    assert "is not an admin of the department 'urban-management'" in info.value.problems[0].reason
+    assert "is not an admin of the department 'urban_management'" in info.value.problems[0].reason
 
     bundle_run = [SERVICES / "open-a-shop.yaml"]
     with pytest.raises(LoadError) as info:
@@ -207,7 +207,7 @@ def test_selector_lists_published_only(loaded: Any, actor: Any) -> None:
     services.publish_definition(actor=actor, code="residence-permit-renewal")
     codes = [v.service.code for v in selectors.published_services()]
     assert codes == ["residence-permit-renewal"]
-    assert list(selectors.published_services(department_code="urban-management")) == []
+    assert list(selectors.published_services(department_code="urban_management")) == []
     assert [v.number for v in selectors.versions_of("residence-permit-renewal")] == [1]
     overview = {row["code"]: row for row in selectors.definitions_overview()}
     assert overview["residence-permit-renewal"]["published"] == 1

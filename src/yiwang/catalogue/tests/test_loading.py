@@ -31,7 +31,7 @@ def test_example_folder_loads_as_drafts(departments: Any, actor: Any) -> None:
     assert {o.action for o in report.outcomes} == {"created"}
     version = selectors.service_version("outdoor-sign-permit", 1)
     assert version.state == VersionState.DRAFT
-    assert version.department_code == "urban-management"
+    assert version.department_code == "urban_management"
     assert version.name_en == "Outdoor sign permit"
     assert version.source == "outdoor-sign-permit.yaml"
     assert version.created_by is None and version.created_by_label == "system:test"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from yiwang.catalogue import domain
 from yiwang.catalogue.constants import Audience, DefinitionKind
 from yiwang.catalogue.validation._common import SCHEMA_DIR, _dict, _list, _problem, _unique_codes
-from yiwang.catalogue.validation.conditions import check_condition
+from yiwang.catalogue.validation.conditions import check_condition, syntax_problem
 from yiwang.catalogue.validation.facts import Facts, Parsed
 from yiwang.core import cel
 from yiwang.core.definition_files import Document, load_schema, schema_problems, validator_for
@@ -59,16 +59,8 @@ def check_bundle(
                 try:
                     cel.compile_condition(source)
                 except cel.ConditionSyntaxError as exc:
-                    message = _("the condition '%(condition)s' %(error)s")
-                    problems.append(
-                        _problem(
-                            doc,
-                            ("services", index, "condition"),
-                            message,
-                            condition=source,
-                            error=exc,
-                        )
-                    )
+                    where = ("services", index, "condition")
+                    problems.append(syntax_problem(doc, where, source, exc))
         return problems
     try:
         merged = domain.merge_bundle(data, {c: s.definition for c, s in usable.items()})

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from yiwang.catalogue import domain
-from yiwang.catalogue.constants import STEP_ROLES
+from yiwang.catalogue.constants import FILE_TYPES, STEP_ROLES
 from yiwang.catalogue.validation._common import (
     SCHEMA_DIR,
     _dict,
@@ -85,10 +85,53 @@ def _check_materials(
     materials = _list(data.get("materials"))
     problems = _unique_codes(doc, ("materials",), materials, "code")
     for index, material in enumerate(materials):
+        for t_index, file_type in enumerate(_list(_dict(material).get("file_types"))):
+            where = ("materials", index, "file_types", t_index)
+            problems += _check_file_type(doc, where, file_type)
         if "condition" in _dict(material):
             path = ("materials", index, "condition")
             problems += check_condition(doc, path, material["condition"], form)
     return problems
+
+
+def _check_file_type(doc: Document, path: PathParts, file_type: Any) -> list[LoadProblem]:
+    """A type the upload check recognises by content, with an extension that belongs to it."""
+    extension, mime_type = _dict(file_type).get("extension"), _dict(file_type).get("mime_type")
+    if not isinstance(extension, str) or not isinstance(mime_type, str):
+        return []  # the schema reports what is missing
+    accepted = ", ".join(
+        f"{mime} ({' '.join(extensions)})" for mime, extensions in FILE_TYPES.items()
+    )
+    extensions = FILE_TYPES.get(mime_type)
+    if extensions is None:
+        message = _(
+            "%(mime_type)s is not a file type the platform can check when a file is uploaded, "
+            "so every file would be refused; accepted types: %(accepted)s"
+        )
+        return [_problem(doc, path, message, mime_type=mime_type, accepted=accepted)]
+    if extension not in extensions:
+        belongs = [mime for mime, exts in FILE_TYPES.items() if extension in exts]
+        if belongs:
+            message = _(
+                "%(extension)s files are %(belongs)s, not %(mime_type)s; write "
+                "{extension: %(extension)s, mime_type: %(belongs)s}"
+            )
+        else:
+            message = _(
+                "%(extension)s is not an extension of %(mime_type)s files; use %(extensions)s"
+            )
+        return [
+            _problem(
+                doc,
+                path,
+                message,
+                extension=extension,
+                mime_type=mime_type,
+                belongs=" / ".join(belongs),
+                extensions=" / ".join(extensions),
+            )
+        ]
+    return []
 
 
 def _check_process(
