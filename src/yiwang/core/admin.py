@@ -4,6 +4,10 @@ django-tasks-db registers its own page with column names that are not marked for
 (the task's name, its id); the same page is registered again here with names that are. What it
 shows and allows (nothing but reading) is unchanged.
 
+Django's admin lets a list be filtered by any field of its model from the address bar
+(``?password__startswith=argon2$...``), which reads a hidden value out one character at a time;
+a lookup that touches a password, secret, token or hash is refused (400) for every model.
+
 Django draws a yes/no value as an icon whose text alternative is Python's ``True``/``False``,
 untranslated, which a screen reader reads out on Chinese pages; it is replaced by "Yes"/"No"
 in the page's language (Django looks the function up on its module at every use).
@@ -11,6 +15,7 @@ in the page's language (Django looks the function up on its module at every use)
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -73,3 +78,18 @@ def _boolean_icon(value: bool | None) -> SafeString:
 
 
 vars(admin_list)["_boolean_icon"] = _boolean_icon
+
+
+# A field whose value must never be narrowed down from the address bar.
+_SECRET_LOOKUP = re.compile(r"(^|__)[a-z0-9_]*(password|secret|token|hash)[a-z0-9_]*(__|$)")
+_lookup_allowed = admin.ModelAdmin.lookup_allowed
+
+
+def _lookup_allowed_unless_secret(self: Any, lookup: str, value: str, request: HttpRequest) -> bool:
+    if _SECRET_LOOKUP.search(lookup):
+        return False
+    return _lookup_allowed(self, lookup, value, request)
+
+
+# Every admin, ours and Django's (a class attribute, replaced on purpose).
+admin.ModelAdmin.lookup_allowed = _lookup_allowed_unless_secret  # type: ignore[method-assign]

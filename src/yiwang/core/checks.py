@@ -74,6 +74,18 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="yiwang.W004",
             )
         )
+    if "*" in settings.ALLOWED_HOSTS or any(h.startswith(".") for h in settings.ALLOWED_HOSTS):
+        messages.append(
+            Error(
+                "YIWANG_ALLOWED_HOSTS accepts any host name (* or a leading dot) in production "
+                "mode: links the platform e-mails, such as password reset links, are written "
+                "with the host a request names, so anyone could have a valid reset link mailed "
+                "to a person inside a link to their own site.",
+                hint="List the exact host names the public uses, e.g. YIWANG_ALLOWED_HOSTS="
+                "services.example.gov.cn",
+                id="yiwang.E008",
+            )
+        )
     if settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
         messages.append(
             Warning(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -87,4 +88,25 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = self.policy
+        return response
+
+
+class PrivatePagesMiddleware:
+    """Nothing shown to a signed-in person (or to a caller with a token) is kept by a browser or
+    a proxy: ``Cache-Control: no-store`` unless the view said otherwise.
+
+    Pages with personal data otherwise went out with no caching instructions at all, so on a
+    shared computer in a service hall the Back button could show them again after log-out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response  # the view's own choice (downloads, log-in pages) stands
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META:
+            add_never_cache_headers(response)
         return response

@@ -49,6 +49,18 @@ def test_production_on_sqlite_with_local_hosts_and_console_mail_warns(
     }
 
 
+@pytest.mark.parametrize("hosts", [["*"], [".example.gov.cn"], ["services.example.gov.cn", "*"]])
+def test_production_accepting_any_host_is_an_error(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, hosts: list[str]
+) -> None:
+    # E-mailed links (password reset) are written with the host a request names.
+    settings.PRODUCTION = True
+    settings.ALLOWED_HOSTS = hosts
+    monkeypatch.setenv("YIWANG_SECRET_KEY", "s" * 60)
+    found = [m for m in checks.check_production_settings() if m.id == "yiwang.E008"]
+    assert len(found) == 1 and found[0].is_serious()
+
+
 def test_production_without_a_secret_key_is_an_error(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
