@@ -6,3 +6,6 @@ class DemoConfig(AppConfig):
     name = "yiwang.demo"
     label = "demo"
     verbose_name = _("Demo world")
+
+    def ready(self) -> None:
+        from yiwang.demo import checks  # noqa: F401  # registers the demo-logins check
