@@ -23,6 +23,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request
 
+from yiwang.core.form_fields import holds_lone_surrogate
+
 API_PREFIX = "/api/"
 NUL = "\x00"
 
@@ -35,12 +37,7 @@ _ESCAPES = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
 def _problem_in_text(text: str) -> str | None:
     if NUL in text:
         return NUL_FOUND
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return SURROGATE_FOUND
-    return None
+    return SURROGATE_FOUND if holds_lone_surrogate(text) else None
 
 
 def _problem_in(value: Any) -> str | None:

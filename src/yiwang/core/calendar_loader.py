@@ -7,7 +7,6 @@ was loaded for that region and year before. Loading the same content again chang
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import json
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from yiwang.core.calendar import DayKind
 from yiwang.core.definition_files import (
     Document,
     UnreadableFile,
+    close_codes,
     collect_files,
     load_schema,
     read_yaml,
@@ -152,11 +152,8 @@ def _unknown_region(
     codes = list(region_model.objects.values_list("code", flat=True))
     if not codes or calendar.region in codes:
         return []
-    close = difflib.get_close_matches(calendar.region, codes, n=3)
     message = _("there is no region with the code %(code)s") % {"code": calendar.region}
-    if close:
-        names = " / ".join(f"'{code}'" for code in close)
-        message += "; " + _("did you mean %(names)s?") % {"names": names}
+    message += close_codes(calendar.region, codes)
     if region_given:  # --region named it, not the file
         return [LoadProblem(calendar.file, "--region", message)]
     return [doc.problem(("region",), message)]

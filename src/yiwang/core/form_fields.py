@@ -51,6 +51,18 @@ class DateField(forms.DateField):
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def holds_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds half of a UTF-16 surrogate pair: not a character, and not
+    writable as UTF-8, so no page or database can hold it."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def has_control_character(text: str) -> bool:
     """Whether ``text`` holds a control character nobody types (NUL apart: see above)."""
     return _CONTROL.search(text) is not None

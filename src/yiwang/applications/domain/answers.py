@@ -17,7 +17,7 @@ from jsonschema.exceptions import ValidationError
 
 from yiwang.applications.domain.forms import FormSpec
 from yiwang.catalogue import domain as catalogue
-from yiwang.core.form_fields import has_control_character
+from yiwang.core.form_fields import has_control_character, holds_lone_surrogate
 from yiwang.core.language import pick
 from yiwang.identity.domain import IdentifierError
 
@@ -87,17 +87,7 @@ def _non_finite(leaf: Any) -> bool:
 def _not_text(leaf: Any) -> bool:
     """A string holding NUL, or half of a UTF-16 surrogate pair (not a character: it cannot be
     written as UTF-8, so no page or database can hold it)."""
-    if not isinstance(leaf, str):
-        return False
-    if "\x00" in leaf:
-        return True
-    if leaf.isascii():
-        return False
-    try:
-        leaf.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    return isinstance(leaf, str) and ("\x00" in leaf or holds_lone_surrogate(leaf))
 
 
 def answer_problem(value: Any) -> str | None:
